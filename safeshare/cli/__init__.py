@@ -1,0 +1,1 @@
+"""safeshare: safeshare/cli."""
