@@ -1,0 +1,141 @@
+"""Reference lists the domain offers (DESIGN.md, "Reference lists the domain offers").
+
+Codes are stable: they are stored in events and typed in the CLI, the API and the forms.
+Each enum carries the label a person reads.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What kind of harm the concern is about."""
+
+    PHYSICAL_ABUSE = "physical-abuse"
+    EMOTIONAL_ABUSE = "emotional-abuse"
+    SEXUAL_ABUSE = "sexual-abuse"
+    NEGLECT = "neglect"
+    EXPLOITATION = "exploitation"
+    DOMESTIC_ABUSE = "domestic-abuse"
+    FGM = "fgm"
+    RADICALISATION = "radicalisation"
+    SELF_HARM = "self-harm"
+    OTHER = "other"
+
+
+class ConsentStatus(StrEnum):
+    """Where consent to share stands (policy footnote: "may be withdrawn at any time")."""
+
+    NONE = "none"
+    SOUGHT = "sought"
+    GIVEN = "given"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    NOT_SOUGHT = "not-sought"
+
+
+class NotSoughtReason(StrEnum):
+    """Why consent was not sought; the policy's own grounds."""
+
+    UNSAFE = "unsafe"
+    RISK_TO_CHILD = "risk-to-child"
+    CANNOT_OBTAIN = "cannot-obtain"
+    DELAY = "delay"
+
+
+class ConsentFrom(StrEnum):
+    """Whose consent."""
+
+    CHILD = "child"
+    PARENT = "parent"
+    CARER = "carer"
+
+
+class Article6Basis(StrEnum):
+    """UK GDPR Article 6(1) lawful bases."""
+
+    CONSENT = "consent"
+    CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal-obligation"
+    VITAL_INTERESTS = "vital-interests"
+    PUBLIC_TASK = "public-task"
+    SAFEGUARDING_LEGITIMATE_INTEREST = "safeguarding-legitimate-interest"
+    LEGITIMATE_INTERESTS = "legitimate-interests"
+
+
+class Article9Condition(StrEnum):
+    """UK GDPR Article 9(2) / DPA 2018 Schedule 1 conditions for special category data."""
+
+    EXPLICIT_CONSENT = "explicit-consent"
+    VITAL_INTERESTS = "vital-interests"
+    SAFEGUARDING = "safeguarding"
+    STATUTORY_PURPOSES = "statutory-purposes"
+    HEALTH_SOCIAL_CARE = "health-social-care"
+
+
+class AgencyKind(StrEnum):
+    """Who a referral goes to."""
+
+    MASH = "mash"
+    SOCIAL_CARE = "social-care"
+    NSPCC = "nspcc"
+    POLICE = "police"
+    SCHOOL = "school"
+    OTHER = "other"
+
+
+class FlowchartStep(StrEnum):
+    """The question of the policy's "when" flowchart that decided an outcome."""
+
+    PURPOSE = "purpose"
+    CONSENT = "consent"
+    IDENTIFIABLE = "identifiable"
+    LAWFUL_BASIS = "lawful-basis"
+    DSL_JUDGEMENT = "dsl-judgement"
+
+
+class RetentionOutcome(StrEnum):
+    """What a retention review decided."""
+
+    KEEP = "keep"
+    ERASE = "erase"
+
+
+LABELS: dict[str, str] = {
+    Category.PHYSICAL_ABUSE: "Physical abuse",
+    Category.EMOTIONAL_ABUSE: "Emotional abuse",
+    Category.SEXUAL_ABUSE: "Sexual abuse",
+    Category.NEGLECT: "Neglect",
+    Category.EXPLOITATION: "Exploitation (sexual or criminal)",
+    Category.DOMESTIC_ABUSE: "Domestic abuse",
+    Category.FGM: "Female genital mutilation",
+    Category.RADICALISATION: "Radicalisation",
+    Category.SELF_HARM: "Self-harm",
+    Category.OTHER: "Other",
+    NotSoughtReason.UNSAFE: "Seeking consent would be unsafe or inappropriate",
+    NotSoughtReason.RISK_TO_CHILD: "Seeking consent would place the child at risk",
+    NotSoughtReason.CANNOT_OBTAIN: "Consent cannot reasonably be obtained",
+    NotSoughtReason.DELAY: "Seeking consent would cause harmful delay",
+    Article6Basis.CONSENT: "Art. 6(1)(a) consent",
+    Article6Basis.CONTRACT: "Art. 6(1)(b) contract",
+    Article6Basis.LEGAL_OBLIGATION: "Art. 6(1)(c) legal obligation",
+    Article6Basis.VITAL_INTERESTS: "Art. 6(1)(d) vital interests",
+    Article6Basis.PUBLIC_TASK: "Art. 6(1)(e) public task",
+    Article6Basis.SAFEGUARDING_LEGITIMATE_INTEREST: (
+        "Art. 6(1)(ea) recognised legitimate interest: safeguarding"
+    ),
+    Article6Basis.LEGITIMATE_INTERESTS: "Art. 6(1)(f) legitimate interests",
+    Article9Condition.EXPLICIT_CONSENT: "Art. 9(2)(a) explicit consent",
+    Article9Condition.SAFEGUARDING: (
+        "Art. 9(2)(g), DPA 2018 Sch. 1 para 18: safeguarding of children and of "
+        "individuals at risk"
+    ),
+    Article9Condition.STATUTORY_PURPOSES: "Art. 9(2)(g), DPA 2018 Sch. 1 para 6: statutory purposes",
+    Article9Condition.HEALTH_SOCIAL_CARE: "Art. 9(2)(h), DPA 2018 Sch. 1 para 2: health or social care",
+}
+
+
+def label(code: str) -> str:
+    """The words a person reads for a code."""
+    return LABELS.get(code, code)

@@ -1,0 +1,182 @@
+"""A referral: one packet to one recipient for one sharing decision, with its own life.
+
+Prepared, dispatched (attempt n), delivered (with the agency's receipt), failed (attempt n,
+why), escalated to the DSL. "A referral is never silently dropped" (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.topics import stable_topics
+
+from domain.errors import PolicyRefusal
+
+REFERRAL_NAMESPACE = uuid5(NAMESPACE_URL, "https://safeshare.invalid/referral")
+
+
+class ReferralStatus(StrEnum):
+    PREPARED = "prepared"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    ESCALATED = "escalated"
+
+
+class Referral(Aggregate):
+    """One recipient's referral for one decision."""
+
+
+    class Prepared(Aggregate.Created):
+        TOPIC = "safeshare:referral:prepared"
+        concern_id: UUID
+        child_id: UUID
+        decision_no: int
+        agency_id: str
+        agency_kind: str
+        fields: list[str]
+        urgent: bool
+        identifiable: bool
+
+    class Dispatched(Aggregate.Event):
+        TOPIC = "safeshare:referral:dispatched"
+        attempt: int
+        channel: str
+        packet_id: str
+        packet_sha256: str
+
+    class Delivered(Aggregate.Event):
+        TOPIC = "safeshare:referral:delivered"
+        receipt: str
+
+    class DeliveryFailed(Aggregate.Event):
+        TOPIC = "safeshare:referral:delivery-failed"
+        attempt: int
+        error_class: str
+        permanent: bool
+
+    class Escalated(Aggregate.Event):
+        TOPIC = "safeshare:referral:escalated"
+        reason: str
+
+    class RetryRequested(Aggregate.Event):
+        TOPIC = "safeshare:referral:retry-requested"
+        requested_by: str
+
+    class PacketExported(Aggregate.Event):
+        TOPIC = "safeshare:referral:packet-exported"
+        exported_by: str
+        packet_sha256: str
+
+    @staticmethod
+    def create_id(concern_id: UUID, decision_no: int, agency_id: str) -> UUID:
+        """Deterministic, so that preparing the same decision twice cannot make two."""
+        return uuid5(REFERRAL_NAMESPACE, f"{concern_id}/{decision_no}/{agency_id}")
+
+    @event(Prepared)
+    def __init__(
+        self,
+        concern_id: UUID,
+        child_id: UUID,
+        decision_no: int,
+        agency_id: str,
+        agency_kind: str,
+        fields: list[str],
+        urgent: bool,
+        identifiable: bool,
+    ) -> None:
+        self.concern_id = concern_id
+        self.child_id = child_id
+        self.decision_no = decision_no
+        self.agency_id = agency_id
+        self.agency_kind = agency_kind
+        self.fields = list(fields)
+        self.urgent = urgent
+        self.identifiable = identifiable
+        self.status = ReferralStatus.PREPARED
+        self.attempts = 0
+        self.packet_id: str | None = None
+        self.packet_sha256: str | None = None
+        self.receipt: str | None = None
+        self.last_error: str | None = None
+        self.escalation_reason: str | None = None
+        self.delivered_at: datetime | None = None
+
+    def record_dispatched(
+        self, attempt: int, channel: str, packet_id: str, packet_sha256: str
+    ) -> None:
+        self.check_not_delivered()
+        self._dispatched(
+            attempt=attempt, channel=channel, packet_id=packet_id, packet_sha256=packet_sha256
+        )
+
+    @event(Dispatched)
+    def _dispatched(self, attempt: int, channel: str, packet_id: str, packet_sha256: str) -> None:
+        self.status = ReferralStatus.DISPATCHED
+        self.attempts = max(self.attempts, attempt)
+        self.packet_id = packet_id
+        self.packet_sha256 = packet_sha256
+
+    def record_delivered(self, receipt: str) -> None:
+        self.check_not_delivered()
+        self._delivered(receipt=receipt)
+
+    @event(Delivered)
+    def _delivered(self, receipt: str) -> None:
+        self.status = ReferralStatus.DELIVERED
+        self.receipt = receipt
+
+    def record_delivery_failed(self, attempt: int, error_class: str, permanent: bool) -> None:
+        self.check_not_delivered()
+        self._delivery_failed(attempt=attempt, error_class=error_class, permanent=permanent)
+
+    @event(DeliveryFailed)
+    def _delivery_failed(self, attempt: int, error_class: str, permanent: bool) -> None:
+        if self.status is not ReferralStatus.ESCALATED:
+            self.status = ReferralStatus.FAILED
+        self.attempts = max(self.attempts, attempt)
+        self.last_error = error_class
+
+    def escalate(self, reason: str) -> None:
+        self.check_not_delivered()
+        if self.status is not ReferralStatus.ESCALATED:
+            self._escalated(reason=reason)
+
+    @event(Escalated)
+    def _escalated(self, reason: str) -> None:
+        self.status = ReferralStatus.ESCALATED
+        self.escalation_reason = reason
+
+    def request_retry(self, requested_by: str) -> None:
+        """The DSL re-sends a referral after fixing its agency: the attempt count starts over."""
+        self.check_not_delivered()
+        self._retry_requested(requested_by=requested_by)
+
+    @event(RetryRequested)
+    def _retry_requested(self, requested_by: str) -> None:
+        self.status = ReferralStatus.PREPARED
+        self.attempts = 0
+        self.escalation_reason = None
+
+    def record_packet_exported(self, exported_by: str, packet_sha256: str) -> None:
+        self._packet_exported(exported_by=exported_by, packet_sha256=packet_sha256)
+
+    @event(PacketExported)
+    def _packet_exported(self, exported_by: str, packet_sha256: str) -> None:
+        self.packet_sha256 = packet_sha256
+
+    def check_not_delivered(self) -> None:
+        """A delivered referral is done: "what was sent stays recorded as sent"."""
+        if self.status is ReferralStatus.DELIVERED:
+            raise PolicyRefusal("record", "this referral has already been delivered")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not ReferralStatus.DELIVERED
+
+
+stable_topics(Referral, "safeshare:referral")

@@ -1,0 +1,52 @@
+"""The case-record application: one `eventsourcing` Application per school."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, Recording
+
+from safeshare.persistence import TIMESTAMPS_KWARG, AsOfRecorder, DateAsISO, SealedAsDict
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class CaseRecords(Application[UUID]):
+    """Concerns, children, referrals and the agency directory of one school."""
+
+    name = "safeshare"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(SealedAsDict())
+        transcoder.register(DateAsISO())
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        processing_event.saved_kwargs[TIMESTAMPS_KWARG] = [
+            (e.originator_id, e.timestamp, e.originator_version)
+            for e in processing_event.events
+        ]
+        return super()._record(processing_event)
+
+    def get(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
+        """The aggregate of the expected kind (a concern id given for a child is an error)."""
+        aggregate = self.repository.get(aggregate_id, version=version)
+        if not isinstance(aggregate, kind):
+            raise AggregateNotFoundError(aggregate_id)
+        return aggregate
+
+    def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        try:
+            return self.get(aggregate_id, kind)
+        except AggregateNotFoundError:
+            return None
+
+    def version_at(self, aggregate_id: UUID, at: datetime) -> int | None:
+        """The version of an aggregate as it stood at `at` (from the timestamp side table)."""
+        recorder = cast(Any, self.recorder)
+        assert isinstance(recorder, AsOfRecorder)
+        return recorder.version_at(aggregate_id, at)

@@ -1,0 +1,143 @@
+"""The composition root: builds one school's safeshare from settings, for the CLI, the web,
+the workers and the tests alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from eventsourcing.cryptography import AESCipher
+from eventsourcing.utils import get_topic
+from psycopg import sql
+
+from safeshare.app import CaseRecords
+from safeshare.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
+from safeshare.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
+from safeshare.pg import PgParams
+from safeshare.sealing import KeyEncryptionKey, KeyFileError, Sealer
+from safeshare.services.agencies import AgencyService
+from safeshare.services.children import ChildService
+from safeshare.services.concerns import ConcernService
+from safeshare.services.context import Context
+from safeshare.services.views import ViewService
+from safeshare.settings import Settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Safeshare:
+    """One school's running safeshare: the services over one application."""
+
+    settings: Settings
+    app: CaseRecords
+    keystore: KeyStore
+    ctx: Context
+    children: ChildService
+    concerns: ConcernService
+    agencies: AgencyService
+    views: ViewService
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.app.close()
+        self.keystore.close()
+
+
+def load_cipher_key(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        msg = f"event store cipher key file {path}: cannot be read (run `safeshare init`)"
+        raise KeyFileError(msg) from None
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    """The `eventsourcing` environment for this school's event store."""
+    env = {
+        "CIPHER_TOPIC": get_topic(AESCipher),
+        "CIPHER_KEY": load_cipher_key(settings.cipher_key_path),
+    }
+    if settings.database_url:
+        p = PgParams.from_url(settings.database_url)
+        ensure_schema(p, settings.pg_schema)
+        env.update(
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": p.dbname,
+                "POSTGRES_HOST": p.host,
+                "POSTGRES_PORT": str(p.port),
+                "POSTGRES_USER": p.user,
+                "POSTGRES_PASSWORD": p.password,
+                "POSTGRES_SCHEMA": settings.pg_schema,
+                "POSTGRES_POOL_SIZE": "5",
+                "POSTGRES_MAX_OVERFLOW": "10",
+                "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+                "APPLICATION_RECORDER_TOPIC": get_topic(SafesharePostgresRecorder),
+            }
+        )
+    else:
+        settings.data.mkdir(parents=True, exist_ok=True)
+        env.update(
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(settings.events_db),
+                "SQLITE_LOCK_TIMEOUT": "10",
+                "APPLICATION_RECORDER_TOPIC": get_topic(SafeshareSQLiteRecorder),
+            }
+        )
+    return env
+
+
+def ensure_schema(p: PgParams, schema: str) -> None:
+    with psycopg.connect(p.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+def build_keystore(settings: Settings) -> KeyStore:
+    if settings.database_url:
+        p = PgParams.from_url(settings.database_url)
+        return PostgresKeyStore(p.conninfo(), settings.pg_schema + "_keys")
+    return SQLiteKeyStore(settings.keystore_db)
+
+
+def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safeshare:
+    """Build the school's safeshare; the key files must exist (`safeshare init`)."""
+    kek = KeyEncryptionKey.load(settings.kek_path)
+    app = CaseRecords(env=event_store_env(settings))
+    keystore = build_keystore(settings)
+    ctx = Context(app=app, sealer=Sealer(keystore, kek), settings=settings, clock=clock)
+    agencies = AgencyService(ctx)
+    return Safeshare(
+        settings=settings,
+        app=app,
+        keystore=keystore,
+        ctx=ctx,
+        children=ChildService(ctx),
+        concerns=ConcernService(ctx, agencies),
+        agencies=agencies,
+        views=ViewService(ctx),
+    )
+
+
+def create_keys(settings: Settings) -> list[Path]:
+    """Make the key-encryption key and the event-store cipher key, if absent."""
+    made: list[Path] = []
+    if not settings.kek_path.exists():
+        KeyEncryptionKey.generate().save(settings.kek_path)
+        made.append(settings.kek_path)
+    if not settings.cipher_key_path.exists():
+        import os
+
+        settings.cipher_key_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(settings.cipher_key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(AESCipher.create_key(32) + "\n")
+        made.append(settings.cipher_key_path)
+    return made

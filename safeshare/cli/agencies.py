@@ -1,0 +1,69 @@
+"""`safeshare agency ...`: the directory of agencies the school refers to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from safeshare.cli import state
+from safeshare.cli.output import console, emit, fail, guarded
+
+app = typer.Typer(help="The agency directory (every change is recorded with who and when).")
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+@app.command("add")
+def add(
+    agency_id: str = typer.Option(..., "--id"),
+    name: str = typer.Option(..., "--name"),
+    kind: str = typer.Option(..., "--kind", help="mash, social-care, nspcc, police, school, other"),
+    channel: str = typer.Option(..., "--channel", help="smtp or https"),
+    address: str = typer.Option(..., "--address", help="Email address or https:// URL."),
+    cert: Path = typer.Option(..., "--cert", help="The agency's X.509 certificate (PEM)."),
+    by: str = typer.Option("DSL", "--by"),
+    fields: list[str] = typer.Option([], "--fields", help="Packet fields it receives."),
+    as_json: bool = JSON,
+) -> None:
+    """Add an agency (or replace its entry)."""
+    try:
+        pem = cert.read_text()
+    except (OSError, UnicodeDecodeError):
+        fail(2, f"cert: cannot read {cert}", as_json)
+    flat = [f for spec in fields for f in spec.split(",") if f.strip()]
+    with guarded(as_json):
+        state.safeshare().agencies.add(agency_id, name, kind, channel, address, pem, by, flat)
+    emit({"agency_id": agency_id, "added": True}, as_json, lambda: console.print(f"added {agency_id}"))
+
+
+@app.command("list")
+def list_(as_json: bool = JSON) -> None:
+    """The directory."""
+    with guarded(as_json):
+        agencies = state.safeshare().agencies.list()
+    rows = [{k: v for k, v in a.items() if k != "certificate_pem"} for a in agencies]
+
+    def human() -> None:
+        table = Table(title="Agencies")
+        for col in ("id", "name", "kind", "channel", "address", "fields"):
+            table.add_column(col)
+        for a in rows:
+            table.add_row(a["agency_id"], a["name"], a["kind"], a["channel"], a["address"],
+                          ", ".join(a["profile"]))
+        console.print(table)
+
+    emit(rows, as_json, human)
+
+
+@app.command("remove")
+def remove(
+    agency_id: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason"),
+    by: str = typer.Option("DSL", "--by"),
+    as_json: bool = JSON,
+) -> None:
+    """Remove an agency from the directory (recorded, with the reason)."""
+    with guarded(as_json):
+        state.safeshare().agencies.remove(agency_id, reason, by)
+    emit({"agency_id": agency_id, "removed": True}, as_json, lambda: console.print(f"removed {agency_id}"))

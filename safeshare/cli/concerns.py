@@ -1,0 +1,238 @@
+"""`safeshare concern ...`: the policy's steps, one command each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from domain.codes import Category, ConsentStatus, NotSoughtReason, label
+from safeshare.cli import state
+from safeshare.cli.output import console, emit, guarded
+
+app = typer.Typer(help="Concerns: raise one, then seek advice, consent, basis, decide, inform.")
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+BY = typer.Option(..., "--by", help="Who records this.")
+
+
+def _done(as_json: bool, data: dict[str, Any], text: str) -> None:
+    emit(data, as_json, lambda: console.print(text))
+
+
+@app.command("raise")
+def raise_(
+    child: str = typer.Option(..., "--child", help="The child's id."),
+    category: str = typer.Option(
+        ..., "--category", help=", ".join(c.value for c in Category)
+    ),
+    facts: str = typer.Option(..., "--facts", help="What was seen or heard (fact)."),
+    observed_at: str = typer.Option(..., "--observed-at", help="ISO 8601, not in the future."),
+    by: str = BY,
+    opinion: str | None = typer.Option(None, "--opinion", help="What you think (opinion)."),
+    immediate_risk: bool = typer.Option(False, "--immediate-risk"),
+    crime_suspected: bool = typer.Option(False, "--crime-suspected"),
+    as_json: bool = JSON,
+) -> None:
+    """Raise a concern about a child."""
+    with guarded(as_json):
+        cid = state.safeshare().concerns.raise_concern(
+            child, category, facts, observed_at, by, opinion, immediate_risk, crime_suspected
+        )
+    _done(as_json, {"concern_id": str(cid)}, f"concern_id {cid}")
+
+
+@app.command("advice")
+def advice(
+    concern_id: str = typer.Argument(...),
+    from_whom: str = typer.Option(..., "--from", help="Who advised (golden rule 3)."),
+    question: str = typer.Option(..., "--question"),
+    answer: str | None = typer.Option(None, "--answer"),
+    by: str = BY,
+    as_json: bool = JSON,
+) -> None:
+    """Record advice sought, without disclosing the child's identity where possible."""
+    with guarded(as_json):
+        state.safeshare().concerns.seek_advice(concern_id, from_whom, question, by, answer)
+    _done(as_json, {"concern_id": concern_id, "recorded": "advice"}, "advice recorded")
+
+
+@app.command("consent")
+def consent(
+    concern_id: str = typer.Argument(...),
+    status: str = typer.Option(..., "--status", help=", ".join(s.value for s in ConsentStatus if s.value != "none")),
+    by: str = BY,
+    from_whom: str | None = typer.Option(None, "--from", help="child, parent or carer"),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Not sought: " + ", ".join(r.value for r in NotSoughtReason)
+    ),
+    note: str | None = typer.Option(None, "--note", help="Free text (sealed)."),
+    scope: list[str] = typer.Option([], "--scope", help="Agency ids or kinds consent covers."),
+    as_json: bool = JSON,
+) -> None:
+    """Record consent sought, given, refused, withdrawn, or not sought (with the reason)."""
+    with guarded(as_json):
+        state.safeshare().concerns.record_consent(
+            concern_id, status, by, from_whom=from_whom, reason=reason, note=note, scope=scope
+        )
+    _done(as_json, {"concern_id": concern_id, "consent": status}, f"consent: {status}")
+
+
+@app.command("basis")
+def basis(
+    concern_id: str = typer.Argument(...),
+    article6: str = typer.Option(..., "--article6"),
+    justification: str = typer.Option(..., "--justification"),
+    by: str = BY,
+    article9: str | None = typer.Option(None, "--article9"),
+    as_json: bool = JSON,
+) -> None:
+    """Record the lawful basis for sharing without consent."""
+    with guarded(as_json):
+        state.safeshare().concerns.record_lawful_basis(
+            concern_id, article6, justification, by, article9
+        )
+    _done(as_json, {"concern_id": concern_id, "article6": article6, "article9": article9},
+          f"lawful basis: {label(article6)}" + (f"; {label(article9)}" if article9 else ""))
+
+
+@app.command("decide")
+def decide(
+    concern_id: str = typer.Argument(...),
+    share: bool = typer.Option(..., "--share/--no-share", help="Share, or do not share."),
+    reasons: str | None = typer.Option(None, "--reasons", help="Required either way."),
+    by: str = BY,
+    purpose: str | None = typer.Option(None, "--purpose"),
+    to: list[str] = typer.Option([], "--to", help="Agency id; repeat for several."),
+    field: list[str] = typer.Option(
+        [], "--field", help="AGENCY=FIELD,FIELD to narrow what one agency receives."
+    ),
+    widening_reason: str | None = typer.Option(None, "--widening-reason"),
+    not_identifiable: bool = typer.Option(
+        False, "--not-identifiable", help="The information shared does not identify the child."
+    ),
+    police_not_told_reason: str | None = typer.Option(None, "--police-not-told-reason"),
+    as_json: bool = JSON,
+) -> None:
+    """Decide to share or not, with reasons; prints the flowchart path and referral ids."""
+    fields: dict[str, list[str]] = {}
+    with guarded(as_json):
+        for spec in field:
+            agency, _, names = spec.partition("=")
+            if not names:
+                raise ValueError("field: use AGENCY=FIELD,FIELD")
+            fields[agency.strip()] = [n for n in names.split(",") if n.strip()]
+        result = state.safeshare().concerns.decide(
+            concern_id,
+            share,
+            reasons,
+            by,
+            purpose=purpose,
+            to=to,
+            fields=fields or None,
+            widening_reason=widening_reason,
+            identifiable=not not_identifiable,
+            police_not_told_reason=police_not_told_reason,
+        )
+    data = {
+        "concern_id": concern_id,
+        "decision_no": result.decision_no,
+        "share": result.share,
+        "decided_at": result.decided_at_step,
+        "path": result.path,
+        "referral_ids": [str(r) for r in result.referral_ids],
+    }
+
+    def human() -> None:
+        verdict = "SHARE" if result.share else "DO NOT SHARE"
+        console.print(f"[bold]{verdict}[/] (decided at: {result.decided_at_step})")
+        console.print("path: " + " → ".join(result.path))
+        for r in result.referral_ids:
+            console.print(f"referral {r}")
+
+    emit(data, as_json, human)
+
+
+@app.command("inform")
+def inform(
+    concern_id: str = typer.Argument(...),
+    informed: bool = typer.Option(..., "--informed/--not-informed"),
+    by: str = BY,
+    reason: str | None = typer.Option(None, "--reason", help="Why the family was not told."),
+    as_json: bool = JSON,
+) -> None:
+    """Record whether the family was told that information was shared, or why not."""
+    with guarded(as_json):
+        state.safeshare().concerns.inform(concern_id, informed, by, reason)
+    _done(as_json, {"concern_id": concern_id, "family_informed": informed},
+          "family informed" if informed else "family not informed (reason recorded)")
+
+
+@app.command("retention")
+def retention(
+    concern_id: str = typer.Argument(...),
+    outcome: str = typer.Option(..., "--outcome", help="keep or erase"),
+    reason: str = typer.Option(..., "--reason"),
+    by: str = BY,
+    next_review: str | None = typer.Option(None, "--next-review", help="YYYY-MM-DD"),
+    as_json: bool = JSON,
+) -> None:
+    """Record a retention review."""
+    with guarded(as_json):
+        state.safeshare().concerns.review_retention(concern_id, outcome, reason, by, next_review)
+    _done(as_json, {"concern_id": concern_id, "outcome": outcome}, f"retention: {outcome}")
+
+
+@app.command("close")
+def close(
+    concern_id: str = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason"),
+    by: str = BY,
+    as_json: bool = JSON,
+) -> None:
+    """Close a concern."""
+    with guarded(as_json):
+        state.safeshare().concerns.close(concern_id, reason, by)
+    _done(as_json, {"concern_id": concern_id, "closed": True}, "closed")
+
+
+@app.command("show")
+def show(
+    concern_id: str = typer.Argument(...),
+    as_of: str | None = typer.Option(None, "--as-of", help="ISO 8601: the case as it stood."),
+    by: str = typer.Option("DSL", "--by", help="Who is reading (recorded)."),
+    as_json: bool = JSON,
+) -> None:
+    """The case as it stands (or stood), with its events in order."""
+    with guarded(as_json):
+        data = state.safeshare().views.show_concern(concern_id, by, as_of)
+    emit(data, as_json, lambda: print_case(data))
+
+
+def print_case(data: dict[str, Any]) -> None:
+    c = data["concern"]
+    child = c["child"]
+    head = (
+        f"[bold]{c['category_label']}[/]  concern {c['concern_id']}\n"
+        f"child: {child.get('name', '?')} (born {child.get('dob', '?')})\n"
+        f"observed {c['observed_at']}, raised by {c['raised_by']}"
+        + ("  [bold red]URGENT[/]" if c["urgent"] else "")
+        + (f"\n[dim]as of {data['as_of']}[/]" if data.get("as_of") else "")
+    )
+    console.print(Panel(head, title="Concern", expand=False))
+    console.print(f"[bold]FACT[/]: {c['facts']}")
+    if c["opinion"]:
+        console.print(f"[bold]OPINION[/] (not established fact): {c['opinion']}")
+    table = Table(title="History", show_lines=False)
+    for col in ("#", "recorded at", "what", "by", "detail"):
+        table.add_column(col)
+    for e in data["events"]:
+        detail = ", ".join(
+            f"{k}={v}" for k, v in e.items() if k not in ("type", "version", "recorded_at", "by")
+        )
+        table.add_row(str(e["version"]), e["recorded_at"][:19], e["type"], e.get("by", ""), detail)
+    console.print(table)
+    for r in data["referrals"]:
+        console.print(f"referral {r['referral_id']} → {r['agency_id']}: {r['status']}")

@@ -1,0 +1,77 @@
+"""The `safeshare` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from safeshare.cli import agencies, children, concerns, state
+from safeshare.cli.output import console, emit, guarded
+
+app = typer.Typer(
+    help="safeshare: a school's safeguarding concerns and its information-sharing policy.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(children.app, name="child")
+app.add_typer(concerns.app, name="concern")
+app.add_typer(agencies.app, name="agency")
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+@app.callback()
+def main(
+    data: Path | None = typer.Option(
+        None, "--data", envvar="SAFESHARE_DATA", help="Data folder (default ./var)."
+    ),
+) -> None:
+    state.configure(data)
+
+
+@app.command("init")
+def init(as_json: bool = JSON) -> None:
+    """Create the data folder, keys, the school's signing identity and the demo agencies."""
+    from safeshare.setup import initialise
+
+    with guarded(as_json):
+        made = initialise(state.settings())
+    emit({"created": [str(p) for p in made]}, as_json,
+         lambda: console.print("initialised: " + (", ".join(str(p) for p in made) or "nothing new")))
+
+
+@app.command("demo")
+def demo(as_json: bool = JSON) -> None:
+    """Record a realistic set of cases through the real commands; print the worklist and one
+    case's history."""
+    from safeshare.demo import run_demo
+
+    with guarded(as_json):
+        featured = run_demo(state.safeshare())
+    if not as_json:
+        _print_worklist(state.safeshare().views.worklist())
+        console.rule("One case's history")
+        concerns.print_case(state.safeshare().views.show_concern(str(featured), "demo DSL"))
+    else:
+        emit({"featured_concern": str(featured),
+              "worklist": state.safeshare().views.worklist()}, True)
+
+
+@app.command("worklist")
+def worklist(as_json: bool = JSON) -> None:
+    """What awaits the DSL, most pressing first."""
+    with guarded(as_json):
+        items = state.safeshare().views.worklist()
+    emit(items, as_json, lambda: _print_worklist(items))
+
+
+def _print_worklist(items: list[dict[str, object]]) -> None:
+    table = Table(title="DSL worklist")
+    for col in ("!", "concern", "category", "awaiting"):
+        table.add_column(col)
+    for i in items:
+        table.add_row("URGENT" if i["urgent"] else "", str(i["concern_id"]), str(i["category"]),
+                      str(i["item"]))
+    console.print(table)

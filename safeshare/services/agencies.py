@@ -1,0 +1,88 @@
+"""The agency directory as the DSL and the operator use it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from domain.codes import AgencyKind
+from domain.directory import DIRECTORY_ID, AgencyDirectory
+from domain.errors import InvalidValue
+from domain.packet_fields import PacketField
+from safeshare.services.context import Context
+from safeshare.validation import MAX_NAME, code, required_text
+from sharing.profiles import default_profile
+
+CHANNELS = ("smtp", "https")
+
+
+class AgencyService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def directory(self) -> AgencyDirectory:
+        found = self.ctx.app.find(DIRECTORY_ID, AgencyDirectory)
+        return found if found is not None else AgencyDirectory()
+
+    def add(
+        self,
+        agency_id: str,
+        name: str,
+        kind: str,
+        channel: str,
+        address: str,
+        certificate_pem: str,
+        by: str,
+        fields: Sequence[str] = (),
+    ) -> None:
+        from sharing.pki import load_agency_certificate
+
+        agency_id = required_text("id", agency_id, 64)
+        if not agency_id.replace("-", "").replace("_", "").isalnum():
+            raise InvalidValue("id", "use letters, digits, '-' and '_' only")
+        kind_code = code("kind", kind, AgencyKind)
+        if channel not in CHANNELS:
+            raise InvalidValue("channel", f"{channel!r} is not one of: smtp, https")
+        address = required_text("address", address, 500)
+        if channel == "smtp" and "@" not in address:
+            raise InvalidValue("address", "an smtp channel needs an email address")
+        if channel == "https" and not address.startswith("https://"):
+            raise InvalidValue("address", "an https channel needs an https:// URL")
+        load_agency_certificate(certificate_pem.encode(), self.ctx.clock())
+        profile = default_profile(kind_code)
+        if fields:
+            chosen = set()
+            for f in fields:
+                try:
+                    chosen.add(PacketField(f.strip()))
+                except ValueError:
+                    raise InvalidValue("fields", f"{f!r} is not a packet field") from None
+            profile = frozenset(chosen)
+        directory = self.directory()
+        directory.add_agency(
+            agency_id=agency_id,
+            name=required_text("name", name, MAX_NAME),
+            kind=kind_code.value,
+            channel=channel,
+            address=address,
+            certificate_pem=certificate_pem,
+            profile=[f.value for f in profile],
+            added_by=required_text("by", by, MAX_NAME),
+        )
+        self.ctx.app.save(directory)
+
+    def remove(self, agency_id: str, reason: str, by: str) -> None:
+        directory = self.directory()
+        directory.remove_agency(
+            agency_id, required_text("reason", reason, 500), required_text("by", by, MAX_NAME)
+        )
+        self.ctx.app.save(directory)
+
+    def list(self) -> list[dict[str, Any]]:
+        return [dict(a) for _, a in sorted(self.directory().agencies.items())]
+
+    def get(self, agency_id: str, field: str = "agency") -> dict[str, Any]:
+        agency = self.directory().agencies.get(agency_id)
+        if agency is None:
+            raise InvalidValue(field, f"no agency with id {agency_id!r} in the directory")
+        return dict(agency)

@@ -1,0 +1,234 @@
+"""What people read: a concern as it stands (or stood), its history, and the DSL's worklist.
+
+Sealed values are opened here, at display, and show "[erased]" once the child's key is gone.
+Every read of a case is recorded (the audit trail answers "who looked at this record?").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.access import AccessLog
+from domain.child import Child
+from domain.codes import ConsentStatus, label
+from domain.concern import Concern
+from domain.errors import InvalidValue
+from domain.referral import Referral
+from domain.sealed import Sealed
+from safeshare.sealing import ERASED
+from safeshare.services.context import Context
+from safeshare.validation import MAX_NAME, moment, required_text
+
+
+class ViewService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    # -- reading one case ----------------------------------------------------------------------
+
+    def show_concern(
+        self, concern_id: str, viewer: str, as_of: str | datetime | None = None
+    ) -> dict[str, Any]:
+        viewer = required_text("by", viewer, MAX_NAME)
+        current = self.ctx.concern(concern_id)
+        version: int | None = None
+        at: datetime | None = None
+        if as_of is not None:
+            at = moment("as-of", as_of, self.ctx.clock(), allow_future=True)
+            version = self.ctx.app.version_at(current.id, at)
+            if version is None:
+                raise InvalidValue("as-of", f"the concern did not exist yet at {at.isoformat()}")
+        concern = self.ctx.app.get(current.id, Concern, version=version) if version else current
+        self.record_view(concern.id, viewer, "concern show" + (" --as-of" if at else ""))
+        events = list(self.ctx.app.events.get(concern.id, lte=concern.version))
+        referrals = [self.referral_view(r) for r in self.referrals_of(concern, at)]
+        return {
+            "concern": self.concern_view(concern),
+            "as_of": at.isoformat() if at else None,
+            "events": [self.event_view(concern.child_id, e) for e in events],
+            "referrals": referrals,
+        }
+
+    def record_view(self, record_id: UUID, viewer: str, action: str) -> None:
+        log = self.ctx.app.find(AccessLog.create_id(record_id), AccessLog) or AccessLog(
+            record_id=record_id
+        )
+        log.record_view(viewer, action)
+        self.ctx.app.save(log)
+
+    def referrals_of(self, concern: Concern, at: datetime | None = None) -> list[Referral]:
+        found: list[Referral] = []
+        for decision in concern.decisions:
+            for r in decision["recipients"]:
+                rid = Referral.create_id(concern.id, decision["decision_no"], r["agency_id"])
+                version = self.ctx.app.version_at(rid, at) if at else None
+                if at and version is None:
+                    continue
+                referral = self.ctx.app.find(rid, Referral)
+                if referral is not None and version is not None:
+                    referral = self.ctx.app.get(rid, Referral, version=version)
+                if referral is not None:
+                    found.append(referral)
+        return found
+
+    def unseal(self, child_id: UUID, sealed: Sealed | None) -> str | None:
+        return self.ctx.sealer.unseal(child_id, sealed)
+
+    def child_view(self, child: Child) -> dict[str, Any]:
+        u = self.unseal
+        if child.erased:
+            return {"child_id": str(child.id), "erased": True, "name": ERASED, "dob": ERASED}
+        return {
+            "child_id": str(child.id),
+            "erased": False,
+            "name": u(child.id, child.name),
+            "dob": u(child.id, child.date_of_birth),
+            "upn": u(child.id, child.upn),
+            "nhs_number": u(child.id, child.nhs_number),
+            "address": u(child.id, child.address),
+        }
+
+    def concern_view(self, c: Concern) -> dict[str, Any]:
+        u = self.unseal
+        cid = c.child_id
+        child = self.ctx.app.find(cid, Child)
+        basis = c.lawful_basis
+        return {
+            "concern_id": str(c.id),
+            "child": self.child_view(child) if child else {"child_id": str(cid)},
+            "category": c.category.value,
+            "category_label": label(c.category),
+            "facts": u(cid, c.facts),
+            "opinion": u(cid, c.opinion),
+            "observed_at": c.observed_at.isoformat(),
+            "raised_at": c.created_on.isoformat(),
+            "raised_by": c.raised_by,
+            "immediate_risk": c.immediate_risk,
+            "crime_suspected": c.crime_suspected,
+            "urgent": c.urgent,
+            "advice": [
+                {
+                    "from": a["from"],
+                    "question": u(cid, a["question"]),
+                    "answer": u(cid, a["answer"]),
+                    "by": a["by"],
+                }
+                for a in c.advice
+            ],
+            "consent": {
+                "status": c.consent.status.value,
+                "from": c.consent.from_whom.value if c.consent.from_whom else None,
+                "scope": list(c.consent.scope),
+                "not_sought_reason": (
+                    c.consent.not_sought_reason.value if c.consent.not_sought_reason else None
+                ),
+                "note": u(cid, c.consent.note),
+            },
+            "lawful_basis": None
+            if basis is None
+            else {
+                "article6": basis.article6.value,
+                "article9": basis.article9.value if basis.article9 else None,
+                "justification": u(cid, basis.justification),
+                "recorded_by": basis.recorded_by,
+            },
+            "decisions": [
+                {
+                    "decision_no": d["decision_no"],
+                    "share": d["share"],
+                    "purpose": u(cid, d["purpose"]),
+                    "reasons": u(cid, d["reasons"]),
+                    "decided_at_step": d["decided_at_step"],
+                    "path": d["path"],
+                    "identifiable": d["identifiable"],
+                    "recipients": [
+                        {"agency_id": r["agency_id"], "kind": r["kind"], "fields": r["fields"]}
+                        for r in d["recipients"]
+                    ],
+                    "police_not_told_reason": u(cid, d["police_not_told_reason"]),
+                    "decided_by": d["decided_by"],
+                }
+                for d in c.decisions
+            ],
+            "family_informed": c.family_informed,
+            "family_not_informed_reason": u(cid, c.family_not_informed_reason),
+            "retention_next_review": (
+                c.retention_next_review.isoformat() if c.retention_next_review else None
+            ),
+            "child_data_erased": c.child_data_erased,
+            "closed": c.closed,
+            "version": c.version,
+        }
+
+    def referral_view(self, r: Referral) -> dict[str, Any]:
+        return {
+            "referral_id": str(r.id),
+            "agency_id": r.agency_id,
+            "agency_kind": r.agency_kind,
+            "status": r.status.value,
+            "urgent": r.urgent,
+            "attempts": r.attempts,
+            "fields": r.fields,
+            "packet_sha256": r.packet_sha256,
+            "receipt": r.receipt,
+            "last_error": r.last_error,
+        }
+
+    def event_view(self, child_id: UUID, e: Aggregate.Event) -> dict[str, Any]:
+        """One line of a case's history: what happened, when, by whom (no plain personal data
+        unless the caller is allowed to read the case, which `show_concern` checks)."""
+        kind = type(e).__name__.lstrip("_")
+        data: dict[str, Any] = {
+            "type": getattr(e, "TOPIC", kind).rsplit(":", 1)[-1],
+            "version": e.originator_version,
+            "recorded_at": e.timestamp.isoformat(),
+        }
+        for key in ("raised_by", "sought_by", "recorded_by", "decided_by", "reviewed_by",
+                    "erased_by", "closed_by"):
+            if hasattr(e, key):
+                data["by"] = getattr(e, key)
+        for key in ("status", "from_whom", "not_sought_reason", "article6", "article9",
+                    "share", "decided_at_step", "path", "informed", "outcome", "category",
+                    "immediate_risk", "crime_suspected"):
+            if hasattr(e, key):
+                data[key] = getattr(e, key)
+        if hasattr(e, "recipients"):
+            data["recipients"] = [r["agency_id"] for r in e.recipients]
+        if hasattr(e, "reasons"):
+            data["reasons"] = self.unseal(child_id, e.reasons)
+        return data
+
+    # -- the worklist ----------------------------------------------------------------------------
+
+    def worklist(self) -> list[dict[str, Any]]:
+        """What awaits the DSL, most pressing first."""
+        items: list[dict[str, Any]] = []
+        today = self.ctx.clock().date()
+        for n in self.ctx.app.recorder.select_notifications(
+            start=None, limit=10**9, topics=[Concern.Raised.TOPIC]
+        ):
+            c = self.ctx.app.get(n.originator_id, Concern)
+            if c.closed or c.child_data_erased:
+                continue
+            base = {"concern_id": str(c.id), "category": c.category.value, "urgent": c.urgent}
+            for r in self.referrals_of(c):
+                if r.status.value in ("escalated", "failed"):
+                    items.append({**base, "priority": 0, "item": f"referral to {r.agency_id} "
+                                  f"{r.status.value}", "referral_id": str(r.id)})
+            if c.awaiting_decision:
+                items.append({**base, "priority": 1 if c.urgent else 2,
+                              "item": "awaiting a sharing decision"})
+            if c.consent.status is ConsentStatus.SOUGHT:
+                items.append({**base, "priority": 3, "item": "consent sought, no answer yet"})
+            last = c.latest_decision
+            if last and last["share"] and c.family_informed is None:
+                items.append({**base, "priority": 4,
+                              "item": "shared: record whether the family was told"})
+            if c.retention_next_review and c.retention_next_review <= today:
+                items.append({**base, "priority": 5, "item": "retention review due"})
+        items.sort(key=lambda i: (i["priority"], not i["urgent"]))
+        return items

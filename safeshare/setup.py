@@ -1,0 +1,61 @@
+"""`safeshare init`: everything a school needs before its first concern."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from safeshare.bootstrap import build, create_keys
+from safeshare.settings import Settings
+
+DEMO_AGENCIES: list[tuple[str, str, str, str, str]] = [
+    ("mash", "County Multi-Agency Safeguarding Hub", "mash", "smtp", "mash@county.example"),
+    ("social-care", "Children's Social Care", "social-care", "https",
+     "https://referrals.county.example/inbox"),
+    ("nspcc", "NSPCC Helpline", "nspcc", "smtp", "referrals@nspcc.example"),
+    ("police", "Police Child Protection Unit", "police", "smtp", "cpu@police.example"),
+]
+
+
+def school_dir(settings: Settings) -> Path:
+    return settings.data / "school"
+
+
+def agency_dir(settings: Settings, agency_id: str) -> Path:
+    return settings.data / "agencies" / agency_id
+
+
+def initialise(settings: Settings, now: datetime | None = None) -> list[Path]:
+    """Create what is missing: keys, the school's signing identity, the demo agencies.
+
+    Idempotent: running it again creates nothing that exists.
+    """
+    from sharing.pki import SchoolIdentity, generate_agency_keypair, generate_school_identity
+
+    now = now or datetime.now(UTC)
+    settings.data.mkdir(parents=True, exist_ok=True)
+    made = create_keys(settings)
+    sdir = school_dir(settings)
+    if not (sdir / "school-ca.pem").exists():
+        generate_school_identity(settings.school_name, now).save(sdir)
+        made.append(sdir)
+    SchoolIdentity.load(sdir)
+    s = build(settings)
+    try:
+        if not s.agencies.list():
+            for agency_id, name, kind, channel, address in DEMO_AGENCIES:
+                pair = generate_agency_keypair(name, now)
+                adir = agency_dir(settings, agency_id)
+                adir.mkdir(parents=True, exist_ok=True)
+                (adir / "agency-cert.pem").write_bytes(pair.certificate.pem())
+                key_path = adir / "agency-key.pem"
+                key_path.touch(mode=0o600)
+                key_path.write_bytes(pair.private_key_pem())
+                s.agencies.add(
+                    agency_id, name, kind, channel, address,
+                    pair.certificate.pem().decode(), by="safeshare init",
+                )
+                made.append(adir)
+    finally:
+        s.close()
+    return made

@@ -1,0 +1,91 @@
+"""Bad input at the edge: one clear sentence naming the field and the problem.
+
+Raised before any command reaches an aggregate, so nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TypeVar
+from uuid import UUID
+
+from domain.errors import InvalidValue
+
+E = TypeVar("E", bound=StrEnum)
+
+MAX_TEXT = 20_000
+MAX_NAME = 200
+
+
+def required_text(field: str, value: str | None, limit: int = MAX_TEXT) -> str:
+    if value is None or not value.strip():
+        raise InvalidValue(field, "is required")
+    return optional_text(field, value, limit) or ""
+
+
+def optional_text(field: str, value: str | None, limit: int = MAX_TEXT) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > limit:
+        raise InvalidValue(field, f"is {len(value)} characters long; the limit is {limit}")
+    if "\x00" in value:
+        raise InvalidValue(field, "contains a NUL character")
+    return value
+
+
+def code(field: str, value: str | None, kind: type[E]) -> E:
+    if value is None or not value.strip():
+        raise InvalidValue(field, f"is required (one of: {', '.join(e.value for e in kind)})")
+    try:
+        return kind(value.strip())
+    except ValueError:
+        choices = ", ".join(e.value for e in kind)
+        raise InvalidValue(field, f"{value!r} is not one of: {choices}") from None
+
+
+def optional_code(field: str, value: str | None, kind: type[E]) -> E | None:
+    return None if value is None or not value.strip() else code(field, value, kind)
+
+
+def identifier(field: str, value: str | UUID) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(value.strip())
+    except (ValueError, AttributeError):
+        raise InvalidValue(field, f"{value!r} is not a valid id") from None
+
+
+def moment(field: str, value: str | datetime, now: datetime, allow_future: bool = False) -> datetime:
+    """An ISO 8601 moment; one without an offset is taken as UTC."""
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidValue(field, f"{value!r} is not an ISO 8601 date and time") from None
+    if parsed.tzinfo is None:
+        from datetime import UTC
+
+        parsed = parsed.replace(tzinfo=UTC)
+    if not allow_future and parsed > now:
+        raise InvalidValue(field, "is in the future")
+    return parsed
+
+
+def day(field: str, value: str | date, today: date, allow_future: bool = False) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InvalidValue(field, f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if not allow_future and parsed > today:
+        raise InvalidValue(field, "is in the future")
+    return parsed
