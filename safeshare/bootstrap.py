@@ -23,6 +23,7 @@ from safeshare.services.agencies import AgencyService
 from safeshare.services.children import ChildService
 from safeshare.services.concerns import ConcernService
 from safeshare.services.context import Context
+from safeshare.services.packets import PacketService
 from safeshare.services.views import ViewService
 from safeshare.settings import Settings
 
@@ -43,6 +44,7 @@ class Safeshare:
     concerns: ConcernService
     agencies: AgencyService
     views: ViewService
+    packets: PacketService
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -123,6 +125,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
         concerns=ConcernService(ctx, agencies),
         agencies=agencies,
         views=ViewService(ctx),
+        packets=PacketService(ctx, agencies, settings.data / "school"),
     )
 
 

@@ -9,24 +9,13 @@ only by writing down why.
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
-from enum import StrEnum
 from types import MappingProxyType
 
+from domain.codes import AgencyKind
 from domain.packet_fields import IDENTIFYING_FIELDS, PacketField
 from sharing.errors import FieldOutsideProfile, InadequatePacket
 
 F = PacketField
-
-
-class AgencyKind(StrEnum):
-    """The agency kinds of DESIGN.md's reference list; the value is the stored code."""
-
-    MASH = "mash"
-    SOCIAL_CARE = "social-care"
-    NSPCC = "nspcc"
-    POLICE = "police"
-    SCHOOL = "school"
-    OTHER = "other"
 
 
 _CONCERN: frozenset[PacketField] = frozenset(

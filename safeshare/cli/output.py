@@ -39,12 +39,15 @@ def fail(code: int, message: str, as_json: bool) -> NoReturn:
 def guarded(as_json: bool) -> Iterator[None]:
     """Turn domain errors into one line and the right exit code; nothing was recorded."""
     from safeshare.sealing import KeyFileError
+    from sharing.errors import SharingError
 
     try:
         yield
     except PolicyRefusal as e:
         fail(EXIT_REFUSED, f"refused: {e}", as_json)
     except InvalidValue as e:
+        fail(EXIT_BAD_INPUT, str(e), as_json)
+    except SharingError as e:
         fail(EXIT_BAD_INPUT, str(e), as_json)
     except KeyFileError as e:
         fail(EXIT_BAD_INPUT, str(e), as_json)

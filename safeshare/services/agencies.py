@@ -11,6 +11,8 @@ from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, code, required_text
+from sharing.errors import CertificateRefused
+from sharing.pki import load_agency_certificate
 from sharing.profiles import default_profile
 
 CHANNELS = ("smtp", "https")
@@ -35,8 +37,6 @@ class AgencyService:
         by: str,
         fields: Sequence[str] = (),
     ) -> None:
-        from sharing.pki import load_agency_certificate
-
         agency_id = required_text("id", agency_id, 64)
         if not agency_id.replace("-", "").replace("_", "").isalnum():
             raise InvalidValue("id", "use letters, digits, '-' and '_' only")
@@ -48,7 +48,10 @@ class AgencyService:
             raise InvalidValue("address", "an smtp channel needs an email address")
         if channel == "https" and not address.startswith("https://"):
             raise InvalidValue("address", "an https channel needs an https:// URL")
-        load_agency_certificate(certificate_pem.encode(), self.ctx.clock())
+        try:
+            load_agency_certificate(certificate_pem.encode(), self.ctx.clock())
+        except CertificateRefused as e:
+            raise InvalidValue("cert", e.reason) from None
         profile = default_profile(kind_code)
         if fields:
             chosen = set()

@@ -1,0 +1,157 @@
+"""Referral packets: what one recipient receives for one decision, minimised, sealed.
+
+The packet is assembled from the record at the moment of sealing (opened with the child's
+key), cut to the fields the decision names for that recipient, signed by the school and
+encrypted to the agency. Its id is derived from the referral, so every attempt carries the
+same id: the dedup key an agency sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from domain.child import Child
+from domain.codes import label
+from domain.concern import Concern
+from domain.errors import InvalidValue
+from domain.packet_fields import PacketField
+from domain.referral import Referral
+from safeshare.services.agencies import AgencyService
+from safeshare.services.context import Context
+from safeshare.validation import identifier
+from sharing import packet_content as pc
+from sharing.cms import SealedPacket, seal_packet
+from sharing.packet import build_packet
+from sharing.pki import SchoolIdentity, load_agency_certificate
+
+_PACKET_NAMESPACE = uuid5(NAMESPACE_URL, "https://safeshare.invalid/packet")
+HISTORICAL_AFTER = timedelta(days=365)
+
+
+def packet_id_for(referral_id: UUID) -> str:
+    return str(uuid5(_PACKET_NAMESPACE, referral_id.hex))
+
+
+@dataclass(frozen=True)
+class ReadyPacket:
+    packet_id: str
+    referral_id: UUID
+    agency: dict[str, Any]
+    urgent: bool
+    sealed: SealedPacket
+
+
+class PacketService:
+    def __init__(self, ctx: Context, agencies: AgencyService, school_dir: Path) -> None:
+        self.ctx = ctx
+        self.agencies = agencies
+        self.school_dir = school_dir
+
+    @cached_property
+    def school(self) -> SchoolIdentity:
+        return SchoolIdentity.load(self.school_dir)
+
+    def referral(self, referral_id: str | UUID) -> Referral:
+        rid = identifier("referral", referral_id)
+        found = self.ctx.app.find(rid, Referral)
+        if found is None:
+            raise InvalidValue("referral", f"no referral with id {rid}")
+        return found
+
+    def content(self, referral: Referral, now: datetime) -> pc.PacketContent:
+        concern = self.ctx.app.get(referral.concern_id, Concern)
+        child = self.ctx.app.get(referral.child_id, Child)
+        if child.erased:
+            raise InvalidValue("referral", "the child's personal data has been erased")
+        decision = concern.decisions[referral.decision_no - 1]
+        agency = self.agencies.get(referral.agency_id)
+        u = self.ctx.sealer.unseal
+        cid = child.id
+        consent = concern.consent
+        basis = concern.lawful_basis
+        dob = u(cid, child.date_of_birth)
+        historical = now - concern.observed_at > HISTORICAL_AFTER
+        actions = [f"Advice sought from {a['from']}" for a in concern.advice]
+        actions.append(f"Decision to share recorded by {decision['decided_by']}")
+        return pc.PacketContent(
+            packet_id=packet_id_for(referral.id),
+            referral_id=str(referral.id),
+            recipient_id=referral.agency_id,
+            recipient_name=agency["name"],
+            school=self.ctx.settings.school_name,
+            issued_at=now,
+            urgent=referral.urgent,
+            purpose=u(cid, decision["purpose"]) or "",
+            consent=pc.ConsentStatus(
+                status=consent.status.value,
+                from_whom=consent.from_whom.value if consent.from_whom else None,
+                reason=label(consent.not_sought_reason) if consent.not_sought_reason else None,
+            ),
+            lawful_basis=None
+            if basis is None
+            else pc.LawfulBasis(
+                article6=basis.article6.value,
+                article9=basis.article9.value if basis.article9 else None,
+                justification=u(cid, basis.justification) or "",
+            ),
+            category=concern.category.value,
+            facts=(pc.Fact(u(cid, concern.facts) or "", historical=historical),),
+            opinion=u(cid, concern.opinion),
+            observed_at=concern.observed_at,
+            risk=pc.Risk(
+                immediate_risk=concern.immediate_risk,
+                crime_suspected=concern.crime_suspected,
+                reasoning=u(cid, decision["reasons"]) or "",
+            ),
+            child=pc.ChildIdentity(
+                name=u(cid, child.name),
+                dob=date.fromisoformat(dob) if dob and dob[0].isdigit() else None,
+                address=u(cid, child.address),
+                school=self.ctx.settings.school_name,
+                upn=u(cid, child.upn),
+                nhs_number=u(cid, child.nhs_number),
+            ),
+            referrer=pc.Referrer(name=concern.raised_by, role="member of staff"),
+            actions_taken=tuple(actions),
+            chronology=self.chronology(child.id, concern.id),
+        )
+
+    def chronology(self, child_id: UUID, exclude: UUID) -> tuple[pc.ChronologyEntry, ...]:
+        from safeshare.services.children import ChildService
+
+        entries = []
+        for concern_id in ChildService(self.ctx).concern_ids(child_id):
+            if concern_id == exclude:
+                continue
+            c = self.ctx.app.get(concern_id, Concern)
+            entries.append(
+                pc.ChronologyEntry(
+                    occurred_on=c.observed_at.date(),
+                    summary=f"{label(c.category)}: {self.ctx.sealer.unseal(child_id, c.facts)}",
+                )
+            )
+        return tuple(sorted(entries, key=lambda e: e.occurred_on))
+
+    def seal(self, referral: Referral) -> ReadyPacket:
+        """Minimise, render, sign and encrypt the referral's packet for its agency."""
+        now = self.ctx.clock()
+        agency = self.agencies.get(referral.agency_id)
+        recipient = load_agency_certificate(agency["certificate_pem"].encode(), now)
+        fields = frozenset(PacketField(f) for f in referral.fields)
+        mime = build_packet(self.content(referral, now), fields)
+        sealed = seal_packet(mime, self.school, recipient)
+        return ReadyPacket(packet_id_for(referral.id), referral.id, agency, referral.urgent, sealed)
+
+    def export(self, referral_id: str, out: Path, by: str) -> ReadyPacket:
+        """For a DSL who must upload the packet to a portal by hand; recorded on the referral."""
+        referral = self.referral(referral_id)
+        ready = self.seal(referral)
+        out.write_bytes(ready.sealed.der)
+        referral.record_packet_exported(by, ready.sealed.sha256)
+        self.ctx.app.save(referral)
+        return ready
