@@ -1,0 +1,139 @@
+"""The projections' own database: SQLite file or PostgreSQL schema, one small interface.
+
+SQL is written once with `?` placeholders; the PostgreSQL adapter translates them. Every write
+a projection makes happens inside `transaction()`, together with its tracking position, so a
+projection is exactly once: a crash rolls back both.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import psycopg
+from psycopg import sql
+
+Dialect = Literal["sqlite", "postgres"]
+
+
+class Tx(Protocol):
+    """A transaction: execute statements, read rows."""
+
+    dialect: Dialect
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None: ...
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
+
+
+class ProjectionDb(Protocol):
+    dialect: Dialect
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]: ...
+
+    def close(self) -> None: ...
+
+
+class _SQLiteTx:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._conn.execute(statement, tuple(params))
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._conn.executemany(statement, [tuple(r) for r in rows])
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self._conn.execute(statement, tuple(params)).fetchall())
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        row = self._conn.execute(statement, tuple(params)).fetchone()
+        return tuple(row) if row is not None else None
+
+
+class SQLiteProjectionDb:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteTx(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class _PgTx:
+    dialect: Dialect = "postgres"
+
+    def __init__(self, cur: psycopg.Cursor[tuple[Any, ...]]) -> None:
+        self._cur = cur
+
+    @staticmethod
+    def _q(statement: str) -> str:
+        return statement.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._cur.execute(self._q(statement), tuple(params))  # type: ignore[arg-type]
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cur.executemany(self._q(statement), [tuple(r) for r in rows])  # type: ignore[arg-type]
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._cur.execute(self._q(statement), tuple(params))  # type: ignore[arg-type]
+        return list(self._cur.fetchall())
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        self._cur.execute(self._q(statement), tuple(params))  # type: ignore[arg-type]
+        return self._cur.fetchone()
+
+
+class PostgresProjectionDb:
+    """Tables in the school's own projections schema (`search_path` is set to it)."""
+
+    dialect: Dialect = "postgres"
+
+    def __init__(self, conninfo: str, schema: str) -> None:
+        self.schema = schema
+        self._lock = threading.RLock()
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+        self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
+            yield _PgTx(cur)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
