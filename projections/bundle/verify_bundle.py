@@ -18,7 +18,7 @@ Checks, in order:
 Prints OK or one line per problem; exits 0 when everything holds, 1 otherwise.
 
 Canonical record bytes (big-endian): 0x01, originator UUID (16 bytes), version (8 bytes),
-len(topic) (4 bytes), topic (UTF-8), len(state) (8 bytes), state.
+len(topic) (4 bytes), len(state) (8 bytes), topic (UTF-8), state.
 """
 
 from __future__ import annotations
@@ -65,9 +65,7 @@ def canonical_record_bytes(originator_id: str, version: int, topic: str, state: 
     if len(oid) != 16 or not 0 <= version < 2**64:
         raise ValueError("bad originator_id or version")
     t = topic.encode("utf-8")
-    return (
-        struct.pack(">B16sQI", 1, oid, version, len(t)) + t + struct.pack(">Q", len(state)) + state
-    )
+    return struct.pack(">B16sQIQ", 1, oid, version, len(t), len(state)) + t + state
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes], root: bytes) -> bool:

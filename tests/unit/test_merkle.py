@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.canonical import canonical_record_bytes
+from projections.canonical import canonical_record_bytes, record_leaf_hashes
 from projections.merkle import (
     EMPTY_ROOT,
     CompactRange,
@@ -200,8 +200,8 @@ def test_canonical_record_bytes_is_unambiguous() -> None:
         + bytes.fromhex(oid)
         + (1).to_bytes(8, "big")
         + (1).to_bytes(4, "big")
-        + b"a"
         + (2).to_bytes(8, "big")
+        + b"a"
         + b"bc"
     )
     for bad in ("0123", "0123456789abcdef0123456789abcdeg", " " * 32):
@@ -209,3 +209,21 @@ def test_canonical_record_bytes_is_unambiguous() -> None:
             canonical_record_bytes(bad, 1, "a", b"")
     with pytest.raises(ValueError):
         canonical_record_bytes(oid, -1, "a", b"")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.uuids().map(lambda u: u.hex),
+            st.integers(min_value=0, max_value=2**64 - 1),
+            st.sampled_from(["a", "domain.concern:Concern.Raised", "é"]),
+            st.binary(max_size=64),
+        ),
+        max_size=20,
+    )
+)
+def test_batch_leaf_hashes_equal_one_by_one(records: list[tuple[str, int, str, bytes]]) -> None:
+    assert record_leaf_hashes(records) == [leaf_hash(canonical_record_bytes(*r)) for r in records]
+    with pytest.raises(ValueError):
+        record_leaf_hashes([("xyz", 1, "t", b"")])
