@@ -1,0 +1,231 @@
+"""What `audit verify` tells an auditor: every integrity problem, in plain words, with its position.
+
+Pure functions, no database: the caller reads (a) the leaf hashes the integrity log recorded as it
+was built, with the notification position of each record, (b) the leaf hashes recomputed now from
+the records in the store, with their positions, and (c) the signed checkpoints. A bare "root
+mismatch" tells an auditor that something is wrong but not what; comparing leaf by leaf says which
+record was changed, removed, inserted, reordered or cut off, so the DSL can find it. The
+checkpoint checks then show that the recorded leaves themselves were not rewritten: a checkpoint
+an auditor kept from earlier cannot agree with a rewritten log, even if the rewrite was re-signed.
+
+Records in the store after the last logged position are not yet in the log (the log follows the
+store), so they are not problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import NamedTuple
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from projections.checkpoint import Checkpoint, verify_checkpoint
+from projections.merkle import CompactRange, consistency_proof, verify_consistency
+
+CHANGED = "changed"
+REMOVED = "removed"
+INSERTED = "inserted"
+SWAPPED = "swapped"
+MOVED = "moved"
+TRUNCATED = "truncated"
+CHECKPOINT_ORIGIN = "checkpoint-origin"
+CHECKPOINT_SIGNATURE = "checkpoint-signature"
+CHECKPOINT_SIZE = "checkpoint-size"
+CHECKPOINT_ROOT = "checkpoint-root"
+CHECKPOINT_ORDER = "checkpoint-order"
+CHECKPOINT_CONSISTENCY = "checkpoint-consistency"
+
+
+class PositionedLeaf(NamedTuple):
+    """A record's leaf hash and its notification position (ids may have gaps)."""
+
+    position: int
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One integrity problem; `position` is the notification position when there is one."""
+
+    kind: str
+    position: int | None
+    message: str
+
+
+def _by_position(leaves: Iterable[PositionedLeaf], what: str) -> dict[int, bytes]:
+    out: dict[int, bytes] = {}
+    for position, h in leaves:
+        if position in out:
+            raise ValueError(f"{what}: position {position} appears twice")
+        out[position] = h
+    return out
+
+
+def diagnose_leaves(
+    expected: Iterable[PositionedLeaf], recomputed: Iterable[PositionedLeaf]
+) -> list[Problem]:
+    """Compare the logged leaves with the leaves recomputed from the store, record by record."""
+    logged = _by_position(expected, "the log")
+    store = _by_position(recomputed, "the store")
+    problems: list[Problem] = []
+    if not logged:
+        return problems
+    last_logged = max(logged)
+    last_stored = max((p for p in store if p <= last_logged), default=None)
+    tail = sorted(p for p in logged if last_stored is None or p > last_stored)
+    if tail:
+        ends = "is empty" if last_stored is None else f"ends at position {last_stored}"
+        problems.append(
+            Problem(
+                TRUNCATED,
+                tail[0],
+                f"the store {ends} but the log continues to position {tail[-1]}: "
+                f"{len(tail)} record(s) from position {tail[0]} onwards are gone",
+            )
+        )
+    tail_set = set(tail)
+    positions_of: dict[bytes, list[int]] = {}
+    for p, h in logged.items():
+        positions_of.setdefault(h, []).append(p)
+    handled: set[int] = set()
+    for p in sorted(logged):
+        if p in tail_set or p in handled:
+            continue
+        if p not in store:
+            problems.append(Problem(REMOVED, p, f"the record at position {p} was removed"))
+            continue
+        if store[p] == logged[p]:
+            continue
+        elsewhere = [q for q in positions_of.get(store[p], ()) if q != p]
+        partner = next((q for q in elsewhere if store.get(q) == logged[p]), None)
+        if partner is not None:
+            handled.add(partner)
+            problems.append(
+                Problem(
+                    SWAPPED,
+                    p,
+                    f"the records at positions {p} and {partner} were swapped",
+                )
+            )
+        elif elsewhere:
+            problems.append(
+                Problem(
+                    MOVED,
+                    p,
+                    f"position {p} now holds the record logged at position {elsewhere[0]}",
+                )
+            )
+        else:
+            problems.append(Problem(CHANGED, p, f"the record at position {p} was changed"))
+    for p in sorted(store):
+        if p <= last_logged and p not in logged:
+            problems.append(
+                Problem(INSERTED, p, f"a record was inserted at position {p}, not in the log")
+            )
+    problems.sort(key=lambda pr: pr.position if pr.position is not None else -1)
+    return problems
+
+
+def diagnose_checkpoints(
+    checkpoints: Sequence[Checkpoint],
+    leaf_hashes: Sequence[bytes],
+    public_key: Ed25519PublicKey,
+    *,
+    origin: str | None = None,
+    external: Sequence[Checkpoint] = (),
+) -> list[Problem]:
+    """Check signed checkpoints against the leaves recomputed from the store (in position order).
+
+    `checkpoints` are the log's own, oldest first; `external` are copies an auditor kept. Both
+    are checked the same way: signed by the school's key, root equal to the recomputed root at
+    that size, and each consistent with the next by size (RFC 9162 consistency proof built from
+    the recomputed leaves). A log rewritten and re-signed passes its own checkpoints but not
+    the auditor's.
+    """
+    labelled = [(f"checkpoint {i}", cp) for i, cp in enumerate(checkpoints, 1)]
+    labelled += [(f"auditor's checkpoint {i}", cp) for i, cp in enumerate(external, 1)]
+    problems: list[Problem] = []
+    n = len(leaf_hashes)
+
+    roots: dict[int, bytes] = {}
+    wanted = sorted({cp.size for _, cp in labelled if cp.size <= n})
+    cr = CompactRange()
+    for size in wanted:
+        cr.extend(leaf_hashes[cr.size : size])
+        roots[size] = cr.root()
+
+    for label, cp in labelled:
+        name = f"{label} (size {cp.size})"
+        if origin is not None and cp.origin != origin:
+            problems.append(
+                Problem(CHECKPOINT_ORIGIN, None, f"{name} is for another log: {cp.origin!r}")
+            )
+        if not verify_checkpoint(cp, public_key):
+            problems.append(
+                Problem(
+                    CHECKPOINT_SIGNATURE,
+                    None,
+                    f"{name} signed by another key (or altered after signing)",
+                )
+            )
+        if cp.size > n:
+            problems.append(
+                Problem(
+                    CHECKPOINT_SIZE,
+                    None,
+                    f"{name} covers {cp.size} records but the store holds only {n}",
+                )
+            )
+        elif roots[cp.size] != cp.root:
+            problems.append(
+                Problem(
+                    CHECKPOINT_ROOT,
+                    None,
+                    f"{name}: its root does not match the first {cp.size} records in the store",
+                )
+            )
+
+    for (la, a), (lb, b) in pairwise(labelled[: len(checkpoints)]):
+        if b.size < a.size:
+            problems.append(
+                Problem(
+                    CHECKPOINT_ORDER,
+                    None,
+                    f"{lb} (size {b.size}) is smaller than {la} (size {a.size}): "
+                    "the log went backwards",
+                )
+            )
+
+    by_size = sorted(labelled, key=lambda item: item[1].size)
+    for (la, a), (lb, b) in pairwise(by_size):
+        if a.size == 0 or b.size > n:
+            continue  # the empty tree is a prefix of every tree; beyond the store: no proof
+        proof = consistency_proof(leaf_hashes, a.size, b.size)
+        if not verify_consistency(a.size, b.size, a.root, b.root, proof):
+            problems.append(
+                Problem(
+                    CHECKPOINT_CONSISTENCY,
+                    None,
+                    f"{la} (size {a.size}) and {lb} (size {b.size}) are not consistent: "
+                    f"the first {a.size} records differ between them",
+                )
+            )
+    return problems
+
+
+def diagnose(
+    expected: Sequence[PositionedLeaf],
+    recomputed: Sequence[PositionedLeaf],
+    checkpoints: Sequence[Checkpoint],
+    public_key: Ed25519PublicKey,
+    *,
+    origin: str | None = None,
+    external: Sequence[Checkpoint] = (),
+) -> list[Problem]:
+    """Everything `audit verify` checks; an empty list means the record holds."""
+    leaves = [h for _, h in sorted(recomputed)]
+    return diagnose_leaves(expected, recomputed) + diagnose_checkpoints(
+        checkpoints, leaves, public_key, origin=origin, external=external
+    )
