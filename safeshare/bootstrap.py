@@ -14,7 +14,9 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import get_topic
 from psycopg import sql
 
+from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
 from safeshare.app import CaseRecords
+from safeshare.event_source import AppEventSource
 from safeshare.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
 from safeshare.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
 from safeshare.pg import PgParams
@@ -47,7 +49,22 @@ class Safeshare:
     packets: PacketService
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def event_source(self) -> AppEventSource:
+        return AppEventSource(self.app)
+
+    def projection_db(self) -> ProjectionDb:
+        """One shared connection to the projections' database, opened on first use."""
+        db = self.extras.get("projection_db")
+        if db is None:
+            db = build_projection_db(self.settings)
+            self.extras["projection_db"] = db
+        assert isinstance(db, SQLiteProjectionDb | PostgresProjectionDb)
+        return db
+
     def close(self) -> None:
+        db = self.extras.pop("projection_db", None)
+        if db is not None:
+            db.close()
         self.app.close()
         self.keystore.close()
 
@@ -107,6 +124,15 @@ def build_keystore(settings: Settings) -> KeyStore:
         p = PgParams.from_url(settings.database_url)
         return PostgresKeyStore(p.conninfo(), settings.pg_schema + "_keys")
     return SQLiteKeyStore(settings.keystore_db)
+
+
+def build_projection_db(settings: Settings) -> ProjectionDb:
+    """The projections' own database: a SQLite file beside the event store, or the school's
+    own projections schema in PostgreSQL."""
+    if settings.database_url:
+        p = PgParams.from_url(settings.database_url)
+        return PostgresProjectionDb(p.conninfo(), settings.pg_schema + "_projections")
+    return SQLiteProjectionDb(settings.projections_db)
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safeshare:
