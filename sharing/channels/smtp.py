@@ -1,0 +1,177 @@
+"""Deliver a sealed packet by mail (SMTP with STARTTLS required).
+
+Why these choices:
+- STARTTLS is required and the server's certificate and host name are verified, so a packet
+  never crosses the network to a server we have not authenticated. A server that does not
+  offer STARTTLS is refused outright rather than sent to in the clear.
+- `Message-ID` is derived from the packet id, so when a retry follows a lost reply the agency
+  sees the same id twice and can drop the duplicate (DESIGN.md, "The event store is the
+  outbox": at-least-once plus idempotency).
+- The subject carries the referral id, the school and the urgency only: no personal data.
+- The receipt is the server's final reply to DATA, the point at which it took responsibility.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate
+
+from sharing.channels.base import (
+    Delivered,
+    DeliveryError,
+    Envelope,
+    PermanentDeliveryError,
+    TlsSettings,
+    TransientDeliveryError,
+)
+
+ATTACHMENT_NAME = "smime.p7m"
+
+_BODY = (
+    "A safeguarding referral packet is attached as smime.p7m (CMS enveloped data).\n"
+    "Open it with: openssl cms -decrypt -inform DER -in smime.p7m -recip <your key and cert>\n"
+    "This mail carries no personal data outside the encrypted attachment.\n"
+)
+
+
+def subject_for(envelope: Envelope) -> str:
+    """The subject line: ids, school and urgency only, never anything about the child."""
+    subject = f"Safeguarding referral {envelope.referral_id} from {envelope.school}"
+    return f"{subject} [URGENT]" if envelope.urgent else subject
+
+
+def message_id_for(envelope: Envelope) -> str:
+    """A Message-ID the agency can dedupe on: the same packet always has the same id."""
+    return f"<packet-{envelope.packet_id}@safeshare>"
+
+
+def build_message(envelope: Envelope, sender: str) -> EmailMessage:
+    """The mail for one packet: a short plain-text note and the packet as an S/MIME part."""
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["From"] = sender
+    message["To"] = envelope.address
+    message["Subject"] = subject_for(envelope)
+    message["Message-ID"] = message_id_for(envelope)
+    message["Date"] = formatdate(usegmt=True)
+    message["X-Safeshare-Referral-Id"] = envelope.referral_id
+    message["X-Safeshare-Packet-SHA256"] = envelope.packet_sha256
+    if envelope.urgent:
+        message["Importance"] = "high"
+        message["X-Priority"] = "1"
+    message.set_content(_BODY)
+    message.add_attachment(
+        envelope.sealed,
+        maintype="application",
+        subtype="pkcs7-mime",
+        params={"smime-type": "enveloped-data", "name": ATTACHMENT_NAME},
+        filename=ATTACHMENT_NAME,
+    )
+    return message
+
+
+def _reply_error(code: int, stage: str) -> DeliveryError:
+    """Map an SMTP reply code: 4xx means "try again later", 5xx means "never"."""
+    if 400 <= code < 500:
+        return TransientDeliveryError("smtp-4xx")
+    if 500 <= code < 600:
+        return PermanentDeliveryError("smtp-5xx")
+    return TransientDeliveryError(f"smtp-unexpected-{stage}")
+
+
+class SmtpChannel:
+    """Sends envelopes to agency mailboxes through one SMTP relay or MX.
+
+    A connection is opened per packet: referrals are few, and a fresh session means one bad
+    exchange never poisons the next.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        tls: TlsSettings,
+        username: str | None = None,
+        password: str | None = None,
+        local_hostname: str | None = None,
+    ) -> None:
+        if (username is None) != (password is None):
+            raise ValueError("username and password go together")
+        self._host = host
+        self._port = port
+        self._sender = sender
+        self._tls = tls
+        self._context = tls.client_context()
+        self._username = username
+        self._password = password
+        self._local_hostname = local_hostname
+
+    def __repr__(self) -> str:
+        return f"SmtpChannel(host={self._host!r}, port={self._port})"
+
+    def send(self, envelope: Envelope) -> Delivered:
+        """Deliver one envelope; see the module docstring for what each failure means."""
+        if "@" not in envelope.address:
+            raise PermanentDeliveryError("smtp-bad-address")
+        message = build_message(envelope, self._sender)
+        try:
+            return self._send(envelope.address, message)
+        except DeliveryError:
+            raise
+        except ssl.SSLCertVerificationError as exc:
+            raise PermanentDeliveryError("smtp-tls-failed") from exc
+        except ssl.SSLError as exc:
+            raise TransientDeliveryError("smtp-tls-error") from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentDeliveryError("smtp-auth-failed") from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise PermanentDeliveryError("smtp-no-auth") from exc
+        except smtplib.SMTPResponseException as exc:
+            raise _reply_error(exc.smtp_code, "reply") from exc
+        except smtplib.SMTPServerDisconnected as exc:
+            raise TransientDeliveryError("connection-lost") from exc
+        except ConnectionRefusedError as exc:
+            raise TransientDeliveryError("connection-refused") from exc
+        except TimeoutError as exc:
+            raise TransientDeliveryError("timeout") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientDeliveryError("network-error") from exc
+
+    def _send(self, recipient: str, message: EmailMessage) -> Delivered:
+        smtp = smtplib.SMTP(timeout=self._tls.timeout_seconds, local_hostname=self._local_hostname)
+        try:
+            code, _ = smtp.connect(self._host, self._port)
+            if code != 220:
+                raise _reply_error(code, "greeting")
+            smtp.ehlo()
+            if not smtp.has_extn("starttls"):
+                raise PermanentDeliveryError("smtp-no-starttls")
+            smtp.starttls(context=self._context)
+            smtp.ehlo()
+            if self._username is not None and self._password is not None:
+                smtp.login(self._username, self._password)
+            code, _ = smtp.mail(self._sender)
+            if code != 250:
+                raise _reply_error(code, "mail")
+            code, _ = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                raise _reply_error(code, "rcpt")
+            code, reply = smtp.data(message.as_bytes())
+            if code != 250:
+                raise _reply_error(code, "data")
+            receipt = f"{code} {reply.decode('utf-8', 'replace')}".strip()
+            _quit_quietly(smtp)
+            return Delivered(receipt=receipt[:500])
+        finally:
+            smtp.close()
+
+
+def _quit_quietly(smtp: smtplib.SMTP) -> None:
+    """Say goodbye; the server has already accepted the message, so a failed QUIT is no
+    reason to report the packet undelivered."""
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        smtp.quit()
