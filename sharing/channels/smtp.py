@@ -31,6 +31,10 @@ from sharing.channels.base import (
 
 ATTACHMENT_NAME = "smime.p7m"
 
+# Long single-token headers (the packet's SHA-256) must not be folded: some parsers keep the
+# fold's leading space, and then an agency's hash check fails. RFC 5322 allows 998.
+_POLICY = SMTP_POLICY.clone(max_line_length=998)
+
 _BODY = (
     "A safeguarding referral packet is attached as smime.p7m (CMS enveloped data).\n"
     "Open it with: openssl cms -decrypt -inform DER -in smime.p7m -recip <your key and cert>\n"
@@ -51,7 +55,7 @@ def message_id_for(envelope: Envelope) -> str:
 
 def build_message(envelope: Envelope, sender: str) -> EmailMessage:
     """The mail for one packet: a short plain-text note and the packet as an S/MIME part."""
-    message = EmailMessage(policy=SMTP_POLICY)
+    message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = envelope.address
     message["Subject"] = subject_for(envelope)
@@ -133,7 +137,10 @@ class SmtpChannel:
         except smtplib.SMTPResponseException as exc:
             raise _reply_error(exc.smtp_code, "reply") from exc
         except smtplib.SMTPServerDisconnected as exc:
-            raise TransientDeliveryError("connection-lost") from exc
+            # smtplib reports a read timeout as a disconnect; keep the two apart, because a
+            # timeout after DATA is the "did it arrive?" case the agency's dedup is for.
+            timed_out = isinstance(exc.__context__, TimeoutError)
+            raise TransientDeliveryError("timeout" if timed_out else "connection-lost") from exc
         except ConnectionRefusedError as exc:
             raise TransientDeliveryError("connection-refused") from exc
         except TimeoutError as exc:
@@ -142,11 +149,15 @@ class SmtpChannel:
             raise TransientDeliveryError("network-error") from exc
 
     def _send(self, recipient: str, message: EmailMessage) -> Delivered:
-        smtp = smtplib.SMTP(timeout=self._tls.timeout_seconds, local_hostname=self._local_hostname)
+        # Connecting in the constructor is what sets the name STARTTLS verifies the
+        # certificate against; a greeting other than 220 raises SMTPConnectError here.
+        smtp = smtplib.SMTP(
+            self._host,
+            self._port,
+            timeout=self._tls.timeout_seconds,
+            local_hostname=self._local_hostname,
+        )
         try:
-            code, _ = smtp.connect(self._host, self._port)
-            if code != 220:
-                raise _reply_error(code, "greeting")
             smtp.ehlo()
             if not smtp.has_extn("starttls"):
                 raise PermanentDeliveryError("smtp-no-starttls")
