@@ -18,10 +18,25 @@ import re
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_E = TypeVar("_E", bound=BaseException)
+
+PEER_REFUSED_OUR_CERTIFICATE = frozenset(
+    {
+        "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+        "SSLV3_ALERT_BAD_CERTIFICATE",
+        "SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+        "SSLV3_ALERT_CERTIFICATE_EXPIRED",
+        "SSLV3_ALERT_CERTIFICATE_REVOKED",
+        "TLSV1_ALERT_UNKNOWN_CA",
+        "TLSV1_ALERT_ACCESS_DENIED",
+    }
+)
+"""TLS alerts by which an agency says it does not accept the school's client certificate (or
+the lack of one): a configuration problem for a person to fix, so never worth retrying."""
 
 
 @dataclass(frozen=True)
@@ -159,3 +174,34 @@ class TlsSettings:
         if self.client_cert is not None:
             context.load_cert_chain(self.client_cert, self.client_key)
         return context
+
+
+def find_in_chain(exc: BaseException, kind: type[_E]) -> _E | None:
+    """The first exception of `kind` in `exc`'s cause/context chain. Libraries (smtplib,
+    httpx) wrap the socket and ssl errors that tell us whether to retry."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def tls_failure(exc: BaseException, protocol: str) -> DeliveryError | None:
+    """Classify a TLS failure somewhere in `exc`'s chain, or None if there is none.
+
+    Our refusal of the agency's certificate and the agency's refusal of ours are permanent:
+    the trust store, the directory entry or the school's certificate is wrong, or someone is
+    impersonating the agency, and retrying would only delay the DSL hearing about it. Other
+    TLS errors (a handshake cut short) are treated like any network error: transient.
+    """
+    if find_in_chain(exc, ssl.SSLCertVerificationError) is not None:
+        return PermanentDeliveryError(f"{protocol}-tls-failed")
+    ssl_error = find_in_chain(exc, ssl.SSLError)
+    if ssl_error is None:
+        return None
+    if ssl_error.reason in PEER_REFUSED_OUR_CERTIFICATE:
+        return PermanentDeliveryError(f"{protocol}-client-cert-refused")
+    return TransientDeliveryError(f"{protocol}-tls-error")

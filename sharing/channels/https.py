@@ -15,7 +15,6 @@ Why these choices:
 
 from __future__ import annotations
 
-import ssl
 from types import TracebackType
 from urllib.parse import urlsplit
 
@@ -28,6 +27,8 @@ from sharing.channels.base import (
     PermanentDeliveryError,
     TlsSettings,
     TransientDeliveryError,
+    find_in_chain,
+    tls_failure,
 )
 
 CONTENT_TYPE = "application/pkcs7-mime; smime-type=enveloped-data"
@@ -42,28 +43,14 @@ def _status_error(status: int) -> DeliveryError:
     return PermanentDeliveryError(f"http-{status}")
 
 
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    """Whether `kind` is anywhere in the exception's cause/context chain (httpx wraps the
-    socket and ssl errors it meets)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
-
-
 def _transport_error(exc: httpx.TransportError) -> DeliveryError:
-    if _caused_by(exc, ssl.SSLCertVerificationError):
-        return PermanentDeliveryError("https-tls-failed")
+    tls = tls_failure(exc, "https")
+    if tls is not None:
+        return tls
     if isinstance(exc, httpx.TimeoutException):
         return TransientDeliveryError("timeout")
-    if _caused_by(exc, ConnectionRefusedError):
+    if find_in_chain(exc, ConnectionRefusedError) is not None:
         return TransientDeliveryError("connection-refused")
-    if _caused_by(exc, ssl.SSLError):
-        return TransientDeliveryError("https-tls-error")
     if isinstance(exc, httpx.ConnectError):
         return TransientDeliveryError("connect-failed")
     return TransientDeliveryError("network-error")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
-import ssl
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
@@ -27,6 +26,8 @@ from sharing.channels.base import (
     PermanentDeliveryError,
     TlsSettings,
     TransientDeliveryError,
+    find_in_chain,
+    tls_failure,
 )
 
 ATTACHMENT_NAME = "smime.p7m"
@@ -86,6 +87,28 @@ def _reply_error(code: int, stage: str) -> DeliveryError:
     return TransientDeliveryError(f"smtp-unexpected-{stage}")
 
 
+def _classify(exc: smtplib.SMTPException | OSError) -> DeliveryError:
+    """Retry or escalate, from what smtplib raised (and what it wrapped)."""
+    tls = tls_failure(exc, "smtp")
+    if tls is not None:
+        return tls
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return PermanentDeliveryError("smtp-auth-failed")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return PermanentDeliveryError("smtp-no-auth")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _reply_error(exc.smtp_code, "reply")
+    # smtplib reports a read timeout as a disconnect; keep the two apart, because a timeout
+    # after DATA is the "did it arrive?" case the agency's dedup on Message-ID is for.
+    if find_in_chain(exc, TimeoutError) is not None:
+        return TransientDeliveryError("timeout")
+    if find_in_chain(exc, ConnectionRefusedError) is not None:
+        return TransientDeliveryError("connection-refused")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return TransientDeliveryError("connection-lost")
+    return TransientDeliveryError("network-error")
+
+
 class SmtpChannel:
     """Sends envelopes to agency mailboxes through one SMTP relay or MX.
 
@@ -124,29 +147,8 @@ class SmtpChannel:
         message = build_message(envelope, self._sender)
         try:
             return self._send(envelope.address, message)
-        except DeliveryError:
-            raise
-        except ssl.SSLCertVerificationError as exc:
-            raise PermanentDeliveryError("smtp-tls-failed") from exc
-        except ssl.SSLError as exc:
-            raise TransientDeliveryError("smtp-tls-error") from exc
-        except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentDeliveryError("smtp-auth-failed") from exc
-        except smtplib.SMTPNotSupportedError as exc:
-            raise PermanentDeliveryError("smtp-no-auth") from exc
-        except smtplib.SMTPResponseException as exc:
-            raise _reply_error(exc.smtp_code, "reply") from exc
-        except smtplib.SMTPServerDisconnected as exc:
-            # smtplib reports a read timeout as a disconnect; keep the two apart, because a
-            # timeout after DATA is the "did it arrive?" case the agency's dedup is for.
-            timed_out = isinstance(exc.__context__, TimeoutError)
-            raise TransientDeliveryError("timeout" if timed_out else "connection-lost") from exc
-        except ConnectionRefusedError as exc:
-            raise TransientDeliveryError("connection-refused") from exc
-        except TimeoutError as exc:
-            raise TransientDeliveryError("timeout") from exc
         except (smtplib.SMTPException, OSError) as exc:
-            raise TransientDeliveryError("network-error") from exc
+            raise _classify(exc) from exc
 
     def _send(self, recipient: str, message: EmailMessage) -> Delivered:
         # Connecting in the constructor is what sets the name STARTTLS verifies the

@@ -35,6 +35,8 @@ class ReceivedPost:
     content_type: str
     body: bytes
     status: int
+    client_subject: str = ""
+    """The client certificate's common name, when the agency asked for one."""
 
     def to_json(self) -> bytes:
         """The record as JSON, for the record directory."""
@@ -69,6 +71,8 @@ class HttpsAgency:
         self._received: list[ReceivedPost] = []
         self._plan: list[int] = []
         self._server: _TlsServer | None = None
+        self.receipt_in_header = True
+        """When False, the receipt comes only in the JSON body (some agencies do that)."""
         self._thread: threading.Thread | None = None
 
     @property
@@ -207,6 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
             content_type=self.headers.get("Content-Type", ""),
             body=body,
             status=0,
+            client_subject=_peer_common_name(self.connection),
         )
         status, number = self.server.agency._answer(post)
         if status == _DROP:
@@ -221,7 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         reply = json.dumps({"receipt": f"agency-receipt-{number}"}).encode()
         self.send_response(201)
-        self.send_header("X-Receipt", f"agency-receipt-{number}")
+        if self.server.agency.receipt_in_header:
+            self.send_header("X-Receipt", f"agency-receipt-{number}")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
@@ -229,3 +235,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the recorded POSTs are what tests look at."""
+
+
+def _peer_common_name(connection: Any) -> str:
+    """Who the client certificate says the sender is (empty when none was asked for)."""
+    if not isinstance(connection, ssl.SSLSocket):
+        return ""
+    cert: dict[str, Any] = dict(connection.getpeercert() or {})
+    subject: tuple[tuple[tuple[str, str], ...], ...] = cert.get("subject", ())
+    names = [value for rdn in subject for key, value in rdn if key == "commonName"]
+    return names[0] if names else ""

@@ -6,12 +6,14 @@ arrived at MASH, not what our code believes it sent.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from dataclasses import replace
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
+import trustme
 
 from sharing.channels import (
     Delivered,
@@ -344,3 +346,62 @@ def test_envelope_cannot_be_built_with_a_packet_that_does_not_match_its_hash() -
     good = make_envelope(MASH_MAILBOX)
     with pytest.raises(ValueError, match="does not match"):
         replace(good, sealed=good.sealed + b"x")
+
+
+def test_receipt_is_the_response_body_when_the_agency_sends_no_receipt_header(
+    https_agency: HttpsAgency, https_channel: HttpsChannel
+) -> None:
+    https_agency.receipt_in_header = False
+
+    with https_channel:
+        delivered = https_channel.send(make_envelope(https_agency.url))
+
+    assert delivered.receipt == '{"receipt": "agency-receipt-1"}'
+
+
+@pytest.fixture
+def school_identity(tmp_path: Path) -> tuple[Path, Path]:
+    """A school client certificate (key + chain PEM) and the CA an agency trusts it by."""
+    school_ca = trustme.CA(organization_name="safeshare test school CA")
+    leaf = school_ca.issue_cert("hillside.school.example", common_name="hillside.school.example")
+    identity, ca_file = tmp_path / "school.pem", tmp_path / "school-ca.pem"
+    leaf.private_key_and_cert_chain_pem.write_to_path(str(identity))
+    school_ca.cert_pem.write_to_path(str(ca_file))
+    return identity, ca_file
+
+
+def test_agency_requiring_a_client_certificate_gets_the_schools_and_refuses_none(
+    agency_pki: AgencyPki, school_identity: tuple[Path, Path]
+) -> None:
+    """Refused-without-certificate is permanent: the school's TLS settings are wrong, and
+    only a person can fix that."""
+    identity, school_ca_file = school_identity
+    server_tls = agency_pki.server_context()
+    server_tls.verify_mode = ssl.CERT_REQUIRED
+    server_tls.load_verify_locations(school_ca_file)
+    with_cert = TlsSettings(ca_file=agency_pki.ca_file, client_cert=identity, timeout_seconds=5)
+    without_cert = TlsSettings(ca_file=agency_pki.ca_file, timeout_seconds=5)
+
+    with HttpsAgency(server_tls) as agency:
+        with HttpsChannel(with_cert) as channel:
+            assert channel.send(make_envelope(agency.url)).receipt == "agency-receipt-1"
+        with HttpsChannel(without_cert) as channel, pytest.raises(PermanentDeliveryError) as no:
+            channel.send(make_envelope(agency.url))
+
+    assert [p.client_subject for p in agency.received] == ["hillside.school.example"]
+    assert no.value.error_class == "https-client-cert-refused"
+
+
+def test_school_name_outside_ascii_survives_the_subject_line(
+    smtp_agency: SmtpAgency, tls_settings: TlsSettings
+) -> None:
+    envelope = replace(
+        make_envelope(MASH_MAILBOX, urgent=True), school="Ysgol Gynradd Llŷn & St Mary's"
+    )
+
+    smtp_channel(smtp_agency, tls_settings).send(envelope)
+
+    [mail] = smtp_agency.messages
+    assert mail.subject == (
+        f"Safeguarding referral {envelope.referral_id} from Ysgol Gynradd Llŷn & St Mary's [URGENT]"
+    )
