@@ -405,3 +405,20 @@ def test_school_name_outside_ascii_survives_the_subject_line(
     assert mail.subject == (
         f"Safeguarding referral {envelope.referral_id} from Ysgol Gynradd Llŷn & St Mary's [URGENT]"
     )
+
+
+def test_agency_endpoint_runs_as_its_own_process_and_records_to_disk(
+    agency_pki: AgencyPki, tls_settings: TlsSettings, tmp_path: Path
+) -> None:
+    record_dir = tmp_path / "https-agency-process"
+    envelope = make_envelope("placeholder@invalid")
+
+    with AgencyProcess("https", agency_pki.server_pem, record_dir) as agency:
+        envelope = replace(envelope, address=agency.url)
+        with HttpsChannel(tls_settings) as channel:
+            delivered = channel.send(envelope)
+        [post] = agency.posts()
+
+    assert delivered.receipt == "agency-receipt-1"
+    assert post.idempotency_key == envelope.referral_id
+    assert post.body == SEALED

@@ -91,3 +91,11 @@ def test_tls_settings_without_a_ca_file_use_the_system_store_and_always_verify()
 def test_tls_settings_refuse_a_client_key_without_its_certificate() -> None:
     with pytest.raises(ValueError):
         TlsSettings(client_key=Path("school.key"))
+
+
+def test_both_channels_are_channels() -> None:
+    from sharing.channels import Channel, HttpsChannel, SmtpChannel
+
+    with HttpsChannel(TlsSettings()) as https:
+        assert isinstance(https, Channel)
+    assert isinstance(SmtpChannel("mail.example", 25, "dsl@school.example", TlsSettings()), Channel)
