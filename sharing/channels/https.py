@@ -108,14 +108,20 @@ class HttpsChannel:
                 return Delivered(receipt=receipt[:RECEIPT_LIMIT])
         except httpx.TransportError as exc:
             raise _transport_error(exc) from exc
+        except httpx.InvalidURL as exc:
+            raise PermanentDeliveryError("https-bad-address") from exc
 
 
 def _read_text(response: httpx.Response) -> str:
     """At most `_BODY_LIMIT` bytes of the body as text: an agency's receipt page is evidence,
-    not something to hold megabytes of."""
+    not something to hold megabytes of. The status already said "delivered", so a body that
+    breaks off mid-read still counts as delivered, with what was read as the receipt."""
     body = bytearray()
-    for chunk in response.iter_bytes():
-        body.extend(chunk)
-        if len(body) >= _BODY_LIMIT:
-            break
+    try:
+        for chunk in response.iter_bytes():
+            body.extend(chunk)
+            if len(body) >= _BODY_LIMIT:
+                break
+    except httpx.HTTPError:
+        pass
     return bytes(body[:_BODY_LIMIT]).decode(response.encoding or "utf-8", "replace").strip()
