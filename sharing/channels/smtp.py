@@ -1,0 +1,190 @@
+"""Deliver a sealed packet by mail (SMTP with STARTTLS required).
+
+Why these choices:
+- STARTTLS is required and the server's certificate and host name are verified, so a packet
+  never crosses the network to a server we have not authenticated. A server that does not
+  offer STARTTLS is refused outright rather than sent to in the clear.
+- `Message-ID` is derived from the packet id, so when a retry follows a lost reply the agency
+  sees the same id twice and can drop the duplicate (DESIGN.md, "The event store is the
+  outbox": at-least-once plus idempotency).
+- The subject carries the referral id, the school and the urgency only: no personal data.
+- The receipt is the server's final reply to DATA, the point at which it took responsibility.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate
+
+from sharing.channels.base import (
+    Delivered,
+    DeliveryError,
+    Envelope,
+    PermanentDeliveryError,
+    TlsSettings,
+    TransientDeliveryError,
+    find_in_chain,
+    tls_failure,
+)
+
+ATTACHMENT_NAME = "smime.p7m"
+
+# Long single-token headers (the packet's SHA-256) must not be folded: some parsers keep the
+# fold's leading space, and then an agency's hash check fails. RFC 5322 allows 998.
+_POLICY = SMTP_POLICY.clone(max_line_length=998)
+
+_BODY = (
+    "A safeguarding referral packet is attached as smime.p7m (CMS enveloped data).\n"
+    "Open it with: openssl cms -decrypt -inform DER -in smime.p7m -recip <your key and cert>\n"
+    "This mail carries no personal data outside the encrypted attachment.\n"
+)
+
+
+def subject_for(envelope: Envelope) -> str:
+    """The subject line: ids, school and urgency only, never anything about the child."""
+    subject = f"Safeguarding referral {envelope.referral_id} from {envelope.school}"
+    return f"{subject} [URGENT]" if envelope.urgent else subject
+
+
+def message_id_for(envelope: Envelope) -> str:
+    """A Message-ID the agency can dedupe on: the same packet always has the same id."""
+    return f"<packet-{envelope.packet_id}@safeshare>"
+
+
+def build_message(envelope: Envelope, sender: str) -> EmailMessage:
+    """The mail for one packet: a short plain-text note and the packet as an S/MIME part."""
+    message = EmailMessage(policy=_POLICY)
+    message["From"] = sender
+    message["To"] = envelope.address
+    message["Subject"] = subject_for(envelope)
+    message["Message-ID"] = message_id_for(envelope)
+    message["Date"] = formatdate(usegmt=True)
+    message["X-Safeshare-Referral-Id"] = envelope.referral_id
+    message["X-Safeshare-Packet-SHA256"] = envelope.packet_sha256
+    if envelope.urgent:
+        message["Importance"] = "high"
+        message["X-Priority"] = "1"
+    message.set_content(_BODY)
+    message.add_attachment(
+        envelope.sealed,
+        maintype="application",
+        subtype="pkcs7-mime",
+        params={"smime-type": "enveloped-data", "name": ATTACHMENT_NAME},
+        filename=ATTACHMENT_NAME,
+    )
+    return message
+
+
+def _reply_error(code: int, stage: str) -> DeliveryError:
+    """Map an SMTP reply code: 4xx means "try again later", 5xx means "never"."""
+    if 400 <= code < 500:
+        return TransientDeliveryError("smtp-4xx")
+    if 500 <= code < 600:
+        return PermanentDeliveryError("smtp-5xx")
+    return TransientDeliveryError(f"smtp-unexpected-{stage}")
+
+
+def _classify(exc: smtplib.SMTPException | OSError) -> DeliveryError:
+    """Retry or escalate, from what smtplib raised (and what it wrapped)."""
+    tls = tls_failure(exc, "smtp")
+    if tls is not None:
+        return tls
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return PermanentDeliveryError("smtp-auth-failed")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return PermanentDeliveryError("smtp-no-auth")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _reply_error(exc.smtp_code, "reply")
+    # smtplib reports a read timeout as a disconnect; keep the two apart, because a timeout
+    # after DATA is the "did it arrive?" case the agency's dedup on Message-ID is for.
+    if find_in_chain(exc, TimeoutError) is not None:
+        return TransientDeliveryError("timeout")
+    if find_in_chain(exc, ConnectionRefusedError) is not None:
+        return TransientDeliveryError("connection-refused")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return TransientDeliveryError("connection-lost")
+    return TransientDeliveryError("network-error")
+
+
+class SmtpChannel:
+    """Sends envelopes to agency mailboxes through one SMTP relay or MX.
+
+    A connection is opened per packet: referrals are few, and a fresh session means one bad
+    exchange never poisons the next.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        tls: TlsSettings,
+        username: str | None = None,
+        password: str | None = None,
+        local_hostname: str | None = None,
+    ) -> None:
+        if (username is None) != (password is None):
+            raise ValueError("username and password go together")
+        self._host = host
+        self._port = port
+        self._sender = sender
+        self._tls = tls
+        self._context = tls.client_context()
+        self._username = username
+        self._password = password
+        self._local_hostname = local_hostname
+
+    def __repr__(self) -> str:
+        return f"SmtpChannel(host={self._host!r}, port={self._port})"
+
+    def send(self, envelope: Envelope) -> Delivered:
+        """Deliver one envelope; see the module docstring for what each failure means."""
+        if "@" not in envelope.address:
+            raise PermanentDeliveryError("smtp-bad-address")
+        message = build_message(envelope, self._sender)
+        try:
+            return self._send(envelope.address, message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise _classify(exc) from exc
+
+    def _send(self, recipient: str, message: EmailMessage) -> Delivered:
+        # Connecting in the constructor is what sets the name STARTTLS verifies the
+        # certificate against; a greeting other than 220 raises SMTPConnectError here.
+        smtp = smtplib.SMTP(
+            self._host,
+            self._port,
+            timeout=self._tls.timeout_seconds,
+            local_hostname=self._local_hostname,
+        )
+        try:
+            smtp.ehlo()
+            if not smtp.has_extn("starttls"):
+                raise PermanentDeliveryError("smtp-no-starttls")
+            smtp.starttls(context=self._context)
+            smtp.ehlo()
+            if self._username is not None and self._password is not None:
+                smtp.login(self._username, self._password)
+            code, _ = smtp.mail(self._sender)
+            if code != 250:
+                raise _reply_error(code, "mail")
+            code, _ = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                raise _reply_error(code, "rcpt")
+            code, reply = smtp.data(message.as_bytes())
+            if code != 250:
+                raise _reply_error(code, "data")
+            receipt = f"{code} {reply.decode('utf-8', 'replace')}".strip()
+            _quit_quietly(smtp)
+            return Delivered(receipt=receipt[:500])
+        finally:
+            smtp.close()
+
+
+def _quit_quietly(smtp: smtplib.SMTP) -> None:
+    """Say goodbye; the server has already accepted the message, so a failed QUIT is no
+    reason to report the packet undelivered."""
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        smtp.quit()

@@ -1,0 +1,11 @@
+"""Integration fixtures: the loopback agencies (real SMTP and HTTPS servers)."""
+
+from tests.agencies.fixtures import (
+    agency_pki,
+    https_agency,
+    rogue_pki,
+    smtp_agency,
+    tls_settings,
+)
+
+__all__ = ["agency_pki", "https_agency", "rogue_pki", "smtp_agency", "tls_settings"]
