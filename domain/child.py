@@ -10,15 +10,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.topics import stable_topics
-
 from domain.errors import ChildErased
 from domain.sealed import Sealed
+from domain.topics import stable_topics
 
 
 class Child(Aggregate):
     """A child about whom the school keeps safeguarding records."""
-
 
     class Registered(Aggregate.Created):
         TOPIC = "safeshare:child:registered"
@@ -35,9 +33,9 @@ class Child(Aggregate):
         erased_by: str
 
     @event(Registered)
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
-        id: UUID,  # noqa: A002  (the application chooses it: sealing binds values to it)
+        id: UUID,
         name: Sealed,
         date_of_birth: Sealed,
         upn: Sealed | None,

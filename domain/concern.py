@@ -15,8 +15,6 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.topics import stable_topics
-
 from domain import policy
 from domain.codes import (
     AgencyKind,
@@ -33,6 +31,7 @@ from domain.errors import ChildErased, ConcernClosed, PolicyRefusal
 from domain.packet_fields import PacketField
 from domain.referral import Referral
 from domain.sealed import Sealed
+from domain.topics import stable_topics
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,6 @@ class Consent:
 
 class Concern(Aggregate):
     """The case record of one concern."""
-
 
     class Raised(Aggregate.Created):
         TOPIC = "safeshare:concern:raised"
@@ -142,9 +140,9 @@ class Concern(Aggregate):
         closed_by: str
 
     @event(Raised)
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
-        id: UUID,  # noqa: A002  (the application chooses it: sealing binds values to it)
+        id: UUID,
         child_id: UUID,
         category: str,
         facts: Sealed,
@@ -205,7 +203,7 @@ class Concern(Aggregate):
     def record_consent_given(
         self, from_whom: ConsentFrom, scope: Sequence[str], recorded_by: str
     ) -> None:
-        """"When you gain consent to share information, it must be explicit, and freely
+        """ "When you gain consent to share information, it must be explicit, and freely
         given." The scope names the recipients it covers (empty: any)."""
         self.check_open_for_casework()
         self._record_consent(ConsentStatus.GIVEN, from_whom, tuple(scope), None, None, recorded_by)
@@ -464,7 +462,7 @@ class Concern(Aggregate):
         self._family_informed(informed=True, reason=None, recorded_by=recorded_by)
 
     def record_family_not_informed(self, reason: Sealed | None, recorded_by: str) -> None:
-        """"... as long as doing so does not create or increase the risk of harm"."""
+        """ "... as long as doing so does not create or increase the risk of harm"."""
         self.check_open_for_casework()
         policy.check_not_informed_has_reason(reason is not None)
         self._family_informed(informed=False, reason=reason, recorded_by=recorded_by)

@@ -107,7 +107,7 @@ def check_decision_has_reasons(reasons_given: bool) -> None:
 
 
 def check_share_has_purpose(has_purpose: bool) -> None:
-    """"Is there a clear and legitimate purpose for sharing information? ... No – do not share"."""
+    """ "Is there a clear and legitimate purpose for sharing information? ... No – do not share"."""
     if not has_purpose:
         raise PolicyRefusal(
             "when: purpose",
@@ -116,7 +116,7 @@ def check_share_has_purpose(has_purpose: bool) -> None:
 
 
 def check_share_allowed(answer: WhenAnswer, recipient: str) -> None:
-    """"Have you identified a lawful reason to share information without consent? ...
+    """ "Have you identified a lawful reason to share information without consent? ...
     No – do not share"."""
     if not answer.share:
         raise PolicyRefusal(
@@ -132,7 +132,7 @@ def check_police_informed_when_urgent(
     recipient_kinds: Collection[AgencyKind],
     reason_police_not_told: bool,
 ) -> None:
-    """"If it is thought that a crime has been committed and/or a child is at immediate risk,
+    """ "If it is thought that a crime has been committed and/or a child is at immediate risk,
     the police should be notified immediately."
     """
     if (immediate_risk or crime_suspected) and AgencyKind.POLICE not in recipient_kinds:
@@ -150,7 +150,7 @@ def check_fields_within_profile(
     profile: Collection[PacketField],
     widening_reason_given: bool,
 ) -> None:
-    """"Only information that is relevant to the purposes should be shared with those who need
+    """ "Only information that is relevant to the purposes should be shared with those who need
     it."""
     outside = sorted(f.value for f in fields if f not in profile)
     if outside and not widening_reason_given:
@@ -163,19 +163,18 @@ def check_fields_within_profile(
 
 
 def check_packet_adequate(fields: Collection[PacketField]) -> None:
-    """"Information should be adequate for its purpose." A share without the facts is not."""
+    """ "Information should be adequate for its purpose." A share without the facts is not."""
     if PacketField.FACTS not in fields:
         raise PolicyRefusal(
             "adequate",
-            "a share must carry the facts: "
-            '"Information should be adequate for its purpose."',
+            'a share must carry the facts: "Information should be adequate for its purpose."',
         )
 
 
 def check_anonymised_share_carries_no_identity(
     identifiable: bool, fields: Collection[PacketField]
 ) -> None:
-    """"Does the information enable an individual to be identified? ... No – you can share":
+    """ "Does the information enable an individual to be identified? ... No – you can share":
     a share decided on that ground must not then carry what identifies the child."""
     if not identifiable:
         named = sorted(f.value for f in fields if f in IDENTIFYING_FIELDS)

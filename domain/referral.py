@@ -12,9 +12,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.topics import stable_topics
-
 from domain.errors import PolicyRefusal
+from domain.topics import stable_topics
 
 REFERRAL_NAMESPACE = uuid5(NAMESPACE_URL, "https://safeshare.invalid/referral")
 
@@ -29,7 +28,6 @@ class ReferralStatus(StrEnum):
 
 class Referral(Aggregate):
     """One recipient's referral for one decision."""
-
 
     class Prepared(Aggregate.Created):
         TOPIC = "safeshare:referral:prepared"

@@ -27,8 +27,7 @@ class CaseRecords(Application[UUID]):
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         processing_event.saved_kwargs[TIMESTAMPS_KWARG] = [
-            (e.originator_id, e.timestamp, e.originator_version)
-            for e in processing_event.events
+            (e.originator_id, e.timestamp, e.originator_version) for e in processing_event.events
         ]
         return super()._record(processing_event)
 

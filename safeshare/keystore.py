@@ -114,7 +114,9 @@ class PostgresKeyStore:
 
     def count(self) -> int:
         with self._lock:
-            row = self._conn.execute(sql.SQL("SELECT count(*) FROM {}").format(self._table)).fetchone()
+            row = self._conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(self._table)
+            ).fetchone()
         return int(row[0]) if row else 0
 
     def close(self) -> None:

@@ -10,8 +10,13 @@ from safeshare.settings import Settings
 
 DEMO_AGENCIES: list[tuple[str, str, str, str, str]] = [
     ("mash", "County Multi-Agency Safeguarding Hub", "mash", "smtp", "mash@county.example"),
-    ("social-care", "Children's Social Care", "social-care", "https",
-     "https://referrals.county.example/inbox"),
+    (
+        "social-care",
+        "Children's Social Care",
+        "social-care",
+        "https",
+        "https://referrals.county.example/inbox",
+    ),
     ("nspcc", "NSPCC Helpline", "nspcc", "smtp", "referrals@nspcc.example"),
     ("police", "Police Child Protection Unit", "police", "smtp", "cpu@police.example"),
 ]
@@ -44,18 +49,25 @@ def initialise(settings: Settings, now: datetime | None = None) -> list[Path]:
     try:
         if not s.agencies.list():
             for agency_id, name, kind, channel, address in DEMO_AGENCIES:
-                pair = generate_agency_keypair(name, now)
                 adir = agency_dir(settings, agency_id)
-                adir.mkdir(parents=True, exist_ok=True)
-                (adir / "agency-cert.pem").write_bytes(pair.certificate.pem())
-                key_path = adir / "agency-key.pem"
-                key_path.touch(mode=0o600)
-                key_path.write_bytes(pair.private_key_pem())
+                cert_path = adir / "agency-cert.pem"
+                if not cert_path.exists():
+                    pair = generate_agency_keypair(name, now)
+                    adir.mkdir(parents=True, exist_ok=True)
+                    key_path = adir / "agency-key.pem"
+                    key_path.touch(mode=0o600)
+                    key_path.write_bytes(pair.private_key_pem())
+                    cert_path.write_bytes(pair.certificate.pem())
+                    made.append(adir)
                 s.agencies.add(
-                    agency_id, name, kind, channel, address,
-                    pair.certificate.pem().decode(), by="safeshare init",
+                    agency_id,
+                    name,
+                    kind,
+                    channel,
+                    address,
+                    cert_path.read_text(),
+                    by="safeshare init",
                 )
-                made.append(adir)
     finally:
         s.close()
     return made

@@ -60,7 +60,9 @@ def identifier(field: str, value: str | UUID) -> UUID:
         raise InvalidValue(field, f"{value!r} is not a valid id") from None
 
 
-def moment(field: str, value: str | datetime, now: datetime, allow_future: bool = False) -> datetime:
+def moment(
+    field: str, value: str | datetime, now: datetime, allow_future: bool = False
+) -> datetime:
     """An ISO 8601 moment; one without an offset is taken as UTC."""
     if isinstance(value, datetime):
         parsed = value

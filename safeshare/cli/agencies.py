@@ -34,7 +34,11 @@ def add(
     flat = [f for spec in fields for f in spec.split(",") if f.strip()]
     with guarded(as_json):
         state.safeshare().agencies.add(agency_id, name, kind, channel, address, pem, by, flat)
-    emit({"agency_id": agency_id, "added": True}, as_json, lambda: console.print(f"added {agency_id}"))
+    emit(
+        {"agency_id": agency_id, "added": True},
+        as_json,
+        lambda: console.print(f"added {agency_id}"),
+    )
 
 
 @app.command("list")
@@ -49,8 +53,14 @@ def list_(as_json: bool = JSON) -> None:
         for col in ("id", "name", "kind", "channel", "address", "fields"):
             table.add_column(col)
         for a in rows:
-            table.add_row(a["agency_id"], a["name"], a["kind"], a["channel"], a["address"],
-                          ", ".join(a["profile"]))
+            table.add_row(
+                a["agency_id"],
+                a["name"],
+                a["kind"],
+                a["channel"],
+                a["address"],
+                ", ".join(a["profile"]),
+            )
         console.print(table)
 
     emit(rows, as_json, human)
@@ -66,4 +76,8 @@ def remove(
     """Remove an agency from the directory (recorded, with the reason)."""
     with guarded(as_json):
         state.safeshare().agencies.remove(agency_id, reason, by)
-    emit({"agency_id": agency_id, "removed": True}, as_json, lambda: console.print(f"removed {agency_id}"))
+    emit(
+        {"agency_id": agency_id, "removed": True},
+        as_json,
+        lambda: console.print(f"removed {agency_id}"),
+    )

@@ -43,5 +43,7 @@ def erase(
     emit(
         {"child_id": child_id, "erased": True, "concerns": [str(c) for c in concerns]},
         as_json,
-        lambda: console.print(f"erased: child {child_id} ({len(concerns)} concerns now show [erased])"),
+        lambda: console.print(
+            f"erased: child {child_id} ({len(concerns)} concerns now show [erased])"
+        ),
     )

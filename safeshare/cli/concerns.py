@@ -25,9 +25,7 @@ def _done(as_json: bool, data: dict[str, Any], text: str) -> None:
 @app.command("raise")
 def raise_(
     child: str = typer.Option(..., "--child", help="The child's id."),
-    category: str = typer.Option(
-        ..., "--category", help=", ".join(c.value for c in Category)
-    ),
+    category: str = typer.Option(..., "--category", help=", ".join(c.value for c in Category)),
     facts: str = typer.Option(..., "--facts", help="What was seen or heard (fact)."),
     observed_at: str = typer.Option(..., "--observed-at", help="ISO 8601, not in the future."),
     by: str = BY,
@@ -62,7 +60,9 @@ def advice(
 @app.command("consent")
 def consent(
     concern_id: str = typer.Argument(...),
-    status: str = typer.Option(..., "--status", help=", ".join(s.value for s in ConsentStatus if s.value != "none")),
+    status: str = typer.Option(
+        ..., "--status", help=", ".join(s.value for s in ConsentStatus if s.value != "none")
+    ),
     by: str = BY,
     from_whom: str | None = typer.Option(None, "--from", help="child, parent or carer"),
     reason: str | None = typer.Option(
@@ -94,8 +94,11 @@ def basis(
         state.safeshare().concerns.record_lawful_basis(
             concern_id, article6, justification, by, article9
         )
-    _done(as_json, {"concern_id": concern_id, "article6": article6, "article9": article9},
-          f"lawful basis: {label(article6)}" + (f"; {label(article9)}" if article9 else ""))
+    _done(
+        as_json,
+        {"concern_id": concern_id, "article6": article6, "article9": article9},
+        f"lawful basis: {label(article6)}" + (f"; {label(article9)}" if article9 else ""),
+    )
 
 
 @app.command("decide")
@@ -166,8 +169,11 @@ def inform(
     """Record whether the family was told that information was shared, or why not."""
     with guarded(as_json):
         state.safeshare().concerns.inform(concern_id, informed, by, reason)
-    _done(as_json, {"concern_id": concern_id, "family_informed": informed},
-          "family informed" if informed else "family not informed (reason recorded)")
+    _done(
+        as_json,
+        {"concern_id": concern_id, "family_informed": informed},
+        "family informed" if informed else "family not informed (reason recorded)",
+    )
 
 
 @app.command("retention")

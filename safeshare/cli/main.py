@@ -40,8 +40,11 @@ def init(as_json: bool = JSON) -> None:
 
     with guarded(as_json):
         made = initialise(state.settings())
-    emit({"created": [str(p) for p in made]}, as_json,
-         lambda: console.print("initialised: " + (", ".join(str(p) for p in made) or "nothing new")))
+    emit(
+        {"created": [str(p) for p in made]},
+        as_json,
+        lambda: console.print("initialised: " + (", ".join(str(p) for p in made) or "nothing new")),
+    )
 
 
 @app.command("demo")
@@ -57,8 +60,10 @@ def demo(as_json: bool = JSON) -> None:
         console.rule("One case's history")
         concerns.print_case(state.safeshare().views.show_concern(str(featured), "demo DSL"))
     else:
-        emit({"featured_concern": str(featured),
-              "worklist": state.safeshare().views.worklist()}, True)
+        emit(
+            {"featured_concern": str(featured), "worklist": state.safeshare().views.worklist()},
+            True,
+        )
 
 
 @app.command("worklist")
@@ -74,6 +79,10 @@ def _print_worklist(items: list[dict[str, object]]) -> None:
     for col in ("!", "concern", "category", "awaiting"):
         table.add_column(col)
     for i in items:
-        table.add_row("URGENT" if i["urgent"] else "", str(i["concern_id"]), str(i["category"]),
-                      str(i["item"]))
+        table.add_row(
+            "URGENT" if i["urgent"] else "",
+            str(i["concern_id"]),
+            str(i["category"]),
+            str(i["item"]),
+        )
     console.print(table)

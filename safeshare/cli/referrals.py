@@ -24,8 +24,12 @@ def packet(
     """Write the sealed packet for manual upload; the export is recorded on the referral."""
     with guarded(as_json):
         ready = state.safeshare().packets.export(referral_id, out, by)
-    data = {"referral_id": referral_id, "packet_id": ready.packet_id,
-            "sha256": ready.sealed.sha256, "out": str(out)}
+    data = {
+        "referral_id": referral_id,
+        "packet_id": ready.packet_id,
+        "sha256": ready.sealed.sha256,
+        "out": str(out),
+    }
     emit(data, as_json, lambda: console.print(f"wrote {out} (sha256 {ready.sealed.sha256})"))
 
 

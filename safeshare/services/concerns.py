@@ -89,7 +89,9 @@ class ConcernService:
         seal = self.ctx.sealer
         concern.seek_advice(
             from_whom=required_text("from", from_whom, MAX_NAME),
-            question=seal.seal(concern.child_id, "advice.question", required_text("question", question)),
+            question=seal.seal(
+                concern.child_id, "advice.question", required_text("question", question)
+            ),
             answer=seal.seal_optional(
                 concern.child_id, "advice.answer", optional_text("answer", answer)
             ),
@@ -177,13 +179,19 @@ class ConcernService:
         child_id = concern.child_id
         seal = self.ctx.sealer
         by = required_text("by", by, MAX_NAME)
-        sealed_reasons = seal.seal_optional(child_id, "decision.reasons", optional_text("reasons", reasons))
-        sealed_purpose = seal.seal_optional(child_id, "decision.purpose", optional_text("purpose", purpose))
+        sealed_reasons = seal.seal_optional(
+            child_id, "decision.reasons", optional_text("reasons", reasons)
+        )
+        sealed_purpose = seal.seal_optional(
+            child_id, "decision.purpose", optional_text("purpose", purpose)
+        )
         if not share:
             concern.decide_not_to_share(sealed_reasons, by, purpose=sealed_purpose)
             self.ctx.app.save(concern)
             last = concern.decisions[-1]
-            return DecisionResult(last["decision_no"], False, last["decided_at_step"], last["path"], [])
+            return DecisionResult(
+                last["decision_no"], False, last["decided_at_step"], last["path"], []
+            )
         widening = seal.seal_optional(
             child_id, "decision.widening_reason", optional_text("widening-reason", widening_reason)
         )
@@ -192,9 +200,7 @@ class ConcernService:
             agency = self.agencies.get(agency_id, field="to")
             profile = frozenset(PacketField(f) for f in agency["profile"])
             requested = (fields or {}).get(agency_id)
-            chosen = (
-                frozenset(_field("fields", f) for f in requested) if requested else profile
-            )
+            chosen = frozenset(_field("fields", f) for f in requested) if requested else profile
             if not identifiable and not requested:
                 from domain.packet_fields import IDENTIFYING_FIELDS
 
@@ -223,7 +229,11 @@ class ConcernService:
         self.ctx.app.save(concern, *referrals)
         last = concern.decisions[-1]
         return DecisionResult(
-            last["decision_no"], True, last["decided_at_step"], last["path"], [r.id for r in referrals]
+            last["decision_no"],
+            True,
+            last["decided_at_step"],
+            last["path"],
+            [r.id for r in referrals],
         )
 
     def inform(self, concern_id: str, informed: bool, by: str, reason: str | None = None) -> None:

@@ -187,13 +187,32 @@ class ViewService:
             "version": e.originator_version,
             "recorded_at": e.timestamp.isoformat(),
         }
-        for key in ("raised_by", "sought_by", "recorded_by", "decided_by", "reviewed_by",
-                    "erased_by", "closed_by"):
+        for key in (
+            "raised_by",
+            "sought_by",
+            "recorded_by",
+            "decided_by",
+            "reviewed_by",
+            "erased_by",
+            "closed_by",
+        ):
             if hasattr(e, key):
                 data["by"] = getattr(e, key)
-        for key in ("status", "from_whom", "not_sought_reason", "article6", "article9",
-                    "share", "decided_at_step", "path", "informed", "outcome", "category",
-                    "immediate_risk", "crime_suspected"):
+        for key in (
+            "status",
+            "from_whom",
+            "not_sought_reason",
+            "article6",
+            "article9",
+            "share",
+            "decided_at_step",
+            "path",
+            "informed",
+            "outcome",
+            "category",
+            "immediate_risk",
+            "crime_suspected",
+        ):
             if hasattr(e, key):
                 data[key] = getattr(e, key)
         if hasattr(e, "recipients"):
@@ -217,17 +236,29 @@ class ViewService:
             base = {"concern_id": str(c.id), "category": c.category.value, "urgent": c.urgent}
             for r in self.referrals_of(c):
                 if r.status.value in ("escalated", "failed"):
-                    items.append({**base, "priority": 0, "item": f"referral to {r.agency_id} "
-                                  f"{r.status.value}", "referral_id": str(r.id)})
+                    items.append(
+                        {
+                            **base,
+                            "priority": 0,
+                            "item": f"referral to {r.agency_id} {r.status.value}",
+                            "referral_id": str(r.id),
+                        }
+                    )
             if c.awaiting_decision:
-                items.append({**base, "priority": 1 if c.urgent else 2,
-                              "item": "awaiting a sharing decision"})
+                items.append(
+                    {
+                        **base,
+                        "priority": 1 if c.urgent else 2,
+                        "item": "awaiting a sharing decision",
+                    }
+                )
             if c.consent.status is ConsentStatus.SOUGHT:
                 items.append({**base, "priority": 3, "item": "consent sought, no answer yet"})
             last = c.latest_decision
             if last and last["share"] and c.family_informed is None:
-                items.append({**base, "priority": 4,
-                              "item": "shared: record whether the family was told"})
+                items.append(
+                    {**base, "priority": 4, "item": "shared: record whether the family was told"}
+                )
             if c.retention_next_review and c.retention_next_review <= today:
                 items.append({**base, "priority": 5, "item": "retention review due"})
         items.sort(key=lambda i: (i["priority"], not i["urgent"]))
