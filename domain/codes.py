@@ -130,8 +130,12 @@ LABELS: dict[str, str] = {
     Article9Condition.SAFEGUARDING: (
         "Art. 9(2)(g), DPA 2018 Sch. 1 para 18: safeguarding of children and of individuals at risk"
     ),
-    Article9Condition.STATUTORY_PURPOSES: "Art. 9(2)(g), DPA 2018 Sch. 1 para 6: statutory purposes",
-    Article9Condition.HEALTH_SOCIAL_CARE: "Art. 9(2)(h), DPA 2018 Sch. 1 para 2: health or social care",
+    Article9Condition.STATUTORY_PURPOSES: (
+        "Art. 9(2)(g), DPA 2018 Sch. 1 para 6: statutory purposes"
+    ),
+    Article9Condition.HEALTH_SOCIAL_CARE: (
+        "Art. 9(2)(h), DPA 2018 Sch. 1 para 2: health or social care"
+    ),
 }
 
 

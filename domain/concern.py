@@ -172,7 +172,7 @@ class Concern(Aggregate):
         self.child_data_erased = False
         self.closed = False
 
-    # -- golden rule 3 -----------------------------------------------------------------------
+    # -- golden rule 3 -----------------------------------------------------------------------------
 
     def seek_advice(
         self, from_whom: str, question: Sealed, answer: Sealed | None, sought_by: str
@@ -193,7 +193,7 @@ class Concern(Aggregate):
             {"from": from_whom, "question": question, "answer": answer, "by": sought_by}
         )
 
-    # -- consent -------------------------------------------------------------------------------
+    # -- consent -----------------------------------------------------------------------------------
 
     def seek_consent(self, from_whom: ConsentFrom, recorded_by: str) -> None:
         """Golden rule 2: "seek their agreement, unless it is unsafe or inappropriate"."""
@@ -277,7 +277,7 @@ class Concern(Aggregate):
         )
         self.consent_history.append(self.consent)
 
-    # -- lawful basis --------------------------------------------------------------------------
+    # -- lawful basis ------------------------------------------------------------------------------
 
     def record_lawful_basis(
         self,
@@ -309,7 +309,7 @@ class Concern(Aggregate):
             recorded_by,
         )
 
-    # -- the decision --------------------------------------------------------------------------
+    # -- the decision ------------------------------------------------------------------------------
 
     def question_for(
         self, has_purpose: bool, agency_id: str, kind: AgencyKind, identifiable: bool
@@ -340,6 +340,7 @@ class Concern(Aggregate):
         self.check_open_for_casework()
         policy.check_decision_has_reasons(reasons is not None)
         policy.check_share_has_purpose(purpose is not None)
+        assert reasons is not None
         if not recipients:
             raise PolicyRefusal("golden rule 7", "a decision to share must name its recipients")
         kinds = [r.kind for r in recipients]
@@ -453,7 +454,7 @@ class Concern(Aggregate):
             }
         )
 
-    # -- transparency ----------------------------------------------------------------------------
+    # -- transparency ------------------------------------------------------------------------------
 
     def record_family_informed(self, recorded_by: str) -> None:
         """How, last step: "be transparent with the individual, informing them that the
@@ -472,7 +473,7 @@ class Concern(Aggregate):
         self.family_informed = informed
         self.family_not_informed_reason = reason
 
-    # -- retention, erasure, closing ----------------------------------------------------------------
+    # -- retention, erasure, closing ---------------------------------------------------------------
 
     def review_retention(
         self, outcome: RetentionOutcome, reason: str, next_review: date | None, reviewed_by: str
@@ -510,7 +511,7 @@ class Concern(Aggregate):
     def _closed(self, reason: str, closed_by: str) -> None:
         self.closed = True
 
-    # -- checks and views -----------------------------------------------------------------------------
+    # -- checks and views --------------------------------------------------------------------------
 
     def check_open_for_casework(self) -> None:
         """Nothing is recorded on an erased child's concern but retention and audit events;

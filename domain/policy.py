@@ -135,13 +135,13 @@ def check_police_informed_when_urgent(
     """ "If it is thought that a crime has been committed and/or a child is at immediate risk,
     the police should be notified immediately."
     """
-    if (immediate_risk or crime_suspected) and AgencyKind.POLICE not in recipient_kinds:
-        if not reason_police_not_told:
-            raise PolicyRefusal(
-                "being alert: police",
-                "the child is at immediate risk or a crime is suspected: the police must be "
-                "among the recipients, or the reason they are not must be recorded",
-            )
+    urgent = immediate_risk or crime_suspected
+    if urgent and AgencyKind.POLICE not in recipient_kinds and not reason_police_not_told:
+        raise PolicyRefusal(
+            "being alert: police",
+            "the child is at immediate risk or a crime is suspected: the police must be "
+            "among the recipients, or the reason they are not must be recorded",
+        )
 
 
 def check_fields_within_profile(

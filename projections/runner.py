@@ -18,7 +18,10 @@ from eventsourcing.persistence import Notification
 
 from projections.db import ProjectionDb, Tx
 
-TRACKING_DDL = "CREATE TABLE IF NOT EXISTS projection_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking "
+    "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+)
 
 
 class EventSource(Protocol):

@@ -27,13 +27,14 @@ class CaseRecords(Application[UUID]):
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         processing_event.saved_kwargs[TIMESTAMPS_KWARG] = [
-            (e.originator_id, e.timestamp, e.originator_version) for e in processing_event.events
+            (e.originator_id, cast(Any, e).timestamp, e.originator_version)
+            for e in processing_event.events
         ]
         return super()._record(processing_event)
 
     def get(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
         """The aggregate of the expected kind (a concern id given for a child is an error)."""
-        aggregate = self.repository.get(aggregate_id, version=version)
+        aggregate: Any = self.repository.get(aggregate_id, version=version)
         if not isinstance(aggregate, kind):
             raise AggregateNotFoundError(aggregate_id)
         return aggregate

@@ -41,7 +41,8 @@ class SQLiteKeyStore:
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS child_keys (child_id TEXT PRIMARY KEY, wrapped BLOB NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS child_keys "
+            "(child_id TEXT PRIMARY KEY, wrapped BLOB NOT NULL)"
         )
 
     def put(self, child_id: UUID, wrapped: bytes) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -120,7 +121,7 @@ def decide(
     as_json: bool = JSON,
 ) -> None:
     """Decide to share or not, with reasons; prints the flowchart path and referral ids."""
-    fields: dict[str, list[str]] = {}
+    fields: dict[str, Sequence[str]] = {}
     with guarded(as_json):
         for spec in field:
             agency, _, names = spec.partition("=")

@@ -84,6 +84,6 @@ class ChildService:
         for n in self.ctx.app.recorder.select_notifications(
             start=None, limit=10**9, topics=[Child.Erased.TOPIC]
         ):
-            if self.ctx.sealer.destroy_child_key(n.originator_id):
+            if self.ctx.sealer.destroy_child_key(UUID(str(n.originator_id))):
                 destroyed += 1
         return destroyed

@@ -7,7 +7,7 @@ Every read of a case is recorded (the audit trail answers "who looked at this re
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -49,7 +49,7 @@ class ViewService:
         return {
             "concern": self.concern_view(concern),
             "as_of": at.isoformat() if at else None,
-            "events": [self.event_view(concern.child_id, e) for e in events],
+            "events": [self.event_view(concern.child_id, cast(Aggregate.Event, e)) for e in events],
             "referrals": referrals,
         }
 
@@ -230,7 +230,7 @@ class ViewService:
         for n in self.ctx.app.recorder.select_notifications(
             start=None, limit=10**9, topics=[Concern.Raised.TOPIC]
         ):
-            c = self.ctx.app.get(n.originator_id, Concern)
+            c = self.ctx.app.get(UUID(str(n.originator_id)), Concern)
             if c.closed or c.child_data_erased:
                 continue
             base = {"concern_id": str(c.id), "category": c.category.value, "urgent": c.urgent}

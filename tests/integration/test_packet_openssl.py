@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from domain.codes import AgencyKind
 from domain.packet_fields import IDENTIFYING_FIELDS, PacketField
 from sharing.cms import SealedPacket, open_packet, seal_packet
 from sharing.errors import CertificateRefused
@@ -33,7 +34,7 @@ from sharing.pki import (
     generate_school_identity,
     load_agency_certificate,
 )
-from sharing.profiles import AgencyKind, default_profile, resolve_fields
+from sharing.profiles import default_profile, resolve_fields
 
 DECRYPT = (
     "openssl cms -decrypt -binary -inform DER -in packet.p7m "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.codes import AgencyKind
 from domain.packet_fields import IDENTIFYING_FIELDS, PacketField
 from sharing.errors import FieldOutsideProfile, InadequatePacket
 from sharing.profiles import (
@@ -12,7 +13,6 @@ from sharing.profiles import (
     NSPCC_PROFILE,
     POLICE_PROFILE,
     SCHOOL_PROFILE,
-    AgencyKind,
     default_profile,
     resolve_fields,
 )
