@@ -47,7 +47,7 @@ def initialise(settings: Settings, now: datetime | None = None) -> list[Path]:
     SchoolIdentity.load(sdir)
     s = build(settings)
     try:
-        if not s.agencies.list():
+        if not s.agencies.entries():
             for agency_id, name, kind, channel, address in DEMO_AGENCIES:
                 adir = agency_dir(settings, agency_id)
                 cert_path = adir / "agency-cert.pem"

@@ -45,7 +45,7 @@ def add(
 def list_(as_json: bool = JSON) -> None:
     """The directory."""
     with guarded(as_json):
-        agencies = state.safeshare().agencies.list()
+        agencies = state.safeshare().agencies.entries()
     rows = [{k: v for k, v in a.items() if k != "certificate_pem"} for a in agencies]
 
     def human() -> None:
@@ -81,3 +81,22 @@ def remove(
         as_json,
         lambda: console.print(f"removed {agency_id}"),
     )
+
+
+@app.command("history")
+def history(as_json: bool = JSON) -> None:
+    """Every change to the directory, with who and when."""
+    with guarded(as_json):
+        rows = state.safeshare().agencies.history()
+
+    def human() -> None:
+        table = Table(title="Agency directory history")
+        for col in ("when", "change", "agency", "by", "reason"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(
+                r["recorded_at"][:19], r["change"], r["agency_id"], r["by"], r["reason"] or ""
+            )
+        console.print(table)
+
+    emit(rows, as_json, human)

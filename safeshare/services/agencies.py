@@ -81,8 +81,34 @@ class AgencyService:
         )
         self.ctx.app.save(directory)
 
-    def list(self) -> list[dict[str, Any]]:
+    def entries(self) -> list[dict[str, Any]]:
         return [dict(a) for _, a in sorted(self.directory().agencies.items())]
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every change to the directory: what, which agency, who, when, why."""
+        rows: list[dict[str, Any]] = []
+        for e in self.ctx.app.events.get(DIRECTORY_ID):
+            if isinstance(e, AgencyDirectory.AgencyAdded):
+                rows.append(
+                    {
+                        "change": "added",
+                        "agency_id": e.agency_id,
+                        "by": e.added_by,
+                        "reason": None,
+                        "recorded_at": e.timestamp.isoformat(),
+                    }
+                )
+            elif isinstance(e, AgencyDirectory.AgencyRemoved):
+                rows.append(
+                    {
+                        "change": "removed",
+                        "agency_id": e.agency_id,
+                        "by": e.removed_by,
+                        "reason": e.reason,
+                        "recorded_at": e.timestamp.isoformat(),
+                    }
+                )
+        return rows
 
     def get(self, agency_id: str, field: str = "agency") -> dict[str, Any]:
         agency = self.directory().agencies.get(agency_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -85,7 +86,7 @@ def test_bad_input_names_the_field_and_records_nothing(
     sqlite_school: Safeshare, kwargs: dict[str, str], field: str
 ) -> None:
     school = sqlite_school
-    args = {
+    args: dict[str, Any] = {
         "child_id": a_child(school),
         "category": "neglect",
         "facts": "facts",
