@@ -80,6 +80,9 @@ def load_cipher_key(path: Path) -> str:
 def event_store_env(settings: Settings) -> dict[str, str]:
     """The `eventsourcing` environment for this school's event store."""
     env = {
+        # Recently used aggregates stay in memory (deep-copied on each read, fast-forwarded
+        # from the store), so a DSL's run of commands on one case does not replay it each time.
+        "AGGREGATE_CACHE_MAXSIZE": "2000",
         "CIPHER_TOPIC": get_topic(AESCipher),
         "CIPHER_KEY": load_cipher_key(settings.cipher_key_path),
     }
