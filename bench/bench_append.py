@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -65,7 +66,7 @@ def safeshare_cases(school: Safeshare, children: list[str]) -> None:
         c.decide(cid, True, REASONS, "DSL", purpose="Early help assessment", to=["mash"])
 
 
-def raw_cases(app: Application, count: int) -> None:
+def raw_cases(app: Application[UUID], count: int) -> None:
     sealed = "x" * 120  # a sealed field is about this long as base64 ciphertext
     for _ in range(count):
         case = RawCase(uuid4(), "neglect", sealed * 2, sealed)
@@ -90,12 +91,13 @@ def measure(backend: str, count: int) -> tuple[float, float]:
         else:
             env["POSTGRES_SCHEMA"] = school.settings.pg_schema
         env["CIPHER_TOPIC"] = get_topic(AESCipher)
-        raw_app = Application(env={**env, "APPLICATION_RECORDER_TOPIC": ""})
-        ours, raws = [], []
+        raw_app: Application[UUID] = Application(env={**env, "APPLICATION_RECORDER_TOPIC": ""})
+        ours: list[float] = []
+        raws: list[float] = []
         for i in range(3):
             part = children[i * count // 3 : (i + 1) * count // 3]
-            raws.append(rate(len(part), lambda n=len(part): raw_cases(raw_app, n)))
-            ours.append(rate(len(part), lambda p=part: safeshare_cases(school, p)))
+            raws.append(rate(len(part), partial(raw_cases, raw_app, len(part))))
+            ours.append(rate(len(part), partial(safeshare_cases, school, part)))
         raw_app.close()
         return statistics.median(ours), statistics.median(raws)
 
