@@ -233,13 +233,15 @@ def print_case(data: dict[str, Any]) -> None:
     if c["opinion"]:
         console.print(f"[bold]OPINION[/] (not established fact): {c['opinion']}")
     table = Table(title="History", show_lines=False)
-    for col in ("#", "recorded at", "what", "by", "detail"):
+    for col in ("#", "recorded at (UTC)", "what happened", "by"):
         table.add_column(col)
     for e in data["events"]:
-        detail = ", ".join(
-            f"{k}={v}" for k, v in e.items() if k not in ("type", "version", "recorded_at", "by")
+        what = e["summary"]
+        if e.get("reasons"):
+            what += f"\n[dim]reasons: {e['reasons']}[/]"
+        table.add_row(
+            str(e["version"]), e["recorded_at"][:16].replace("T", " "), what, e.get("by", "")
         )
-        table.add_row(str(e["version"]), e["recorded_at"][:19], e["type"], e.get("by", ""), detail)
     console.print(table)
     for r in data["referrals"]:
         console.print(f"referral {r['referral_id']} → {r['agency_id']}: {r['status']}")

@@ -179,11 +179,10 @@ class ViewService:
         }
 
     def event_view(self, child_id: UUID, e: Aggregate.Event) -> dict[str, Any]:
-        """One line of a case's history: what happened, when, by whom (no plain personal data
-        unless the caller is allowed to read the case, which `show_concern` checks)."""
-        kind = type(e).__name__.lstrip("_")
+        """One line of a case's history: what happened, when, by whom, and a sentence a
+        person reads (sealed text opened only for a caller allowed to read the case)."""
         data: dict[str, Any] = {
-            "type": getattr(e, "TOPIC", kind).rsplit(":", 1)[-1],
+            "type": str(getattr(e, "TOPIC", type(e).__name__)).rsplit(":", 1)[-1],
             "version": e.originator_version,
             "recorded_at": e.timestamp.isoformat(),
         }
@@ -219,6 +218,7 @@ class ViewService:
             data["recipients"] = [r["agency_id"] for r in e.recipients]
         if hasattr(e, "reasons"):
             data["reasons"] = self.unseal(child_id, e.reasons)
+        data["summary"] = summarise(data)
         return data
 
     # -- the worklist ----------------------------------------------------------------------------
@@ -263,3 +263,37 @@ class ViewService:
                 items.append({**base, "priority": 5, "item": "retention review due"})
         items.sort(key=lambda i: (i["priority"], not i["urgent"]))
         return items
+
+
+def summarise(e: dict[str, Any]) -> str:
+    """The sentence a DSL reads for one event of a case's history."""
+    kind = str(e["type"])
+    if kind == "raised":
+        flags = [f for f in ("immediate_risk", "crime_suspected") if e.get(f)]
+        extra = f" ({', '.join(f.replace('_', ' ') for f in flags)})" if flags else ""
+        return f"Concern raised: {label(e['category'])}{extra}"
+    if kind == "advice-sought":
+        return "Advice sought (golden rule 3)"
+    if kind == "consent-recorded":
+        who = f" from {e['from_whom']}" if e.get("from_whom") else ""
+        why = f": {label(e['not_sought_reason'])}" if e.get("not_sought_reason") else ""
+        return f"Consent {e['status']}{who}{why}"
+    if kind == "lawful-basis-recorded":
+        a9 = f"; {label(e['article9'])}" if e.get("article9") else ""
+        return f"Lawful basis: {label(e['article6'])}{a9}"
+    if kind == "sharing-decided":
+        if e["share"]:
+            to = ", ".join(e.get("recipients", []))
+            return f"Decided to share with {to} (decided at: {e['decided_at_step']})"
+        return f"Decided not to share (decided at: {e['decided_at_step']})"
+    if kind == "family-informed":
+        return (
+            "Family told information was shared"
+            if e["informed"]
+            else ("Family not told (reason recorded)")
+        )
+    if kind == "retention-reviewed":
+        return f"Retention reviewed: {e['outcome']}"
+    if kind == "child-data-erased":
+        return "Child's personal data erased"
+    return kind.replace("-", " ").capitalize()
