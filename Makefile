@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	@if [ ! -f "$(DATA)/safeshare.toml" ]; then $(BIN)/safeshare --data $(DATA) init; fi
+	$(BIN)/safeshare --data $(DATA) init
 	$(BIN)/safeshare --data $(DATA) demo
 
 demo: run
