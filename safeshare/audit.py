@@ -1,0 +1,233 @@
+"""What auditors verify (DESIGN.md "Integrity"): the composition of the integrity log.
+
+`AuditService` wires the pure pieces in `projections/` (Merkle tree, canonical record bytes,
+checkpoints, diagnosis, bundle) to one school's event store and projections database. It reads
+the store only through the application's recorder, exactly as any projection does, so what it
+verifies is what is stored: ciphertext, untouched by erasure.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Notification
+
+from domain.child import Child
+from domain.concern import Concern
+from projections.bundle import BundleRecord, write_bundle
+from projections.canonical import record_leaf_hashes
+from projections.checkpoint import Checkpoint
+from projections.integrity_diagnosis import PositionedLeaf, Problem, diagnose
+from projections.integrity_log import (
+    IntegrityLog,
+    checkpoints,
+    latest_checkpoint,
+    leaf_indices,
+    logged_leaves,
+    notification_record,
+    originator_hex,
+)
+from projections.merkle import inclusion_proof, verify_inclusion
+from projections.runner import Runner
+from safeshare.audit_key import load_audit_key, public_key_pem
+from safeshare.audit_store import event_positions
+from safeshare.bootstrap import Safeshare
+from safeshare.validation import moment
+
+PAGE = 10_000
+"""Records read per `select_notifications` call when recomputing the tree."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def read_store(s: Safeshare, page: int = PAGE) -> Iterator[Sequence[Notification]]:
+    """Every stored record in notification order, a page at a time (the same way the
+    benchmark's baseline reads them)."""
+    recorder = s.app.recorder
+    after = 0
+    while True:
+        batch = recorder.select_notifications(start=after, limit=page, inclusive_of_start=False)
+        if not batch:
+            return
+        yield batch
+        after = batch[-1].id
+
+
+def store_leaves(s: Safeshare) -> list[PositionedLeaf]:
+    """The leaves recomputed now from the store, with each record's position."""
+    out: list[PositionedLeaf] = []
+    for batch in read_store(s):
+        hashes = record_leaf_hashes([notification_record(n) for n in batch])
+        out.extend(PositionedLeaf(n.id, h) for n, h in zip(batch, hashes, strict=True))
+    return out
+
+
+class AuditService:
+    """Checkpoints, verification, as-of replay and the offline bundle for one school."""
+
+    def __init__(self, s: Safeshare) -> None:
+        self.s = s
+        settings = s.settings
+        self.key = load_audit_key(settings)
+        self.public_key = self.key.public_key()
+        self.origin = settings.log_origin
+        self.log = IntegrityLog(
+            self.origin,
+            self.key,
+            s.ctx.clock,
+            every_events=settings.checkpoint_every_events,
+            every=timedelta(minutes=settings.checkpoint_every_minutes),
+        )
+        self.db = s.projection_db()
+        self.runner = Runner(self.log, s.event_source(), self.db)
+
+    def catch_up(self) -> int:
+        """Log every record stored since the last run; returns how many."""
+        return self.runner.catch_up()
+
+    def checkpoint(self) -> Checkpoint:
+        """Sign the log as it stands, after catching up (`audit checkpoint`)."""
+        if self.s.settings.tsa_url:
+            raise ValueError(
+                "tsa_url: RFC 3161 timestamping of checkpoints is not implemented yet; "
+                "unset SAFESHARE_TSA_URL"
+            )
+        self.catch_up()
+        with self.db.transaction() as tx:
+            return self.log.checkpoint(tx)
+
+    def checkpoints(self) -> list[Checkpoint]:
+        with self.db.transaction() as tx:
+            return checkpoints(tx)
+
+    def verify(self, external: Sequence[Checkpoint] = ()) -> list[Problem]:
+        """Recompute the tree from the store and compare with the logged leaves and every
+        checkpoint (the log's own and those an auditor kept); empty when all holds."""
+        self.catch_up()
+        recomputed = store_leaves(self.s)
+        with self.db.transaction() as tx:
+            logged = logged_leaves(tx)
+            own = checkpoints(tx)
+        return diagnose(
+            logged, recomputed, own, self.public_key, origin=self.origin, external=external
+        )
+
+    def replay(
+        self, concern_id: str, as_of: str | datetime, viewer: str = "auditor"
+    ) -> dict[str, Any]:
+        """The concern exactly as the record stood at `as_of`, its events up to then, and an
+        inclusion proof of each against the latest checkpoint. Nothing recorded after `as_of`
+        is read: the concern, its child and its referrals are each loaded at their version
+        as of that moment (timestamp side table)."""
+        ctx, views, app = self.s.ctx, self.s.views, self.s.app
+        current = ctx.concern(concern_id)
+        at = moment("as-of", as_of, ctx.clock(), allow_future=True)
+        answer: dict[str, Any] = {"concern_id": str(current.id), "as_of": at.isoformat()}
+        version = app.version_at(current.id, at)
+        if version is None:
+            message = f"the concern did not exist yet at {at.isoformat()}"
+            return {**answer, "existed": False, "message": message, "events": []}
+        views.record_view(current.id, viewer, "audit replay --as-of")
+        concern = app.get(current.id, Concern, version=version)
+        view = views.concern_view(concern)
+        child_version = app.version_at(concern.child_id, at)
+        child = app.get(concern.child_id, Child, version=child_version) if child_version else None
+        view["child"] = views.child_view(child) if child else {"child_id": str(concern.child_id)}
+        events = cast(list[Aggregate.Event], list(app.events.get(concern.id, lte=version)))
+        proofs, cp = self._proofs(concern.id, version)
+        return {
+            **answer,
+            "existed": True,
+            "version": version,
+            "concern": view,
+            "events": [
+                {**views.event_view(concern.child_id, e), **proofs[e.originator_version]}
+                for e in events
+            ],
+            "referrals": [views.referral_view(r) for r in views.referrals_of(concern, at)],
+            "checkpoint": cp.to_text(),
+        }
+
+    def _proofs(
+        self, aggregate_id: UUID, version: int
+    ) -> tuple[dict[int, dict[str, Any]], Checkpoint]:
+        """Inclusion proof of each stored record of the aggregate up to `version` against the
+        latest checkpoint (signed now if it does not cover them yet)."""
+        positions = event_positions(self.s.app, aggregate_id, version)
+        stored = self.s.app.recorder.select_events(aggregate_id, lte=version)
+        records = [
+            (originator_hex(e.originator_id), e.originator_version, e.topic, e.state)
+            for e in stored
+        ]
+        leaves = dict(zip((r[1] for r in records), record_leaf_hashes(records), strict=True))
+        self.catch_up()
+        with self.db.transaction() as tx:
+            indices = leaf_indices(tx, list(positions.values()))
+            cp = latest_checkpoint(tx)
+        if cp is None or any(i >= cp.size for i in indices.values()):
+            cp = self.checkpoint()
+        with self.db.transaction() as tx:
+            logged = [h for _, h in logged_leaves(tx)]
+        out: dict[int, dict[str, Any]] = {}
+        for v, leaf in leaves.items():
+            position = positions.get(v)
+            index = indices.get(position) if position is not None else None
+            if position is None or index is None:
+                out[v] = {"position": position, "leaf_index": None, "included": False}
+                continue
+            proof = inclusion_proof(logged, index, cp.size)
+            out[v] = {
+                "position": position,
+                "leaf_index": index,
+                "leaf_hash": _b64(leaf),
+                "proof": [_b64(p) for p in proof],
+                "included": verify_inclusion(leaf, index, cp.size, proof, cp.root),
+            }
+        return out, cp
+
+    def export(self, directory: Path, concern_id: str | None = None) -> dict[str, Any]:
+        """Write the offline bundle: every stored record (ciphertext), every checkpoint (one
+        signed now), the public key, and inclusion proofs of the concern's records if given."""
+        wanted: set[str] = set()
+        if concern_id is not None:
+            concern = self.s.ctx.concern(concern_id)
+            wanted = {concern.id.hex} | {r.id.hex for r in self.s.views.referrals_of(concern)}
+        latest = self.checkpoint()
+        records = [
+            BundleRecord(n.id, *notification_record(n))
+            for batch in read_store(self.s)
+            for n in batch
+        ]
+        proof_indices = [
+            i for i, r in enumerate(records) if r.originator_id in wanted and i < latest.size
+        ]
+        write_bundle(
+            directory,
+            records,
+            self.checkpoints(),
+            public_key_pem(self.public_key),
+            proof_indices=proof_indices,
+        )
+        return {
+            "directory": str(directory),
+            "records": len(records),
+            "checkpoints": len(self.checkpoints()),
+            "inclusion_proofs": len(proof_indices),
+        }
+
+
+def audit_service(s: Safeshare) -> AuditService:
+    """The school's audit service, built once per `Safeshare`."""
+    service = s.extras.get("audit")
+    if not isinstance(service, AuditService):
+        service = AuditService(s)
+        s.extras["audit"] = service
+    return service
