@@ -88,6 +88,7 @@ class AuditService:
         )
         self.db = s.projection_db()
         self.runner = Runner(self.log, s.event_source(), self.db)
+        self._unlogged = 0
 
     def catch_up(self) -> int:
         """Log every record stored since the last run; returns how many."""
@@ -110,15 +111,25 @@ class AuditService:
 
     def verify(self, external: Sequence[Checkpoint] = ()) -> list[Problem]:
         """Recompute the tree from the store and compare with the logged leaves and every
-        checkpoint (the log's own and those an auditor kept); empty when all holds."""
-        self.catch_up()
+        checkpoint (the log's own and those an auditor kept); empty when all holds.
+
+        Verification only reads: it does not catch the log up first, because catching up
+        would log, as if genuine, whatever an intruder left after the logged part (a record
+        renumbered past the end, say). Records stored since the log last ran are reported by
+        `unlogged` and covered by the next `checkpoint`.
+        """
         recomputed = store_leaves(self.s)
         with self.db.transaction() as tx:
             logged = logged_leaves(tx)
             own = checkpoints(tx)
+        self._unlogged = sum(1 for p, _ in recomputed if not logged or p > logged[-1].position)
         return diagnose(
             logged, recomputed, own, self.public_key, origin=self.origin, external=external
         )
+
+    def unlogged(self) -> int:
+        """How many stored records lay beyond the log at the last `verify` (not yet covered)."""
+        return self._unlogged
 
     def replay(
         self, concern_id: str, as_of: str | datetime, viewer: str = "auditor"

@@ -61,9 +61,11 @@ def verify(
         service = audit_service(state.safeshare())
         problems = service.verify(kept)
         size = len(service.checkpoints())
+        unlogged = service.unlogged()
     data = {
         "ok": not problems,
         "checkpoints": size,
+        "unlogged_records": unlogged,
         "external_checkpoints": len(kept),
         "problems": [
             {"kind": p.kind, "position": p.position, "message": p.message} for p in problems
@@ -73,12 +75,23 @@ def verify(
     def human() -> None:
         for p in problems:
             where = f"position {p.position}" if p.position is not None else "checkpoints"
-            console.print(f"PROBLEM [{p.kind}] at {where}: {p.message}", highlight=False)
+            console.print(
+                f"PROBLEM [{p.kind}] at {where}: {p.message}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
         if problems:
             console.print(f"FAILED: {len(problems)} problem(s)", highlight=False)
         else:
             console.print(
                 f"OK: every record and {size} checkpoint(s) (+{len(kept)} kept) verify",
+                highlight=False,
+            )
+        if unlogged:
+            console.print(
+                f"note: {unlogged} record(s) stored since the log last ran are not covered yet "
+                "(`safeshare audit checkpoint` logs and signs them)",
                 highlight=False,
             )
 
