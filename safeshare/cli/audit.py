@@ -6,7 +6,6 @@ position), 2 for bad input. Other modules add their audit commands to `app` (e.g
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +43,7 @@ def checkpoint(as_json: bool = JSON) -> None:
     emit(
         {"origin": cp.origin, "size": cp.size, "checkpoint": cp.to_text()},
         as_json,
-        lambda: sys.stdout.write(cp.to_text()),
+        lambda: print(cp.to_text(), end=""),
     )
 
 
