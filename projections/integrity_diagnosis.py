@@ -22,7 +22,7 @@ from typing import NamedTuple
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from projections.checkpoint import Checkpoint, verify_checkpoint
-from projections.merkle import CompactRange, consistency_proof, verify_consistency
+from projections.merkle import consistency_proof, prefix_roots, verify_consistency
 
 CHANGED = "changed"
 REMOVED = "removed"
@@ -64,6 +64,19 @@ def _by_position(leaves: Iterable[PositionedLeaf], what: str) -> dict[int, bytes
     return out
 
 
+def _untouched(expected: list[PositionedLeaf], recomputed: list[PositionedLeaf]) -> bool:
+    """The common case at C speed: the store begins with exactly the logged leaves, in the
+    same order at the same positions, and holds nothing else but records stored after them."""
+    n = len(expected)
+    if recomputed[:n] != expected:
+        return False
+    last = expected[-1][0] if expected else None
+    positions = [p for p, _ in recomputed]
+    if len(set(positions)) != len(positions) or positions != sorted(positions):
+        return False
+    return last is None or all(p > last for p in positions[n:])
+
+
 def diagnose_leaves(
     expected: Iterable[PositionedLeaf], recomputed: Iterable[PositionedLeaf]
 ) -> list[Problem]:
@@ -74,6 +87,9 @@ def diagnose_leaves(
     as an insertion or a removal, plus one "renumbered" problem for the run that moved, rather
     than as a change at every later position.
     """
+    expected, recomputed = list(expected), list(recomputed)
+    if _untouched(expected, recomputed):
+        return []
     logged = sorted(_by_position(expected, "the log").items())
     store_all = sorted(_by_position(recomputed, "the store").items())
     problems: list[Problem] = []
@@ -205,12 +221,7 @@ def diagnose_checkpoints(
     problems: list[Problem] = []
     n = len(leaf_hashes)
 
-    roots: dict[int, bytes] = {}
-    wanted = sorted({cp.size for _, cp in labelled if cp.size <= n})
-    cr = CompactRange()
-    for size in wanted:
-        cr.extend(leaf_hashes[cr.size : size])
-        roots[size] = cr.root()
+    roots = prefix_roots(leaf_hashes, (cp.size for _, cp in labelled if cp.size <= n))
 
     for label, cp in labelled:
         name = f"{label} (size {cp.size})"

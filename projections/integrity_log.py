@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -205,6 +205,8 @@ class IntegrityLog:
 def logged_leaves(tx: Tx) -> list[PositionedLeaf]:
     """Every logged leaf with its notification position, in log order."""
     rows = tx.fetchall("SELECT position, leaf_hash FROM integrity_leaves ORDER BY leaf_index")
+    if tx.dialect == "sqlite":
+        return cast(list[PositionedLeaf], rows)  # already (int, bytes) pairs: no copy per row
     return [PositionedLeaf(int(p), bytes(h)) for p, h in rows]
 
 

@@ -65,8 +65,10 @@ def store_leaves(s: Safeshare) -> list[PositionedLeaf]:
     """The leaves recomputed now from the store, with each record's position."""
     out: list[PositionedLeaf] = []
     for batch in read_store(s):
-        hashes = record_leaf_hashes([notification_record(n) for n in batch])
-        out.extend(PositionedLeaf(n.id, h) for n, h in zip(batch, hashes, strict=True))
+        hashes = record_leaf_hashes(
+            (n.originator_id, n.originator_version, n.topic, n.state) for n in batch
+        )
+        out.extend(zip([n.id for n in batch], hashes, strict=True))  # type: ignore[arg-type]
     return out
 
 
@@ -122,7 +124,8 @@ class AuditService:
         with self.db.transaction() as tx:
             logged = logged_leaves(tx)
             own = checkpoints(tx)
-        self._unlogged = sum(1 for p, _ in recomputed if not logged or p > logged[-1].position)
+        last = logged[-1][0] if logged else 0
+        self._unlogged = sum(1 for p, _ in recomputed if p > last)
         return diagnose(
             logged, recomputed, own, self.public_key, origin=self.origin, external=external
         )
