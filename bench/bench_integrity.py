@@ -93,8 +93,9 @@ def bench_verify(folder: Path, n_records: int) -> None:
         raw_times: list[float] = []
         for _ in range(ROUNDS):
             raw_times.append(timed(lambda: raw_hashlib(s)))
-            problems: list[object] = []
-            verify_times.append(timed(lambda: problems.extend(audit.verify())))
+            start = time.perf_counter()
+            problems = audit.verify()
+            verify_times.append(time.perf_counter() - start)
             assert not problems, problems
         verify_rate = n_records / min(verify_times)
         raw_rate = n_records / min(raw_times)
