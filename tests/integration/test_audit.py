@@ -40,7 +40,7 @@ from safeshare.cli import state
 from safeshare.cli.main import app as cli_app
 from safeshare.sealing import ERASED
 from tests.integration.test_bundle_offline import bare_python
-from tests.support import CANARY_FACT, CANARY_NAME, PG_URL
+from tests.support import CANARY_FACT, CANARY_NAME, PG_URL, FakeClock
 
 __all__ = ["bare_python"]
 
@@ -249,6 +249,22 @@ def test_checkpoints_are_recorded_every_n_events(school: Safeshare) -> None:
     sizes = [cp.size for cp in audit.checkpoints()]
     assert sizes and all(size % 5 == 0 for size in sizes)
     assert sizes == sorted(sizes)
+    assert audit.verify() == []
+
+
+def test_a_checkpoint_is_recorded_when_the_interval_has_passed(
+    sqlite_school: Safeshare, clock: FakeClock
+) -> None:
+    audit = AuditService(sqlite_school)
+    audit.log.every_events = 10_000
+    record_cases(sqlite_school)
+    audit.catch_up()
+    assert audit.checkpoints() == []
+    clock.advance(minutes=sqlite_school.settings.checkpoint_every_minutes + 1)
+    sqlite_school.children.register("Late Example", "2015-02-02", by="Office")
+    audit.catch_up()
+    (cp,) = audit.checkpoints()
+    assert cp.recorded_at == clock.now and cp.size == audit.runner.position()
     assert audit.verify() == []
 
 
