@@ -118,7 +118,9 @@ def print_replay(data: dict[str, Any]) -> None:
         return
     from safeshare.cli.concerns import print_case
 
-    print_case(data)
+    proof_keys = ("position", "leaf_index", "leaf_hash", "proof", "included")
+    events = [{k: v for k, v in e.items() if k not in proof_keys} for e in data["events"]]
+    print_case({**data, "events": events})
     table = Table(title="Proofs against the latest checkpoint")
     for col in ("#", "position", "leaf", "in the log"):
         table.add_column(col)
