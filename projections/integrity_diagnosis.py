@@ -37,6 +37,7 @@ CHECKPOINT_SIZE = "checkpoint-size"
 CHECKPOINT_ROOT = "checkpoint-root"
 CHECKPOINT_ORDER = "checkpoint-order"
 CHECKPOINT_CONSISTENCY = "checkpoint-consistency"
+CHECKPOINT_TIMESTAMP = "checkpoint-timestamp"
 
 
 class PositionedLeaf(NamedTuple):

@@ -10,12 +10,13 @@ it covers. Why these tables:
     integrity_state        the stored frontier (`CompactRange.to_bytes`), so each append costs
                            O(log n) and the root is known without rereading any leaf
     integrity_checkpoints  every signed checkpoint (the C2SP text), oldest first
+    integrity_timestamps   the RFC 3161 timestamp response for a checkpoint, when a TSA is used
 
 The frontier row is written every `FRONTIER_EVERY` leaves, not every leaf: on reload the leaves
 logged after it are appended again, which keeps the append path at one INSERT per record.
 
-`drop` (rebuild) keeps the checkpoints: they are signed evidence of what the log was, and a
-rebuild from a tampered store must still be compared with them.
+`drop` (rebuild) keeps the checkpoints and their timestamps: they are signed evidence of what
+the log was, and a rebuild from a tampered store must still be compared with them.
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ class IntegrityLog:
             "CREATE TABLE IF NOT EXISTS integrity_checkpoints (seq BIGINT PRIMARY KEY, "
             "size BIGINT NOT NULL, position BIGINT NOT NULL, recorded_at TEXT NOT NULL, "
             "note TEXT NOT NULL)"
+        )
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS integrity_timestamps (seq BIGINT PRIMARY KEY, "
+            f"response {blob} NOT NULL)"
         )
         self._cache = None
 
@@ -231,3 +236,19 @@ def leaf_indices(tx: Tx, positions: list[int]) -> dict[int, int]:
         positions,
     )
     return {int(p): int(i) for p, i in rows}
+
+
+def numbered_checkpoints(tx: Tx) -> list[tuple[int, Checkpoint]]:
+    """(sequence number, checkpoint), oldest first: the number keys its timestamp."""
+    rows = tx.fetchall("SELECT seq, note FROM integrity_checkpoints ORDER BY seq")
+    return [(int(seq), Checkpoint.from_text(str(note))) for seq, note in rows]
+
+
+def timestamps(tx: Tx) -> dict[int, bytes]:
+    """The RFC 3161 responses recorded so far, by checkpoint sequence number."""
+    rows = tx.fetchall("SELECT seq, response FROM integrity_timestamps")
+    return {int(seq): bytes(response) for seq, response in rows}
+
+
+def record_timestamp(tx: Tx, seq: int, response: bytes) -> None:
+    tx.execute("INSERT INTO integrity_timestamps (seq, response) VALUES (?, ?)", (seq, response))

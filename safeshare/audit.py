@@ -23,7 +23,12 @@ from domain.concern import Concern
 from projections.bundle import BundleRecord, write_bundle
 from projections.canonical import record_leaf_hashes
 from projections.checkpoint import Checkpoint
-from projections.integrity_diagnosis import PositionedLeaf, Problem, diagnose
+from projections.integrity_diagnosis import (
+    CHECKPOINT_TIMESTAMP,
+    PositionedLeaf,
+    Problem,
+    diagnose,
+)
 from projections.integrity_log import (
     IntegrityLog,
     checkpoints,
@@ -31,13 +36,17 @@ from projections.integrity_log import (
     leaf_indices,
     logged_leaves,
     notification_record,
+    numbered_checkpoints,
     originator_hex,
+    record_timestamp,
+    timestamps,
 )
 from projections.merkle import inclusion_proof, verify_inclusion
 from projections.runner import Runner
 from safeshare.audit_key import load_audit_key, public_key_pem
 from safeshare.audit_store import event_positions
 from safeshare.bootstrap import Safeshare
+from safeshare.timestamping import request_timestamp, verify_timestamp
 from safeshare.validation import moment
 
 PAGE = 10_000
@@ -98,14 +107,45 @@ class AuditService:
 
     def checkpoint(self) -> Checkpoint:
         """Sign the log as it stands, after catching up (`audit checkpoint`)."""
-        if self.s.settings.tsa_url:
-            raise ValueError(
-                "tsa_url: RFC 3161 timestamping of checkpoints is not implemented yet; "
-                "unset SAFESHARE_TSA_URL"
-            )
         self.catch_up()
         with self.db.transaction() as tx:
-            return self.log.checkpoint(tx)
+            cp = self.log.checkpoint(tx)
+        self.timestamp_pending()
+        return cp
+
+    def timestamp_pending(self) -> int:
+        """Ask the configured TSA to timestamp every checkpoint that has no token yet (those
+        signed by the runner in between too); returns how many. Network calls happen here,
+        never inside the log's transaction, and a failure leaves them pending for next time."""
+        url = self.s.settings.tsa_url
+        if not url:
+            return 0
+        with self.db.transaction() as tx:
+            done = timestamps(tx)
+            pending = [(seq, cp) for seq, cp in numbered_checkpoints(tx) if seq not in done]
+        for seq, cp in pending:
+            response = request_timestamp(url, cp.body())
+            with self.db.transaction() as tx:
+                record_timestamp(tx, seq, response)
+        return len(pending)
+
+    def _timestamp_problems(self) -> list[Problem]:
+        """Each recorded RFC 3161 token checked with `openssl ts -verify` against the TSA's CA."""
+        ca = self.s.settings.tsa_ca_file
+        if ca is None:
+            return []
+        with self.db.transaction() as tx:
+            tokens = timestamps(tx)
+            numbered = numbered_checkpoints(tx)
+        return [
+            Problem(
+                CHECKPOINT_TIMESTAMP,
+                None,
+                f"checkpoint {i} (size {cp.size}): its RFC 3161 timestamp does not verify",
+            )
+            for i, (seq, cp) in enumerate(numbered, 1)
+            if seq in tokens and not verify_timestamp(cp.body(), tokens[seq], ca)
+        ]
 
     def checkpoints(self) -> list[Checkpoint]:
         with self.db.transaction() as tx:
@@ -126,8 +166,11 @@ class AuditService:
             own = checkpoints(tx)
         last = logged[-1][0] if logged else 0
         self._unlogged = sum(1 for p, _ in recomputed if p > last)
-        return diagnose(
-            logged, recomputed, own, self.public_key, origin=self.origin, external=external
+        return (
+            diagnose(
+                logged, recomputed, own, self.public_key, origin=self.origin, external=external
+            )
+            + self._timestamp_problems()
         )
 
     def unlogged(self) -> int:
@@ -223,17 +266,24 @@ class AuditService:
         proof_indices = [
             i for i, r in enumerate(records) if r.originator_id in wanted and i < latest.size
         ]
+        with self.db.transaction() as tx:
+            numbered = numbered_checkpoints(tx)
+            tokens = timestamps(tx)
         write_bundle(
             directory,
             records,
-            self.checkpoints(),
+            [cp for _, cp in numbered],
             public_key_pem(self.public_key),
             proof_indices=proof_indices,
         )
+        for i, (seq, _) in enumerate(numbered, 1):
+            if seq in tokens:  # beside NNNN.txt: `openssl ts -verify -data <body> -in NNNN.tsr`
+                (directory / "checkpoints" / f"{i:04d}.tsr").write_bytes(tokens[seq])
         return {
             "directory": str(directory),
             "records": len(records),
-            "checkpoints": len(self.checkpoints()),
+            "checkpoints": len(numbered),
+            "timestamps": sum(1 for seq, _ in numbered if seq in tokens),
             "inclusion_proofs": len(proof_indices),
         }
 

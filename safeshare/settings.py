@@ -43,7 +43,10 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="and when this long has passed since the last one"
     )
     tsa_url: str | None = Field(
-        default=None, description="RFC 3161 timestamp authority for checkpoints (not yet used)"
+        default=None, description="RFC 3161 timestamp authority that timestamps each checkpoint"
+    )
+    tsa_ca_file: Path | None = Field(
+        default=None, description="the TSA's CA certificate (PEM): `audit verify` checks tokens"
     )
 
     @field_validator("school")
