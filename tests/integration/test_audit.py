@@ -170,6 +170,11 @@ def test_untouched_store_verifies(school: Safeshare) -> None:
     done = cli(school, "audit", "verify")
     assert done.exit_code == 0, done.output
     assert done.output.startswith("OK")
+    # The log holds hashes, positions and signed notes: nothing personal.
+    with audit.db.transaction() as tx:
+        for table in ("integrity_leaves", "integrity_state", "integrity_checkpoints"):
+            text = repr(tx.fetchall(f"SELECT * FROM {table}"))
+            assert CANARY_NAME not in text and "Zebedee" not in text
 
 
 @pytest.mark.parametrize("tampering", ["changed", "removed", "swapped", "inserted", "truncated"])
@@ -221,6 +226,17 @@ def test_checkpoint_signed_by_another_key_is_named(school: Safeshare, tmp_path: 
     assert done.exit_code == 1 and "signed by another key" in done.output
     done = cli(school, "audit", "verify", "--checkpoint", str(tmp_path / "kept.txt"))
     assert done.exit_code == 0, done.output
+    # A forged checkpoint slipped into the log's own table is named too.
+    with audit.db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO integrity_checkpoints (seq, size, position, recorded_at, note) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (99, cp.size, 0, "2026-01-01T00:00:00+00:00", forged.to_text()),
+        )
+    problems = audit.verify()
+    assert [(p.kind, p.message.split(" signed")[0]) for p in problems] == [
+        (CHECKPOINT_SIGNATURE, f"checkpoint 2 (size {cp.size})")
+    ]
 
 
 def test_rewritten_and_re_signed_log_is_caught_by_an_auditors_kept_checkpoint(
