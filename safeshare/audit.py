@@ -16,7 +16,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, PersistenceError
 
 from domain.child import Child
 from domain.concern import Concern
@@ -63,11 +63,36 @@ def read_store(s: Safeshare, page: int = PAGE) -> Iterator[Sequence[Notification
     recorder = s.app.recorder
     after = 0
     while True:
-        batch = recorder.select_notifications(start=after, limit=page, inclusive_of_start=False)
+        try:
+            batch = recorder.select_notifications(start=after, limit=page, inclusive_of_start=False)
+        except (PersistenceError, ValueError) as e:
+            # An intruder can also alter a row so that it no longer reads at all (say, a state
+            # rewritten as text): find it one record at a time and say where.
+            last = _last_readable(s, after, page)
+            msg = (
+                f"the event store cannot be read after position {last}: the next record was "
+                f"altered so that it no longer reads ({e.__class__.__name__})"
+            )
+            raise ValueError(msg) from e
         if not batch:
             return
         yield batch
         after = batch[-1].id
+
+
+def _last_readable(s: Safeshare, after: int, limit: int) -> int:
+    """The position of the last record that still reads, walking on from `after`."""
+    for _ in range(limit):
+        try:
+            one = s.app.recorder.select_notifications(
+                start=after, limit=1, inclusive_of_start=False
+            )
+        except (PersistenceError, ValueError):
+            return after
+        if not one:
+            return after
+        after = one[0].id
+    return after
 
 
 def store_leaves(s: Safeshare) -> list[PositionedLeaf]:

@@ -214,6 +214,18 @@ def test_each_tampering_is_named_with_its_position(school: Safeshare, tampering:
     assert (expected[0][0], p) in [(x["kind"], x["position"]) for x in as_json["problems"]]
 
 
+def test_a_record_altered_so_it_no_longer_reads_is_located(sqlite_school: Safeshare) -> None:
+    record_cases(sqlite_school)
+    audit = audit_service(sqlite_school)
+    audit.checkpoint()
+    with raw_store(sqlite_school) as raw:
+        raw.run(f"UPDATE {raw.table} SET state = CAST(X'FF00FF' AS TEXT) WHERE rowid = 7")
+    with pytest.raises(ValueError, match="cannot be read after position 6"):
+        audit.verify()
+    done = cli(sqlite_school, "audit", "verify")
+    assert done.exit_code == 2 and "cannot be read" in done.output
+
+
 def test_checkpoint_signed_by_another_key_is_named(school: Safeshare, tmp_path: Path) -> None:
     record_cases(school)
     audit = audit_service(school)
