@@ -9,14 +9,13 @@ verifies is what is stored: ciphertext, untouched by erasure.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Notification, PersistenceError
 
 from domain.child import Child
 from domain.concern import Concern
@@ -25,7 +24,6 @@ from projections.canonical import record_leaf_hashes
 from projections.checkpoint import Checkpoint
 from projections.integrity_diagnosis import (
     CHECKPOINT_TIMESTAMP,
-    PositionedLeaf,
     Problem,
     diagnose,
 )
@@ -44,66 +42,14 @@ from projections.integrity_log import (
 from projections.merkle import inclusion_proof, verify_inclusion
 from projections.runner import Runner
 from safeshare.audit_key import load_audit_key, public_key_pem
-from safeshare.audit_store import event_positions
+from safeshare.audit_store import event_positions, read_store, store_leaves
 from safeshare.bootstrap import Safeshare
 from safeshare.timestamping import request_timestamp, verify_timestamp
 from safeshare.validation import moment
 
-PAGE = 10_000
-"""Records read per `select_notifications` call when recomputing the tree."""
-
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-def read_store(s: Safeshare, page: int = PAGE) -> Iterator[Sequence[Notification]]:
-    """Every stored record in notification order, a page at a time (the same way the
-    benchmark's baseline reads them)."""
-    recorder = s.app.recorder
-    after = 0
-    while True:
-        try:
-            batch = recorder.select_notifications(start=after, limit=page, inclusive_of_start=False)
-        except (PersistenceError, ValueError) as e:
-            # An intruder can also alter a row so that it no longer reads at all (say, a state
-            # rewritten as text): find it one record at a time and say where.
-            last = _last_readable(s, after, page)
-            msg = (
-                f"the event store cannot be read after position {last}: the next record was "
-                f"altered so that it no longer reads ({e.__class__.__name__})"
-            )
-            raise ValueError(msg) from e
-        if not batch:
-            return
-        yield batch
-        after = batch[-1].id
-
-
-def _last_readable(s: Safeshare, after: int, limit: int) -> int:
-    """The position of the last record that still reads, walking on from `after`."""
-    for _ in range(limit):
-        try:
-            one = s.app.recorder.select_notifications(
-                start=after, limit=1, inclusive_of_start=False
-            )
-        except (PersistenceError, ValueError):
-            return after
-        if not one:
-            return after
-        after = one[0].id
-    return after
-
-
-def store_leaves(s: Safeshare) -> list[PositionedLeaf]:
-    """The leaves recomputed now from the store, with each record's position."""
-    out: list[PositionedLeaf] = []
-    for batch in read_store(s):
-        hashes = record_leaf_hashes(
-            (n.originator_id, n.originator_version, n.topic, n.state) for n in batch
-        )
-        out.extend(zip([n.id for n in batch], hashes, strict=True))  # type: ignore[arg-type]
-    return out
 
 
 class AuditService:
