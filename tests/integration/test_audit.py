@@ -20,7 +20,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
-from projections.checkpoint import sign_checkpoint
+from projections.checkpoint import Checkpoint, sign_checkpoint, verify_checkpoint
 from projections.integrity_diagnosis import (
     CHANGED,
     CHECKPOINT_CONSISTENCY,
@@ -170,6 +170,17 @@ def test_untouched_store_verifies(school: Safeshare) -> None:
     done = cli(school, "audit", "verify")
     assert done.exit_code == 0, done.output
     assert done.output.startswith("OK")
+    school.children.register("Nia Example", "2016-03-03", by="Office")
+    verdict = json.loads(cli(school, "audit", "verify", "--json").output)
+    assert verdict["ok"] is True and verdict["unlogged_records"] == 1
+    done = cli(school, "audit", "checkpoint")
+    assert done.exit_code == 0, done.output
+    signed = Checkpoint.from_text(done.output)
+    assert signed.origin == school.settings.log_origin and verify_checkpoint(
+        signed, audit.public_key
+    )
+    assert audit.checkpoints()[-1] == signed
+    assert audit.verify() == [] and audit.unlogged() == 0
     # The log holds hashes, positions and signed notes: nothing personal.
     with audit.db.transaction() as tx:
         for table in ("integrity_leaves", "integrity_state", "integrity_checkpoints"):
