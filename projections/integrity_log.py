@@ -61,6 +61,8 @@ class _Cache:
     saved_size: int
     last_cp_size: int
     last_cp_at: datetime
+    started: datetime
+    last_leaf: bytes
 
 
 class IntegrityLog:
@@ -122,7 +124,7 @@ class IntegrityLog:
             (notification.id, c.frontier.size, leaf),
         )
         c.frontier.append(leaf)
-        c.position = notification.id
+        c.position, c.last_leaf = notification.id, leaf
         if c.frontier.size - c.saved_size >= FRONTIER_EVERY:
             self._save_frontier(tx, c)
         if self.key is not None and c.frontier.size > c.last_cp_size:
@@ -149,10 +151,44 @@ class IntegrityLog:
     # -- internals -----------------------------------------------------------------------------
 
     def _load(self, tx: Tx) -> _Cache:
-        """The frontier for this transaction: cached within it, reloaded for each new one (so
-        a rolled-back batch leaves nothing behind in memory)."""
-        if self._cache is not None and self._cache.tx is tx:
-            return self._cache
+        """The frontier for this transaction, without rereading the tree when it can be helped.
+
+        Within one transaction the cache is used as is. In a new one it is kept only if the
+        log's last leaf row is the one the cache ended with (so the transaction that built it
+        committed and nobody appended since): one indexed lookup instead of reloading the
+        frontier and re-appending up to `FRONTIER_EVERY` leaves per batch. Otherwise (a
+        rolled-back batch, another process) everything is reloaded from the tables.
+        """
+        c = self._cache
+        if c is not None and c.tx is tx:
+            return c
+        last = tx.fetchone(
+            "SELECT leaf_index, position, leaf_hash FROM integrity_leaves "
+            "ORDER BY leaf_index DESC LIMIT 1"
+        )
+        if c is not None and (
+            (last is None and c.frontier.size == 0)
+            or (
+                last is not None
+                and int(last[0]) == c.frontier.size - 1
+                and int(last[1]) == c.position
+                and bytes(last[2]) == c.last_leaf
+            )
+        ):
+            c.tx = tx
+        else:
+            c = self._reload(tx, b"" if last is None else bytes(last[2]))
+        cp = tx.fetchone(
+            "SELECT size, recorded_at FROM integrity_checkpoints ORDER BY seq DESC LIMIT 1"
+        )
+        c.last_cp_size, c.last_cp_at = 0, c.started
+        if cp is not None:
+            c.last_cp_size, c.last_cp_at = int(cp[0]), datetime.fromisoformat(str(cp[1]))
+        self._cache = c
+        return c
+
+    def _reload(self, tx: Tx, last_leaf: bytes) -> _Cache:
+        """The stored frontier, then every leaf logged after it appended again."""
         row = tx.fetchone(
             "SELECT frontier, position, started_at FROM integrity_state WHERE name = ?",
             (_STATE_KEY,),
@@ -174,14 +210,7 @@ class IntegrityLog:
         ):
             frontier.append(bytes(later_leaf))
             position = int(later_position)
-        cp = tx.fetchone(
-            "SELECT size, recorded_at FROM integrity_checkpoints ORDER BY seq DESC LIMIT 1"
-        )
-        last_size, last_at = (0, started)
-        if cp is not None:
-            last_size, last_at = int(cp[0]), datetime.fromisoformat(str(cp[1]))
-        self._cache = _Cache(tx, frontier, position, saved_size, last_size, last_at)
-        return self._cache
+        return _Cache(tx, frontier, position, saved_size, 0, started, started, last_leaf)
 
     def _save_frontier(self, tx: Tx, c: _Cache) -> None:
         tx.execute(
