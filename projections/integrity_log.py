@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
-from projections.canonical import record_leaf_hashes
+from projections.canonical import LeafHasher
 from projections.checkpoint import Checkpoint, sign_checkpoint
 from projections.db import Tx
 from projections.integrity_diagnosis import PositionedLeaf
@@ -85,6 +85,7 @@ class IntegrityLog:
         self.every_events = every_events
         self.every = every
         self._cache: _Cache | None = None
+        self._hash = LeafHasher()
 
     # -- Projection ----------------------------------------------------------------------------
 
@@ -118,7 +119,8 @@ class IntegrityLog:
         self, tx: Tx, notification: Notification, event: DomainEventProtocol[Any] | None
     ) -> None:
         c = self._load(tx)
-        (leaf,) = record_leaf_hashes([notification_record(notification)])
+        n = notification
+        leaf = self._hash(n.originator_id, n.originator_version, n.topic, n.state)
         tx.execute(
             "INSERT INTO integrity_leaves (position, leaf_index, leaf_hash) VALUES (?, ?, ?)",
             (notification.id, c.frontier.size, leaf),

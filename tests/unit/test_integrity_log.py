@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
-from projections.canonical import canonical_record_bytes
+from projections.canonical import LeafHasher, canonical_record_bytes, record_leaf_hashes
 from projections.checkpoint import verify_checkpoint
 from projections.db import SQLiteProjectionDb, Tx
 from projections.integrity_log import IntegrityLog, checkpoints, logged_leaves
@@ -129,3 +129,14 @@ def test_two_runners_taking_turns_keep_one_tree(tmp_path: Path) -> None:
             root_hash(leaves[:size]) for size in (100, 200, 300, 400)
         ]
     db.close()
+
+
+def test_the_one_at_a_time_hasher_gives_the_batch_hashes() -> None:
+    source = FakeLog(40)
+    hasher = LeafHasher(max_cached=3)  # small, so the caches are cleared on the way
+    records = [(n.originator_id, n.originator_version, n.topic, n.state) for n in source.items]
+    hex_records = [(uuid.UUID(str(o)).hex, v, t, s) for o, v, t, s in records]
+    assert [hasher(*r) for r in records] == source.leaves()
+    assert [hasher(*r) for r in hex_records] == record_leaf_hashes(hex_records)
+    with pytest.raises(ValueError):
+        hasher("not-a-uuid", 1, "t", b"")
