@@ -136,7 +136,8 @@ class AuditService:
             logged = logged_leaves(tx)
             own = checkpoints(tx)
         last = logged[-1][0] if logged else 0
-        self._unlogged = sum(1 for p, _ in recomputed if p > last)
+        known = {h for _, h in logged}
+        self._unlogged = sum(1 for p, h in recomputed if p > last and h not in known)
         return (
             diagnose(
                 logged, recomputed, own, self.public_key, origin=self.origin, external=external
