@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -35,10 +36,12 @@ from projections.integrity_diagnosis import (
     Problem,
 )
 from safeshare.audit import AuditService, audit_service
+from safeshare.audit_key import load_audit_key, public_key_pem
 from safeshare.bootstrap import Safeshare
 from safeshare.cli import state
 from safeshare.cli.main import app as cli_app
 from safeshare.sealing import ERASED
+from safeshare.setup import initialise
 from tests.integration.test_bundle_offline import bare_python
 from tests.support import CANARY_FACT, CANARY_NAME, PG_URL, FakeClock
 
@@ -278,6 +281,15 @@ def test_rewritten_and_re_signed_log_is_caught_by_an_auditors_kept_checkpoint(
     assert audit.verify() == []  # the rewritten log agrees with itself
     kinds = {p.kind for p in audit.verify([kept])}
     assert kinds == {CHECKPOINT_ROOT, CHECKPOINT_CONSISTENCY}
+
+
+def test_the_audit_key_is_made_once_private_to_its_owner(sqlite_school: Safeshare) -> None:
+    settings = sqlite_school.settings
+    assert stat.S_IMODE(settings.audit_key_path.stat().st_mode) == 0o600
+    public = settings.audit_public_key_path.read_bytes()
+    assert public == public_key_pem(load_audit_key(settings).public_key())
+    assert initialise(settings) == []  # idempotent: nothing made twice, the key unchanged
+    assert settings.audit_public_key_path.read_bytes() == public
 
 
 def test_checkpoints_are_recorded_every_n_events(school: Safeshare) -> None:
