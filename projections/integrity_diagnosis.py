@@ -22,7 +22,7 @@ from typing import NamedTuple
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from projections.checkpoint import Checkpoint, verify_checkpoint
-from projections.merkle import CompactRange, consistency_proof, verify_consistency
+from projections.merkle import consistency_proof, prefix_roots, verify_consistency
 
 CHANGED = "changed"
 REMOVED = "removed"
@@ -30,12 +30,14 @@ INSERTED = "inserted"
 SWAPPED = "swapped"
 MOVED = "moved"
 TRUNCATED = "truncated"
+RENUMBERED = "renumbered"
 CHECKPOINT_ORIGIN = "checkpoint-origin"
 CHECKPOINT_SIGNATURE = "checkpoint-signature"
 CHECKPOINT_SIZE = "checkpoint-size"
 CHECKPOINT_ROOT = "checkpoint-root"
 CHECKPOINT_ORDER = "checkpoint-order"
 CHECKPOINT_CONSISTENCY = "checkpoint-consistency"
+CHECKPOINT_TIMESTAMP = "checkpoint-timestamp"
 
 
 class PositionedLeaf(NamedTuple):
@@ -63,20 +65,116 @@ def _by_position(leaves: Iterable[PositionedLeaf], what: str) -> dict[int, bytes
     return out
 
 
+def _untouched(expected: list[PositionedLeaf], recomputed: list[PositionedLeaf]) -> bool:
+    """The common case at C speed: the store begins with exactly the logged leaves, in the
+    same order at the same positions, and holds nothing else but records stored after them."""
+    n = len(expected)
+    if recomputed[:n] != expected:
+        return False
+    last = expected[-1][0] if expected else None
+    positions = [p for p, _ in recomputed]
+    if len(set(positions)) != len(positions) or positions != sorted(positions):
+        return False
+    return last is None or all(p > last for p in positions[n:])
+
+
 def diagnose_leaves(
     expected: Iterable[PositionedLeaf], recomputed: Iterable[PositionedLeaf]
 ) -> list[Problem]:
-    """Compare the logged leaves with the leaves recomputed from the store, record by record."""
-    logged = _by_position(expected, "the log")
-    store = _by_position(recomputed, "the store")
+    """Compare the logged leaves with the leaves recomputed from the store, record by record.
+
+    The two sequences are aligned in order (by rank, not by position), so that a record
+    inserted or removed with every later record renumbered to hide the gap is reported once
+    as an insertion or a removal, plus one "renumbered" problem for the run that moved, rather
+    than as a change at every later position.
+    """
+    expected, recomputed = list(expected), list(recomputed)
+    if _untouched(expected, recomputed):
+        return []
+    logged = sorted(_by_position(expected, "the log").items())
+    store_all = sorted(_by_position(recomputed, "the store").items())
     problems: list[Problem] = []
     if not logged:
         return problems
-    last_logged = max(logged)
-    last_stored = max((p for p in store if p <= last_logged), default=None)
-    tail = sorted(p for p in logged if last_stored is None or p > last_stored)
-    if tail:
-        ends = "is empty" if last_stored is None else f"ends at position {last_stored}"
+    last_logged = logged[-1][0]
+    logged_index = {h: i for i, (_, h) in enumerate(logged)}
+    store = [(p, h) for p, h in store_all if p <= last_logged or h in logged_index]
+    in_store = {h for _, h in store}
+    store_index = {h: j for j, (_, h) in enumerate(store)}
+    swapped_at: set[int] = set()
+    runs: list[tuple[int, int, int, int]] = []  # (offset, first, last logged position, count)
+
+    i = j = 0
+    previous_match = -2
+    while i < len(logged) and j < len(store):
+        lp, lh = logged[i]
+        sp, sh = store[j]
+        if i in swapped_at and j == i:
+            i, j = i + 1, j + 1
+            continue
+        if lh == sh:
+            if sp != lp:
+                d = sp - lp
+                if runs and runs[-1][0] == d and previous_match == i - 1:
+                    runs[-1] = (d, runs[-1][1], lp, runs[-1][3] + 1)
+                else:
+                    runs.append((d, lp, lp, 1))
+            previous_match = i
+            i, j = i + 1, j + 1
+            continue
+        known = sh in logged_index
+        present = lh in in_store
+        if known and present:
+            k = logged_index[sh]
+            if k == store_index[lh] and k > i and store[k][1] == lh:
+                swapped_at.add(k)
+                problems.append(
+                    Problem(
+                        SWAPPED, sp, f"the records at positions {sp} and {store[k][0]} were swapped"
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        MOVED,
+                        sp,
+                        f"position {sp} now holds the record logged at position {logged[k][0]}",
+                    )
+                )
+            i, j = i + 1, j + 1
+        elif known:
+            k = logged_index[sh]
+            if k > i and all(logged[x][1] not in in_store for x in range(i, k)):
+                for x in range(i, k):
+                    problems.append(
+                        Problem(
+                            REMOVED,
+                            logged[x][0],
+                            f"the record at position {logged[x][0]} was removed",
+                        )
+                    )
+                i = k
+            else:
+                problems.append(
+                    Problem(
+                        MOVED,
+                        sp,
+                        f"position {sp} now holds the record logged at position {logged[k][0]}",
+                    )
+                )
+                i, j = i + 1, j + 1
+        elif present:
+            problems.append(
+                Problem(INSERTED, sp, f"a record was inserted at position {sp}, not in the log")
+            )
+            j += 1
+        else:
+            problems.append(Problem(CHANGED, sp, f"the record at position {sp} was changed"))
+            i, j = i + 1, j + 1
+    if i < len(logged):
+        tail = [p for p, _ in logged[i:]]
+        before = [p for p, _ in store if p < tail[0]]
+        ends = f"ends at position {before[-1]}" if before else "is empty"
         problems.append(
             Problem(
                 TRUNCATED,
@@ -85,45 +183,20 @@ def diagnose_leaves(
                 f"{len(tail)} record(s) from position {tail[0]} onwards are gone",
             )
         )
-    tail_set = set(tail)
-    positions_of: dict[bytes, list[int]] = {}
-    for p, h in logged.items():
-        positions_of.setdefault(h, []).append(p)
-    handled: set[int] = set()
-    for p in sorted(logged):
-        if p in tail_set or p in handled:
-            continue
-        if p not in store:
-            problems.append(Problem(REMOVED, p, f"the record at position {p} was removed"))
-            continue
-        if store[p] == logged[p]:
-            continue
-        elsewhere = [q for q in positions_of.get(store[p], ()) if q != p]
-        partner = next((q for q in elsewhere if store.get(q) == logged[p]), None)
-        if partner is not None:
-            handled.add(partner)
+    for sp, _ in store[j:]:
+        if sp <= last_logged:
             problems.append(
-                Problem(
-                    SWAPPED,
-                    p,
-                    f"the records at positions {p} and {partner} were swapped",
-                )
+                Problem(INSERTED, sp, f"a record was inserted at position {sp}, not in the log")
             )
-        elif elsewhere:
-            problems.append(
-                Problem(
-                    MOVED,
-                    p,
-                    f"position {p} now holds the record logged at position {elsewhere[0]}",
-                )
+    for d, first, last, count in runs:
+        problems.append(
+            Problem(
+                RENUMBERED,
+                first + d,
+                f"{count} record(s) logged at positions {first} to {last} now sit at positions "
+                f"{first + d} to {last + d} (renumbered by {d:+d})",
             )
-        else:
-            problems.append(Problem(CHANGED, p, f"the record at position {p} was changed"))
-    for p in sorted(store):
-        if p <= last_logged and p not in logged:
-            problems.append(
-                Problem(INSERTED, p, f"a record was inserted at position {p}, not in the log")
-            )
+        )
     problems.sort(key=lambda pr: pr.position if pr.position is not None else -1)
     return problems
 
@@ -141,20 +214,16 @@ def diagnose_checkpoints(
     `checkpoints` are the log's own, oldest first; `external` are copies an auditor kept. Both
     are checked the same way: signed by the school's key, root equal to the recomputed root at
     that size, and each consistent with the next by size (RFC 9162 consistency proof built from
-    the recomputed leaves). A log rewritten and re-signed passes its own checkpoints but not
-    the auditor's.
+    the recomputed leaves, where one of the two roots holds and the other does not: the
+    boundary where history was rewritten). A log rewritten and re-signed passes its own
+    checkpoints but not the auditor's.
     """
     labelled = [(f"checkpoint {i}", cp) for i, cp in enumerate(checkpoints, 1)]
     labelled += [(f"auditor's checkpoint {i}", cp) for i, cp in enumerate(external, 1)]
     problems: list[Problem] = []
     n = len(leaf_hashes)
 
-    roots: dict[int, bytes] = {}
-    wanted = sorted({cp.size for _, cp in labelled if cp.size <= n})
-    cr = CompactRange()
-    for size in wanted:
-        cr.extend(leaf_hashes[cr.size : size])
-        roots[size] = cr.root()
+    roots = prefix_roots(leaf_hashes, (cp.size for _, cp in labelled if cp.size <= n))
 
     for label, cp in labelled:
         name = f"{label} (size {cp.size})"
@@ -202,6 +271,13 @@ def diagnose_checkpoints(
     for (la, a), (lb, b) in pairwise(by_size):
         if a.size == 0 or b.size > n:
             continue  # the empty tree is a prefix of every tree; beyond the store: no proof
+        a_holds, b_holds = roots[a.size] == a.root, roots[b.size] == b.root
+        if a_holds == b_holds:
+            # Both hold: roots of prefixes of the same leaves, consistent by construction.
+            # Neither holds: each is already reported, and a proof built from the store's
+            # leaves says nothing more about two roots the store no longer has (and costs O(n)
+            # per pair: after an early change, every later checkpoint is in this case).
+            continue
         proof = consistency_proof(leaf_hashes, a.size, b.size)
         if not verify_consistency(a.size, b.size, a.root, b.root, proof):
             problems.append(

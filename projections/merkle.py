@@ -53,6 +53,40 @@ def root_hash(leaf_hashes: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+def prefix_roots(leaf_hashes: Sequence[bytes], sizes: Iterable[int]) -> dict[int, bytes]:
+    """MTH(D[m]) for each m in `sizes` (m <= len(leaf_hashes)), from one level-by-level pass.
+
+    Why: `audit verify` checks every signed checkpoint against the store, i.e. the roots of
+    many prefixes of one leaf sequence. In the level-by-level build, node k of level l is the
+    root of the perfect subtree over leaves [k * 2**l, (k + 1) * 2**l) whenever that range is
+    complete, so each prefix root is a fold of at most log2(n) stored nodes: n node hashes in
+    all, instead of n per checkpoint.
+    """
+    wanted = sorted(set(sizes))
+    if wanted and not 0 <= wanted[0] <= wanted[-1] <= len(leaf_hashes):
+        raise ValueError("a prefix size is outside the leaves")
+    levels = [list(leaf_hashes[: wanted[-1] if wanted else 0])]
+    while len(levels[-1]) > 1:
+        it = iter(levels[-1])
+        levels.append([sha256(_NODE + a + b).digest() for a, b in zip(it, it, strict=False)])
+    out: dict[int, bytes] = {}
+    for m in wanted:
+        if m == 0:
+            out[m] = EMPTY_ROOT
+            continue
+        subtrees: list[bytes] = []
+        start = 0
+        for level in range(m.bit_length() - 1, -1, -1):
+            if m >> level & 1:
+                subtrees.append(levels[level][start >> level])
+                start += 1 << level
+        r = subtrees[-1]
+        for h in reversed(subtrees[:-1]):
+            r = node_hash(h, r)
+        out[m] = r
+    return out
+
+
 def _split(n: int) -> int:
     """The largest power of two strictly less than n (n > 1): where MTH splits D[n]."""
     return 1 << ((n - 1).bit_length() - 1)

@@ -30,12 +30,38 @@ class Settings(BaseSettings):
     tls_ca_file: Path | None = Field(default=None, description="trust store for agency TLS")
     dsl_email: str | None = Field(default=None, description="where escalation alerts go")
     broker_url: str | None = Field(default=None, description="amqp://...; embedded when unset")
+    audit_key_file: Path | None = Field(
+        default=None, description="the school's Ed25519 audit key (PEM) that signs checkpoints"
+    )
+    audit_log_origin: str | None = Field(
+        default=None, description="the integrity log's name in its checkpoints (one word)"
+    )
+    checkpoint_every_events: int = Field(
+        default=1000, ge=1, description="sign a checkpoint each time this many records are logged"
+    )
+    checkpoint_every_minutes: float = Field(
+        default=60.0, gt=0, description="and when this long has passed since the last one"
+    )
+    tsa_url: str | None = Field(
+        default=None, description="RFC 3161 timestamp authority that timestamps each checkpoint"
+    )
+    tsa_ca_file: Path | None = Field(
+        default=None, description="the TSA's CA certificate (PEM): `audit verify` checks tokens"
+    )
 
     @field_validator("school")
     @classmethod
     def _slug(cls, value: str) -> str:
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", value):
             msg = "must be a lower-case slug of letters, digits and underscores"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("audit_log_origin")
+    @classmethod
+    def _origin(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^\s]{1,200}", value):
+            msg = "must be one word (no spaces), as the first line of a checkpoint"
             raise ValueError(msg)
         return value
 
@@ -50,6 +76,21 @@ class Settings(BaseSettings):
     @property
     def cipher_key_path(self) -> Path:
         return self.cipher_key_file or self.keys_dir / "event-store.key"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.keys_dir / "audit-ed25519.pem"
+
+    @property
+    def audit_public_key_path(self) -> Path:
+        """The public half beside the private key, for auditors and for `audit export`."""
+        key = self.audit_key_path
+        return key.with_name(key.stem + ".pub.pem")
+
+    @property
+    def log_origin(self) -> str:
+        """The log's name in checkpoints: per school, so two tenants' logs never match."""
+        return self.audit_log_origin or f"safeshare/{self.school}/audit"
 
     @property
     def uses_postgres(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from safeshare.audit_key import create_audit_key
 from safeshare.bootstrap import build, create_keys
 from safeshare.settings import Settings
 
@@ -40,6 +41,7 @@ def initialise(settings: Settings, now: datetime | None = None) -> list[Path]:
     now = now or datetime.now(UTC)
     settings.data.mkdir(parents=True, exist_ok=True)
     made = create_keys(settings)
+    made += create_audit_key(settings)
     sdir = school_dir(settings)
     if not (sdir / "school-ca.pem").exists():
         generate_school_identity(settings.school_name, now).save(sdir)

@@ -18,6 +18,7 @@ from projections.integrity_diagnosis import (
     INSERTED,
     MOVED,
     REMOVED,
+    RENUMBERED,
     SWAPPED,
     TRUNCATED,
     PositionedLeaf,
@@ -94,6 +95,25 @@ def test_moved_record() -> None:
     problems = diagnose_leaves(_log(POSITIONS), store)
     assert _kinds(problems) == [(MOVED, 3)]
     assert "record logged at position 9" in problems[0].message
+
+
+def test_record_inserted_with_later_records_renumbered_is_one_insertion() -> None:
+    # No gap to insert into: the records from position 6 on were moved up by one first.
+    store = [leaf for leaf in _log(POSITIONS) if leaf.position < 6]
+    store += [PositionedLeaf(6, _leaf(6, b"forged"))]
+    store += [PositionedLeaf(leaf.position + 1, leaf.leaf_hash) for leaf in _log(POSITIONS[4:])]
+    problems = diagnose_leaves(_log(POSITIONS), store)
+    assert _kinds(problems) == [(INSERTED, 6), (RENUMBERED, 7)]
+    assert "6 record(s) logged at positions 6 to 11 now sit at positions 7 to 12" in (
+        problems[1].message
+    )
+
+
+def test_record_removed_with_later_records_renumbered_is_one_removal() -> None:
+    store = [leaf for leaf in _log(POSITIONS) if leaf.position < 6]
+    store += [PositionedLeaf(leaf.position - 1, leaf.leaf_hash) for leaf in _log(POSITIONS[5:])]
+    problems = diagnose_leaves(_log(POSITIONS), store)
+    assert _kinds(problems) == [(REMOVED, 6), (RENUMBERED, 6)]
 
 
 def test_truncated_tail() -> None:

@@ -24,6 +24,7 @@ from projections.merkle import (
     inclusion_proof,
     leaf_hash,
     node_hash,
+    prefix_roots,
     root_hash,
     verify_consistency,
     verify_inclusion,
@@ -227,3 +228,10 @@ def test_batch_leaf_hashes_equal_one_by_one(records: list[tuple[str, int, str, b
     assert record_leaf_hashes(records) == [leaf_hash(canonical_record_bytes(*r)) for r in records]
     with pytest.raises(ValueError):
         record_leaf_hashes([("xyz", 1, "t", b"")])
+
+
+def test_prefix_roots_equal_the_root_of_each_prefix() -> None:
+    leaves = [leaf_hash(bytes([i])) for i in range(70)]
+    sizes = [0, 1, 2, 3, 7, 8, 9, 31, 32, 33, 64, 69, 70]
+    roots = prefix_roots(leaves, sizes)
+    assert roots == {m: root_hash(leaves[:m]) for m in sizes}

@@ -1,0 +1,71 @@
+"""The school's Ed25519 audit key: it signs the integrity log's checkpoints.
+
+Why its own key (not the school's packet-signing identity): an auditor needs one long-lived
+public key to check every checkpoint with `openssl` alone, and a compromise of the packet key
+must not let anyone re-sign the history. The private key lives in the keys folder (0600) beside
+its public half, which `audit export` copies into each bundle.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+    load_pem_public_key,
+)
+
+from safeshare.sealing import KeyFileError
+from safeshare.settings import Settings
+
+
+def create_audit_key(settings: Settings) -> list[Path]:
+    """Make the audit key pair if absent (idempotent); the public PEM is rewritten if lost."""
+    made: list[Path] = []
+    path = settings.audit_key_path
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+        made.append(path)
+    public = settings.audit_public_key_path
+    if not public.exists():
+        public.write_bytes(public_key_pem(load_audit_key(settings).public_key()))
+        made.append(public)
+    return made
+
+
+def load_audit_key(settings: Settings) -> Ed25519PrivateKey:
+    """The private key, or a clear error naming the file."""
+    path = settings.audit_key_path
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError) as e:
+        why = e.__class__.__name__
+        msg = f"audit key file {path}: cannot be read ({why}; run `safeshare init`)"
+        raise KeyFileError(msg) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyFileError(f"audit key file {path}: not an Ed25519 key")
+    return key
+
+
+def load_public_key(pem: bytes) -> Ed25519PublicKey:
+    """An Ed25519 public key from SubjectPublicKeyInfo PEM (an auditor's copy, say)."""
+    key = load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
+
+
+def public_key_pem(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)

@@ -1,0 +1,156 @@
+"""`safeshare audit ...`: what an auditor runs (DESIGN.md "Integrity: what auditors verify").
+
+Exit codes: 0 when everything holds, 1 when `verify` finds a problem (each named with its
+position), 2 for bad input. Other modules add their audit commands to `app` (e.g. `audit trail`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from domain.errors import InvalidValue
+from projections.checkpoint import Checkpoint, CheckpointFormatError
+from safeshare.audit import audit_service
+from safeshare.cli import state
+from safeshare.cli.output import console, emit, guarded
+
+app = typer.Typer(help="Auditors: checkpoints, verification, as-of replay, offline export.")
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+EXIT_PROBLEMS = 1
+
+
+def _read_checkpoints(files: list[Path]) -> list[Checkpoint]:
+    kept: list[Checkpoint] = []
+    for f in files:
+        try:
+            kept.append(Checkpoint.from_text(f.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, CheckpointFormatError) as e:
+            raise InvalidValue("checkpoint", f"{f}: not a readable checkpoint ({e})") from None
+    return kept
+
+
+@app.command("checkpoint")
+def checkpoint(as_json: bool = JSON) -> None:
+    """Catch the integrity log up and sign a checkpoint of it now; prints the checkpoint
+    (keep a copy: `audit verify --checkpoint FILE` checks later logs against it)."""
+    with guarded(as_json):
+        cp = audit_service(state.safeshare()).checkpoint()
+    emit(
+        {"origin": cp.origin, "size": cp.size, "checkpoint": cp.to_text()},
+        as_json,
+        lambda: print(cp.to_text(), end=""),
+    )
+
+
+@app.command("verify")
+def verify(
+    checkpoint_files: list[Path] = typer.Option(
+        [], "--checkpoint", help="A checkpoint kept from earlier (repeat for more)."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Recompute the tree from the store; check every record and every checkpoint."""
+    with guarded(as_json):
+        kept = _read_checkpoints(checkpoint_files)
+        service = audit_service(state.safeshare())
+        problems = service.verify(kept)
+        size = len(service.checkpoints())
+        unlogged = service.unlogged()
+    data = {
+        "ok": not problems,
+        "checkpoints": size,
+        "unlogged_records": unlogged,
+        "external_checkpoints": len(kept),
+        "problems": [
+            {"kind": p.kind, "position": p.position, "message": p.message} for p in problems
+        ],
+    }
+
+    def human() -> None:
+        for p in problems:
+            where = f"position {p.position}" if p.position is not None else "checkpoints"
+            console.print(
+                f"PROBLEM [{p.kind}] at {where}: {p.message}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        if problems:
+            console.print(f"FAILED: {len(problems)} problem(s)", highlight=False)
+        else:
+            console.print(
+                f"OK: every record and {size} checkpoint(s) (+{len(kept)} kept) verify",
+                highlight=False,
+            )
+        if unlogged:
+            console.print(
+                f"note: {unlogged} record(s) stored since the log last ran are not covered yet "
+                "(`safeshare audit checkpoint` logs and signs them)",
+                highlight=False,
+            )
+
+    emit(data, as_json, human)
+    if problems:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@app.command("replay")
+def replay(
+    concern_id: str = typer.Argument(..., help="The concern's id."),
+    as_of: str = typer.Option(..., "--as-of", help="ISO 8601 moment; no offset means UTC."),
+    by: str = typer.Option("auditor", "--by", help="Who is looking (recorded)."),
+    as_json: bool = JSON,
+) -> None:
+    """The concern exactly as the record stood at a moment, with proofs of its events."""
+    with guarded(as_json):
+        data = audit_service(state.safeshare()).replay(concern_id, as_of, viewer=by)
+    emit(data, as_json, lambda: print_replay(data))
+
+
+def print_replay(data: dict[str, Any]) -> None:
+    if not data["existed"]:
+        console.print(data["message"], highlight=False)
+        return
+    from safeshare.cli.concerns import print_case
+
+    proof_keys = ("position", "leaf_index", "leaf_hash", "proof", "included")
+    events = [{k: v for k, v in e.items() if k not in proof_keys} for e in data["events"]]
+    print_case({**data, "events": events})
+    table = Table(title="Proofs against the latest checkpoint")
+    for col in ("#", "position", "leaf", "in the log"):
+        table.add_column(col)
+    for e in data["events"]:
+        table.add_row(
+            str(e["version"]),
+            str(e["position"]),
+            str(e.get("leaf_index")),
+            "yes" if e["included"] else "NO",
+        )
+    console.print(table)
+
+
+@app.command("export")
+def export(
+    directory: Path = typer.Argument(..., help="Folder to write the bundle into."),
+    concern: str | None = typer.Option(None, "--concern", help="Prove this concern's records."),
+    as_json: bool = JSON,
+) -> None:
+    """Write the offline bundle an auditor verifies with `python3 -I verify_bundle.py`."""
+    with guarded(as_json):
+        if (directory / "records.jsonl").exists():
+            raise InvalidValue("directory", f"{directory} already holds a bundle")
+        summary = audit_service(state.safeshare()).export(directory, concern)
+    emit(
+        summary,
+        as_json,
+        lambda: console.print(
+            f"bundle written to {directory}: {summary['records']} records, "
+            f"{summary['checkpoints']} checkpoints, {summary['inclusion_proofs']} proofs",
+            highlight=False,
+        ),
+    )
