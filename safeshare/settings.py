@@ -31,6 +31,34 @@ class Settings(BaseSettings):
     dsl_email: str | None = Field(default=None, description="where escalation alerts go")
     broker_url: str | None = Field(default=None, description="amqp://...; embedded when unset")
 
+    # -- dispatch (workers/): how referrals leave the school --------------------------------
+    smtp_host: str = Field(default="localhost", description="the school's outbound SMTP server")
+    smtp_port: int = Field(default=587)
+    smtp_sender: str = Field(default="safeguarding@school.invalid", description="From: address")
+    smtp_username: str | None = Field(default=None, description="SMTP AUTH user (optional)")
+    smtp_password: str | None = Field(default=None, description="SMTP AUTH password (optional)")
+    queue_prefix: str = Field(
+        default="", description="prefix for queue/exchange names (one deployment, many tests)"
+    )
+    dispatch_max_attempts: int = Field(default=8, ge=1, description="then escalate")
+    urgent_deadline_seconds: float = Field(
+        default=15 * 60, gt=0, description="urgent referral undelivered this long: escalate"
+    )
+    routine_deadline_seconds: float = Field(
+        default=8 * 3600, gt=0, description="same working day, roughly: then escalate"
+    )
+    urgent_retry_base_seconds: float = Field(default=2.0, gt=0)
+    urgent_retry_max_seconds: float = Field(default=60.0, gt=0)
+    routine_retry_base_seconds: float = Field(default=60.0, gt=0)
+    routine_retry_max_seconds: float = Field(default=30 * 60.0, gt=0)
+    reconcile_after_seconds: float = Field(
+        default=15 * 60,
+        gt=0,
+        description="an open referral untouched this long is re-enqueued by the reconciler",
+    )
+    reconcile_interval_seconds: float = Field(default=60.0, gt=0)
+    channel_timeout_seconds: float = Field(default=30.0, gt=0)
+
     @field_validator("school")
     @classmethod
     def _slug(cls, value: str) -> str:
@@ -66,6 +94,11 @@ class Settings(BaseSettings):
     @property
     def projections_db(self) -> Path:
         return self.data / "projections.sqlite"
+
+    @property
+    def broker_db(self) -> Path:
+        """The embedded broker's SQLite file (kombu's SQLAlchemy transport)."""
+        return self.data / "broker.sqlite"
 
     @property
     def pg_schema(self) -> str:

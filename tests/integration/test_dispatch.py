@@ -1,0 +1,153 @@
+"""Reliable dispatch end to end: relay → RabbitMQ (quorum queues) → `celery worker -P
+prefork` subprocesses → real SMTP and HTTPS agencies on loopback, opened with `openssl cms`.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.referral import Referral
+from safeshare.bootstrap import Safeshare, build
+from safeshare.settings import Settings
+from safeshare.setup import initialise
+from tests.agencies.certs import AgencyPki
+from tests.agencies.https import HttpsAgency
+from tests.agencies.smtp import SmtpAgency
+from tests.integration.dispatch_support import (
+    RABBIT_URL,
+    Dispatch,
+    WorkerProcess,
+    register_child,
+    share,
+    statuses,
+    unique_prefix,
+    wait_for,
+)
+from tests.support import CANARY_FACT, CANARY_NAME, copy_identity, drop_pg_schemas, school_settings
+
+pytestmark = pytest.mark.postgres
+
+
+def dispatch_settings(data: Path, pki: AgencyPki, smtp: SmtpAgency, **extra: Any) -> Settings:
+    base = school_settings(data, "postgres")
+    update: dict[str, Any] = {
+        "broker_url": RABBIT_URL,
+        "queue_prefix": unique_prefix(),
+        "smtp_host": smtp.host,
+        "smtp_port": smtp.port,
+        "tls_ca_file": pki.ca_file,
+        "dsl_email": "dsl@school.example",
+        "urgent_retry_base_seconds": 1.0,
+        "urgent_retry_max_seconds": 2.0,
+        "routine_retry_base_seconds": 1.0,
+        "routine_retry_max_seconds": 2.0,
+        "channel_timeout_seconds": 5.0,
+        **extra,
+    }
+    return base.model_copy(update=update)
+
+
+def point_agency(school: Safeshare, agency_id: str, channel: str, address: str) -> None:
+    """Re-add a demo agency with its real certificate but a loopback address."""
+    agency = school.agencies.get(agency_id)
+    school.agencies.add(
+        agency_id,
+        str(agency["name"]),
+        str(agency["kind"]),
+        channel,
+        address,
+        str(agency["certificate_pem"]),
+        by="test",
+    )
+
+
+@pytest.fixture
+def dispatch_school(
+    identity_template: Path,
+    tmp_path: Path,
+    agency_pki: AgencyPki,
+    smtp_agency: SmtpAgency,
+    https_agency: HttpsAgency,
+    request: pytest.FixtureRequest,
+) -> Iterator[Safeshare]:
+    extra = getattr(request, "param", {})
+    settings = dispatch_settings(tmp_path / "var", agency_pki, smtp_agency, **extra)
+    copy_identity(identity_template, settings.data)
+    initialise(settings)
+    school = build(settings)
+    for agency_id in ("mash", "police", "nspcc"):
+        point_agency(school, agency_id, "smtp", f"{agency_id}@agency.example")
+    point_agency(school, "social-care", "https", https_agency.url)
+    try:
+        yield school
+    finally:
+        school.close()
+        drop_pg_schemas(settings.school)
+
+
+@pytest.fixture
+def dispatch(dispatch_school: Safeshare) -> Iterator[Dispatch]:
+    d = Dispatch(dispatch_school)
+    try:
+        yield d
+    finally:
+        d.close()
+
+
+def open_packet(folder: Path, der: bytes, data: Path, agency_id: str) -> bytes:
+    """Decrypt and verify a packet with openssl exactly as an agency would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "packet.p7m").write_bytes(der)
+    agency_dir = data / "agencies" / agency_id
+    cmds = [
+        "openssl cms -decrypt -binary -inform DER -in packet.p7m "
+        f"-recip {agency_dir / 'agency-cert.pem'} -inkey {agency_dir / 'agency-key.pem'} "
+        "-out signed.der",
+        "openssl cms -verify -binary -inform DER -in signed.der "
+        f"-CAfile {data / 'school' / 'school-ca.pem'} -out packet.mime",
+    ]
+    for cmd in cmds:
+        done = subprocess.run(shlex.split(cmd), cwd=folder, capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return (folder / "packet.mime").read_bytes()
+
+
+def test_happy_path_both_channels(
+    dispatch_school: Safeshare,
+    dispatch: Dispatch,
+    smtp_agency: SmtpAgency,
+    https_agency: HttpsAgency,
+    tmp_path: Path,
+) -> None:
+    school = dispatch_school
+    child = register_child(school)
+    ids = share(school, child, ["mash", "social-care"])
+    assert dispatch.relay.catch_up() == 2
+    log = tmp_path / "worker.log"
+    with WorkerProcess(school.settings, [dispatch.config.queue_for(False)], log):
+        assert wait_for(lambda: statuses(school, ids) == {"delivered": 2}, 30), statuses(
+            school, ids
+        )
+    data = school.settings.data
+    by_agency = {school.app.get(rid, Referral).agency_id: rid for rid in ids}
+    mash = school.app.get(by_agency["mash"], Referral)
+    assert mash.receipt is not None and mash.receipt.startswith("250")
+    [mail] = smtp_agency.messages
+    assert mail.attachment is not None
+    assert CANARY_NAME.encode() not in mail.raw
+    assert CANARY_NAME.encode() in open_packet(tmp_path / "mash", mail.attachment, data, "mash")
+    care = school.app.get(by_agency["social-care"], Referral)
+    assert care.receipt
+    [post] = https_agency.received
+    assert post.idempotency_key == str(care.id)
+    opened = open_packet(tmp_path / "care", post.body, data, "social-care")
+    assert CANARY_FACT.encode() in opened
+    worker_log = log.read_text(errors="replace")
+    assert CANARY_NAME not in worker_log
+    assert CANARY_FACT not in worker_log

@@ -1,0 +1,98 @@
+"""The relay (the event store is the outbox) and the reconciler.
+
+The relay follows the notification log from its own tracking position and publishes
+`deliver(referral_id)` for every `Referral.Prepared` and `Referral.RetryRequested`, with
+publisher confirms, and only then records its position. A crash between the two publishes
+again on restart (the deliver task is idempotent); it can never publish zero times.
+
+The reconciler is the safety net for everything else (a message dead-lettered, lost with an
+embedded broker's worker, or a retry that never came back): any referral still open (prepared,
+dispatched, failed) and untouched for `reconcile_after` seconds is enqueued again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from workers.config import DispatchConfig
+from workers.ports import DispatchStore, Job
+
+RELAY_NAME = "dispatch-relay"
+log = logging.getLogger("safeshare.dispatch")
+
+Publish = Callable[[Job], None]
+
+
+class Relay:
+    """Publishes deliver tasks for the log's prepared and retry-requested referrals."""
+
+    def __init__(self, store: DispatchStore, publish: Publish, batch: int = 200) -> None:
+        self.store = store
+        self.publish = publish
+        self.batch = batch
+
+    def run_once(self) -> int:
+        """Publish the next batch; returns how many tasks were published."""
+        start = self.store.tracked_position(RELAY_NAME)
+        triggers = self.store.read_triggers(start, self.batch)
+        for trigger in triggers:
+            self.publish(trigger.job)
+        if triggers:
+            self.store.track(RELAY_NAME, triggers[-1].position)
+            log.info("relay: published %d deliver task(s)", len(triggers))
+        return len(triggers)
+
+    def catch_up(self) -> int:
+        total = 0
+        while done := self.run_once():
+            total += done
+        return total
+
+
+class Reconciler:
+    """Re-enqueues open referrals nobody has touched for a while."""
+
+    def __init__(self, store: DispatchStore, publish: Publish, config: DispatchConfig) -> None:
+        self.store = store
+        self.publish = publish
+        self.config = config
+
+    def run_once(self) -> int:
+        cutoff = self.store.now() - timedelta(seconds=self.config.reconcile_after)
+        jobs = list(self.store.stale(cutoff))
+        for job in jobs:
+            self.publish(job)
+        if jobs:
+            log.warning("reconciler: re-enqueued %d stale referral(s)", len(jobs))
+        return len(jobs)
+
+
+def follow(
+    relay: Relay,
+    reconciler: Reconciler | None,
+    stop: threading.Event,
+    poll_interval: float = 0.2,
+    reconcile_interval: float = 60.0,
+) -> None:
+    """Run the relay (and the reconciler every `reconcile_interval`) until `stop` is set.
+
+    A failed publish (broker down) is logged and retried after a pause; the position is not
+    advanced, so nothing is skipped.
+    """
+    next_reconcile = time.monotonic() + reconcile_interval
+    while not stop.is_set():
+        try:
+            published = relay.run_once()
+            if reconciler is not None and time.monotonic() >= next_reconcile:
+                reconciler.run_once()
+                next_reconcile = time.monotonic() + reconcile_interval
+        except Exception as exc:  # broker or database unavailable: keep trying
+            log.warning("relay: %s; retrying", type(exc).__name__)
+            stop.wait(1.0)
+            continue
+        if not published:
+            stop.wait(poll_interval)
