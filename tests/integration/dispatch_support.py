@@ -238,3 +238,36 @@ def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.2) -
             return True
         time.sleep(step)
     return predicate()
+
+
+def clone_agencies(school: Safeshare, n: int, template: str = "mash") -> list[str]:
+    """`n` more SMTP agencies like `template` (same certificate), so that one decision can
+    prepare many referrals (a concern has at most one referral per agency per decision)."""
+    agency = school.agencies.get(template)
+    ids = []
+    for i in range(n):
+        agency_id = f"{template}{i:03d}"
+        school.agencies.add(
+            agency_id,
+            f"{agency['name']} {i}",
+            str(agency["kind"]),
+            str(agency["channel"]),
+            f"{agency_id}@agency.example",
+            str(agency["certificate_pem"]),
+            by="test",
+        )
+        ids.append(agency_id)
+    return ids
+
+
+def share_many(school: Safeshare, n: int, agencies: Sequence[str]) -> list[UUID]:
+    """`n` routine referrals, `len(agencies)` per concern."""
+    ids: list[UUID] = []
+    while len(ids) < n:
+        to = list(agencies[: n - len(ids)])
+        ids.extend(share(school, register_child(school), to))
+    return ids
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,10 @@ from tests.integration.dispatch_support import (
     RABBIT_URL,
     Dispatch,
     WorkerProcess,
+    clone_agencies,
+    rabbitmqctl,
     register_child,
+    share_many,
     share,
     statuses,
     unique_prefix,
@@ -151,3 +155,76 @@ def test_happy_path_both_channels(
     worker_log = log.read_text(errors="replace")
     assert CANARY_NAME not in worker_log
     assert CANARY_FACT not in worker_log
+
+
+def test_worker_killed_mid_send_everything_delivered_once_in_effect(
+    dispatch_school: Safeshare,
+    dispatch: Dispatch,
+    smtp_agency: SmtpAgency,
+    tmp_path: Path,
+) -> None:
+    """kill -9 a worker while the agency holds DATA open: after a new worker starts, every
+    referral is delivered; the agency sees each packet at least once and, deduping on
+    Message-ID, acts on each exactly once."""
+    school = dispatch_school
+    ids = [rid for _ in range(3) for rid in share(school, register_child(school), ["mash"])]
+    smtp_agency.hold_data()
+    assert dispatch.relay.catch_up() == len(ids)
+    log = tmp_path / "worker.log"
+    queue = dispatch.config.queue_for(False)
+    first = WorkerProcess(school.settings, [queue], log).start()
+    try:
+        assert smtp_agency.data_waiting.wait(30), "no send reached the agency"
+        first.kill()  # SIGKILL, main process and pool, mid-DATA
+    finally:
+        first.kill()
+    smtp_agency.release_data()  # the agency now completes the DATA nobody will hear about
+    with WorkerProcess(school.settings, [queue], log):
+        assert wait_for(lambda: statuses(school, ids) == {"delivered": 3}, 60), statuses(
+            school, ids
+        )
+    packets = [m for m in smtp_agency.messages if m.message_id.startswith("<packet-")]
+    distinct = {m.message_id for m in packets}
+    print(
+        f"\nkill -9: sent={len(ids)} delivered={statuses(school, ids).get('delivered', 0)} "
+        f"received={len(packets)} distinct={len(distinct)} "
+        f"duplicates={len(packets) - len(distinct)}"
+    )
+    assert len(distinct) == len(ids)
+    assert len(packets) >= len(ids)
+
+
+@pytest.mark.slow
+def test_broker_restart_with_200_in_flight_all_delivered(
+    dispatch_school: Safeshare,
+    dispatch: Dispatch,
+    smtp_agency: SmtpAgency,
+    tmp_path: Path,
+) -> None:
+    school = dispatch_school
+    agencies = clone_agencies(school, 50)
+    ids = share_many(school, 200, agencies)
+    assert dispatch.relay.catch_up() == 200
+    queue = dispatch.config.queue_for(False)
+    log = tmp_path / "worker.log"
+
+    def delivered() -> int:
+        return statuses(school, ids).get("delivered", 0)
+
+    with WorkerProcess(school.settings, [queue], log):
+        assert wait_for(lambda: delivered() >= 20, 60)
+        rabbitmqctl("stop_app")
+        try:
+            at_stop = delivered()
+            time.sleep(2)
+        finally:
+            rabbitmqctl("start_app")
+        assert wait_for(lambda: delivered() == 200, 110, step=1.0), statuses(school, ids)
+    packets = [m for m in smtp_agency.messages if m.message_id.startswith("<packet-")]
+    distinct = {m.message_id for m in packets}
+    print(
+        f"\nbroker restart: sent=200 delivered={delivered()} delivered_before_stop={at_stop} "
+        f"received={len(packets)} distinct={len(distinct)} "
+        f"duplicates={len(packets) - len(distinct)}"
+    )
+    assert len(distinct) == 200
