@@ -15,6 +15,7 @@ import pytest
 
 from domain.referral import Referral
 from safeshare.bootstrap import Safeshare, build
+from safeshare.dispatch import retry_referral
 from safeshare.settings import Settings
 from safeshare.setup import initialise
 from tests.agencies.certs import AgencyPki
@@ -228,3 +229,44 @@ def test_broker_restart_with_200_in_flight_all_delivered(
         f"duplicates={len(packets) - len(distinct)}"
     )
     assert len(distinct) == 200
+
+
+SHORT_DEADLINE = {"routine_deadline_seconds": 4.0, "dispatch_max_attempts": 50}
+
+
+@pytest.mark.parametrize("dispatch_school", [SHORT_DEADLINE], indirect=True)
+def test_agency_down_retries_escalates_then_delivers_after_dsl_retry(
+    dispatch_school: Safeshare,
+    dispatch: Dispatch,
+    smtp_agency: SmtpAgency,
+    https_agency: HttpsAgency,
+    tmp_path: Path,
+) -> None:
+    school = dispatch_school
+    https_agency.go_down()
+    [rid] = share(school, register_child(school), ["social-care"])
+    assert dispatch.relay.catch_up() == 1
+    queues = [dispatch.config.queue_for(False), dispatch.config.queue_for(True)]
+    log = tmp_path / "worker.log"
+    with WorkerProcess(school.settings, queues, log):
+        assert wait_for(lambda: school.app.get(rid, Referral).status.value == "escalated", 40)
+        referral = school.app.get(rid, Referral)
+        assert referral.attempts >= 2, "retried before escalating"
+        assert referral.escalation_reason == "deadline-passed"
+        assert referral.last_error == "connection-refused"
+        top = school.views.worklist()[0]
+        assert top["referral_id"] == str(rid) and "escalated" in top["item"]
+        assert wait_for(lambda: any("ESCALATED" in m.subject for m in smtp_agency.messages), 20)
+        alert = next(m for m in smtp_agency.messages if "ESCALATED" in m.subject)
+        assert str(rid) in alert.subject
+        assert CANARY_NAME.encode() not in alert.raw and CANARY_FACT.encode() not in alert.raw
+        attempts_at_escalation = referral.attempts
+        time.sleep(1.5)
+        assert school.app.get(rid, Referral).attempts == attempts_at_escalation, "no more tries"
+
+        https_agency.come_back()
+        retry_referral(school, str(rid), "DSL Ms Patel")
+        assert dispatch.relay.catch_up() == 1
+        assert wait_for(lambda: school.app.get(rid, Referral).status.value == "delivered", 30)
+    assert https_agency.distinct_idempotency_keys == 1
+    print(f"\nagency down: escalated after {attempts_at_escalation} attempts; delivered on retry")
