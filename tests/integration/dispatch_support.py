@@ -271,3 +271,24 @@ def share_many(school: Safeshare, n: int, agencies: Sequence[str]) -> list[UUID]
 
 def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
+
+
+def peek_messages(celery: Celery, queue_name: str, limit: int) -> list[bytes]:
+    """Read up to `limit` messages from a queue without consuming them: fetched unacked on one
+    channel, then returned to the queue when the channel closes (a requeueing reader)."""
+    bodies: list[bytes] = []
+    with celery.connection_for_write() as conn:
+        channel = conn.channel()
+        try:
+            for _ in range(limit):
+                message = channel.basic_get(queue_name, no_ack=False)
+                if message is None:
+                    break
+                headers = repr(getattr(message, "headers", {}) or {}).encode()
+                properties = repr(getattr(message, "properties", {}) or {}).encode()
+                raw = message.body
+                body = raw if isinstance(raw, bytes) else str(raw).encode()
+                bodies.append(body + b"\n" + headers + b"\n" + properties)
+        finally:
+            channel.close()
+    return bodies

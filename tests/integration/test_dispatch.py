@@ -26,6 +26,7 @@ from tests.integration.dispatch_support import (
     Dispatch,
     WorkerProcess,
     clone_agencies,
+    peek_messages,
     rabbitmqctl,
     register_child,
     share_many,
@@ -270,3 +271,47 @@ def test_agency_down_retries_escalates_then_delivers_after_dsl_retry(
         assert wait_for(lambda: school.app.get(rid, Referral).status.value == "delivered", 30)
     assert https_agency.distinct_idempotency_keys == 1
     print(f"\nagency down: escalated after {attempts_at_escalation} attempts; delivered on retry")
+
+
+@pytest.mark.slow
+def test_urgent_first_under_a_routine_backlog_and_no_canary_on_the_queues(
+    dispatch_school: Safeshare,
+    dispatch: Dispatch,
+    smtp_agency: SmtpAgency,
+    tmp_path: Path,
+) -> None:
+    school = dispatch_school
+    agencies = clone_agencies(school, 50)
+    routine_ids = share_many(school, 500, agencies)
+    assert dispatch.relay.catch_up() == 500
+    routine_q, urgent_q = dispatch.config.queue_for(False), dispatch.config.queue_for(True)
+
+    peeked = peek_messages(dispatch.celery, routine_q, 500)
+    assert len(peeked) == 500
+    for body in peeked:
+        assert CANARY_NAME.encode() not in body and CANARY_FACT.encode() not in body
+        assert b"Zebedee" not in body
+    sample = peeked[0].split(b"\n")[0]
+    print(f"\na task message body: {sample[:200]!r}")
+
+    log = tmp_path / "worker.log"
+    with (
+        WorkerProcess(school.settings, [routine_q], log, name="routine"),
+        WorkerProcess(school.settings, [urgent_q], log, name="urgent"),
+    ):
+        assert wait_for(lambda: len(smtp_agency.messages) >= 5, 60)
+        [urgent] = share(school, register_child(school), ["police", "mash"], urgent=True)[:1]
+        started = time.monotonic()
+        dispatch.relay.catch_up()
+        assert wait_for(
+            lambda: school.app.get(urgent, Referral).status.value == "delivered", 30, 0.05
+        )
+        latency = time.monotonic() - started
+        routine_done = sum(
+            1 for rid in routine_ids if school.app.get(rid, Referral).status.value == "delivered"
+        )
+        print(f"urgent delivered in {latency:.2f}s with {500 - routine_done} routine still queued")
+        assert routine_done < 500, "the urgent referral waited for the backlog"
+    worker_log = log.read_text(errors="replace")
+    assert CANARY_NAME not in worker_log and CANARY_FACT not in worker_log
+    assert "Zebedee" not in worker_log
