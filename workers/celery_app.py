@@ -106,8 +106,6 @@ def make_celery(wiring: Wiring) -> Celery:
     transport_options: dict[str, Any] = {}
     if not config.embedded:
         transport_options["confirm_publish"] = True
-    else:
-        transport_options["polling_interval"] = 0.2
     app.conf.update(
         broker_url=config.url,
         broker_transport_options=transport_options,
