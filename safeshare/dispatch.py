@@ -25,7 +25,8 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from domain.child import Child
-from domain.concern import Concern, ConsentStatus
+from domain.codes import ConsentStatus
+from domain.concern import Concern
 from domain.errors import PolicyRefusal, SafeshareError
 from domain.referral import Referral, ReferralStatus
 from projections.runner import TRACKING_DDL
@@ -99,7 +100,7 @@ class SafeshareDispatchStore:
             if isinstance(event, Referral.Prepared):
                 urgent = bool(event.urgent)
             else:
-                urgent = self.s.app.get(n.originator_id, Referral).urgent
+                urgent = self.s.app.get(_uuid(n.originator_id), Referral).urgent
             triggers.append(Trigger(n.id, Job(str(n.originator_id), urgent)))
         return triggers
 
@@ -123,7 +124,7 @@ class SafeshareDispatchStore:
         for n in self.s.app.recorder.select_notifications(
             start=None, limit=10**9, topics=[Referral.Prepared.TOPIC]
         ):
-            r = self.s.app.get(n.originator_id, Referral)
+            r = self.s.app.get(_uuid(n.originator_id), Referral)
             if r.status in OPEN and r.modified_on < untouched_since:
                 jobs.append(Job(str(r.id), r.urgent))
         return jobs
@@ -320,7 +321,7 @@ def list_referrals(s: Safeshare, status: str | None = None) -> list[dict[str, An
     for n in s.app.recorder.select_notifications(
         start=None, limit=10**9, topics=[Referral.Prepared.TOPIC]
     ):
-        r = s.app.get(n.originator_id, Referral)
+        r = s.app.get(_uuid(n.originator_id), Referral)
         if wanted is not None and r.status is not wanted:
             continue
         rows.append(
@@ -351,3 +352,8 @@ def retry_referral(s: Safeshare, referral_id: str, by: str) -> dict[str, Any]:
     referral.request_retry(required_text("by", by, MAX_NAME))
     s.app.save(referral)
     return {"referral_id": str(referral.id), "status": referral.status.value, "by": by}
+
+
+def _uuid(value: UUID | str) -> UUID:
+    """Notification originator ids come back as UUIDs or strings depending on the store."""
+    return value if isinstance(value, UUID) else UUID(value)

@@ -30,7 +30,7 @@ import threading
 from typing import Any
 
 from celery import Celery, Task
-from kombu import Exchange, Queue
+from kombu.entity import Exchange, Queue
 
 from workers.config import DispatchConfig, Wiring
 from workers.delivery import Done, Escalated, Retry, deliver_once

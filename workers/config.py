@@ -62,7 +62,7 @@ class DispatchConfig:
         base = self.urgent_retry_base if urgent else self.routine_retry_base
         cap = self.urgent_retry_max if urgent else self.routine_retry_max
         ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
-        return ceiling / 2 + rng() * ceiling / 2
+        return float(ceiling / 2 + rng() * ceiling / 2)
 
 
 @dataclass(frozen=True)

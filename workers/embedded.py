@@ -3,9 +3,10 @@ SQLite file in the data folder, served by a worker thread in this process, with 
 and the reconciler beside it.
 
 The queue lives in a file, so a referral published before a restart is still there after it.
-A message the in-process worker had taken when the process died stays hidden in the file (the
-transport marks it invisible on fetch and never restores it), but the referral is still open in the event store, so
-the reconciler enqueues it again once it is `reconcile_after` old: nothing is lost.
+A message the in-process worker had taken when the process died stays hidden in the file
+(the transport marks it invisible on fetch and never restores it), but the referral is still
+open in the event store, so the reconciler enqueues it again once it is `reconcile_after`
+old: nothing is lost.
 """
 
 from __future__ import annotations

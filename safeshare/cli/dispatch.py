@@ -74,7 +74,9 @@ def relay(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stop = threading.Event()
     _stop_on_signals(stop)
-    _line({"relay": "running", "broker": "rabbitmq" if settings.broker_url else "embedded"}, as_json)
+    _line(
+        {"relay": "running", "broker": "rabbitmq" if settings.broker_url else "embedded"}, as_json
+    )
     follow(r, reconciler, stop, reconcile_interval=config.reconcile_interval)
     celery.close()
     _line({"relay": "stopped"}, as_json)

@@ -7,6 +7,7 @@ Every process started here is killed in teardown; every queue made here is delet
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -141,10 +142,8 @@ class WorkerProcess:
         if proc is None:
             return
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait(10)
         self.proc = None
 
