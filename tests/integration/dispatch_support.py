@@ -175,6 +175,9 @@ class Dispatch:
     def publish(self, job: Job) -> None:
         enqueue(self.celery, self.config, job.referral_id, job.urgent)
 
+    def publish_job(self, referral_id: UUID, urgent: bool) -> None:
+        self.publish(Job(str(referral_id), urgent))
+
     def close(self) -> None:
         try:
             purge_and_delete(self.celery, self.config)
