@@ -21,11 +21,13 @@ import statistics
 import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from uuid import UUID
 
-from kombu import Connection, Consumer
+from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
+from kombu.messaging import Consumer
 
 from domain.referral import Referral
 from safeshare.bootstrap import Safeshare, build
@@ -57,6 +59,10 @@ def delivered_count(school: Safeshare, ids: set[UUID]) -> int:
         start=None, limit=10**9, topics=[Referral.Delivered.TOPIC]
     )
     return sum(1 for n in found if n.originator_id in ids)
+
+
+def is_delivered(school: Safeshare, rid: UUID) -> bool:
+    return school.app.get(rid, Referral).status.value == "delivered"
 
 
 def delivered_at(school: Safeshare, rid: UUID) -> float:
@@ -137,7 +143,7 @@ def run(
     ids = set(share_many(school, N, agencies))
     timings["prepare"] = time.perf_counter() - t0
     with (
-        WorkerProcess(school.settings, [routine_q], log, name="routine"),
+        WorkerProcess(school.settings, [routine_q], log, name="routine", concurrency=2),
         WorkerProcess(school.settings, [urgent_q], log, name="urgent"),
     ):
         start = time.perf_counter()
@@ -149,8 +155,7 @@ def run(
 
         backlog = set(share_many(school, BACKLOG, agencies))
         urgent_ids = [
-            share(school, register_child(school), ["police"], urgent=True)[0]
-            for _ in range(URGENT)
+            share(school, register_child(school), ["police"], urgent=True)[0] for _ in range(URGENT)
         ]
         # Publish the backlog alone first (the relay follows the log in order).
         dispatch.relay.batch = BACKLOG
@@ -160,11 +165,7 @@ def run(
             time.sleep(0.2)
             published = time.time()
             dispatch.publish_job(rid, urgent=True)
-            if not wait_for(
-                lambda rid=rid: school.app.get(rid, Referral).status.value == "delivered",
-                30,
-                0.02,
-            ):
+            if not wait_for(partial(is_delivered, school, rid), 30, 0.02):
                 raise RuntimeError("urgent referral not delivered")
             latencies.append(delivered_at(school, rid) - published)
         left = BACKLOG - delivered_count(school, backlog)
@@ -175,7 +176,10 @@ def run(
     latencies.sort()
     p50 = statistics.median(latencies)
     p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-    print(f"end to end (relay -> RabbitMQ -> worker -> seal -> SMTP): {e2e:.1f} referrals/s")
+    print(
+        "end to end (relay -> RabbitMQ -> prefork worker -c 2 -> seal -> SMTP -> event store): "
+        f"{e2e:.1f} referrals/s"
+    )
     print(f"bare kombu publish(confirm)+consume(ack), {packet_size} B: {base:.1f} messages/s")
     print(f"urgent latency over {len(latencies)} under a {BACKLOG}-referral routine backlog: ")
     print(f"  p50={p50:.3f}s p99={p99:.3f}s (routine still queued after the last: {left})")

@@ -24,7 +24,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.child import Child
 from domain.codes import ConsentStatus
 from domain.concern import Concern
 from domain.errors import PolicyRefusal, SafeshareError
@@ -141,8 +140,12 @@ class SafeshareDispatchStore:
             return None
         return self.s.app.find(rid, Referral)
 
-    def due_by(self, referral: Referral) -> datetime:
-        """The deadline runs from the referral's preparation, or from the DSL's last retry."""
+    def due_by(self, referral_id: str) -> datetime:
+        """The deadline runs from the referral's preparation, or from the DSL's last retry
+        (read only after a failure: a delivery that succeeds never needs it)."""
+        referral = self._referral(referral_id)
+        if referral is None:
+            return self.now()
         started = referral.created_on
         for e in self.s.app.repository.event_store.get(referral.id):
             if isinstance(e, Referral.Prepared | Referral.RetryRequested):
@@ -171,7 +174,7 @@ class SafeshareDispatchStore:
                 and not r.urgent
             ):
                 return Skip(referral_id, "consent-withdrawn", escalate=True)
-            if self.s.app.get(r.child_id, Child).erased:
+            if concern.child_data_erased:
                 return Skip(referral_id, "child-erased", escalate=True)
             try:
                 ready = self.s.packets.seal(r)
@@ -202,7 +205,6 @@ class SafeshareDispatchStore:
                 channel=channel,
                 envelope=envelope,
                 urgent=r.urgent,
-                due_by=self.due_by(r),
             )
         return Skip(referral_id, "contended")
 

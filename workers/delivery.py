@@ -76,7 +76,7 @@ def deliver_once(store: DispatchStore, config: DispatchConfig, referral_id: str)
             return _escalate(store, referral_id, f"permanent-failure:{exc.error_class}")
         if attempt.attempt >= config.max_attempts:
             return _escalate(store, referral_id, "attempts-exhausted")
-        if store.now() >= attempt.due_by:
+        if store.now() >= store.due_by(referral_id):
             return _escalate(store, referral_id, "deadline-passed")
         return Retry(config.backoff(attempt.attempt, attempt.urgent), attempt.attempt)
     store.record_delivered(referral_id, delivered.receipt)

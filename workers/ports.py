@@ -44,8 +44,6 @@ class Attempt:
     channel: str
     envelope: Envelope
     urgent: bool
-    due_by: datetime
-    """When the referral must have arrived (DESIGN.md timeliness); past it, escalate."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +77,11 @@ class DispatchStore(Protocol):
     def begin_attempt(self, referral_id: str) -> Attempt | Skip:
         """Load the referral; if it still needs sending, seal its packet and record the
         dispatch (attempt n+1) before anything leaves the school."""
+        ...
+
+    def due_by(self, referral_id: str) -> datetime:
+        """When the referral must have arrived (DESIGN.md timeliness); past it, escalate.
+        The clock starts at preparation, or again at the DSL's last retry."""
         ...
 
     def record_delivered(self, referral_id: str, receipt: str) -> None: ...

@@ -77,7 +77,12 @@ class WorkerProcess:
     """`celery -A workers.app worker -P prefork` for one school and some queues."""
 
     def __init__(
-        self, settings: Settings, queues: Sequence[str], log_file: Path, name: str = "w"
+        self,
+        settings: Settings,
+        queues: Sequence[str],
+        log_file: Path,
+        name: str = "w",
+        concurrency: int = 1,
     ) -> None:
         self.settings = settings
         self.log_file = log_file
@@ -91,7 +96,7 @@ class WorkerProcess:
             "-P",
             "prefork",
             "-c",
-            "1",
+            str(concurrency),
             "-Q",
             ",".join(queues),
             "-n",
