@@ -136,8 +136,17 @@ def make_celery(wiring: Wiring) -> Celery:
     @app.task(bind=True, name=DELIVER, max_retries=None)  # type: ignore[untyped-decorator]
     def deliver(self: Task[Any, Any], referral_id: str) -> str:
         """Deliver one referral (id only); see `workers.delivery.deliver_once`."""
-        store = holder.get()
-        outcome = deliver_once(store, config, referral_id)
+        try:
+            outcome = deliver_once(holder.get(), config, referral_id)
+        except Exception as exc:
+            # The store or the network failed outside the channel (a database restart, say).
+            # Retry later rather than let the message be dead-lettered; log the type only, as
+            # an exception's text is not ours to vouch for.
+            log.warning("referral %s: %s; will retry", referral_id, type(exc).__name__)
+            holder.close()
+            retries = int(self.request.retries or 0)
+            countdown = max(1, round(config.backoff(retries + 1, False)))
+            raise self.retry(countdown=countdown, max_retries=None) from None
         if isinstance(outcome, Retry):
             queue = self.request.delivery_info.get("routing_key") or routine.name
             raise self.retry(countdown=max(1, round(outcome.countdown)), queue=_queue_of(queue))

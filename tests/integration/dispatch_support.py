@@ -8,13 +8,15 @@ Every process started here is killed in teardown; every queue made here is delet
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from uuid import UUID
@@ -33,6 +35,7 @@ from workers.relay import Reconciler, Relay
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672//"
+LOCK_FILE = Path(tempfile.gettempdir()) / "safeshare-tests-rabbitmq.lock"
 SETTING_ENV = {
     "data": "SAFESHARE_DATA",
     "database_url": "SAFESHARE_DATABASE_URL",
@@ -56,6 +59,19 @@ SETTING_ENV = {
     "reconcile_interval_seconds": "SAFESHARE_RECONCILE_INTERVAL_SECONDS",
     "channel_timeout_seconds": "SAFESHARE_CHANNEL_TIMEOUT_SECONDS",
 }
+
+
+@contextlib.contextmanager
+def rabbit_lock(exclusive: bool = False) -> Iterator[None]:
+    """Tests that use RabbitMQ hold this lock shared; the one that stops and starts the broker
+    holds it exclusively, so under `pytest -n 2` it never pulls the broker from under another
+    test."""
+    with LOCK_FILE.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def unique_prefix() -> str:

@@ -27,6 +27,7 @@ from tests.integration.dispatch_support import (
     WorkerProcess,
     clone_agencies,
     peek_messages,
+    rabbit_lock,
     rabbitmqctl,
     register_child,
     share,
@@ -98,12 +99,16 @@ def dispatch_school(
 
 
 @pytest.fixture
-def dispatch(dispatch_school: Safeshare) -> Iterator[Dispatch]:
-    d = Dispatch(dispatch_school)
-    try:
-        yield d
-    finally:
-        d.close()
+def dispatch(dispatch_school: Safeshare, request: pytest.FixtureRequest) -> Iterator[Dispatch]:
+    """Publishing side over the test's school; the broker-restart test (marked
+    `broker_restart`) holds the RabbitMQ lock exclusively, every other test shares it."""
+    exclusive = request.node.get_closest_marker("broker_restart") is not None
+    with rabbit_lock(exclusive):
+        d = Dispatch(dispatch_school)
+        try:
+            yield d
+        finally:
+            d.close()
 
 
 def open_packet(folder: Path, der: bytes, data: Path, agency_id: str) -> bytes:
@@ -197,6 +202,7 @@ def test_worker_killed_mid_send_everything_delivered_once_in_effect(
 
 
 @pytest.mark.slow
+@pytest.mark.broker_restart
 def test_broker_restart_with_200_in_flight_all_delivered(
     dispatch_school: Safeshare,
     dispatch: Dispatch,
