@@ -41,7 +41,7 @@ from sharing.channels import (
 )
 from sharing.errors import SharingError
 from workers.config import DispatchConfig, Wiring
-from workers.ports import Attempt, Job, Skip, Trigger
+from workers.ports import Attempt, Job, OpenReferral, Skip, Trigger
 
 log = logging.getLogger("safeshare.dispatch")
 TRIGGER_TOPICS = (Referral.Prepared.TOPIC, Referral.RetryRequested.TOPIC)
@@ -60,6 +60,7 @@ def dispatch_config(settings: Settings) -> DispatchConfig:
         routine_retry_base=settings.routine_retry_base_seconds,
         routine_retry_max=settings.routine_retry_max_seconds,
         reconcile_after=settings.reconcile_after_seconds,
+        urgent_reconcile_after=settings.urgent_reconcile_after_seconds,
         reconcile_interval=settings.reconcile_interval_seconds,
     )
 
@@ -118,15 +119,17 @@ class SafeshareDispatchStore:
                 "INSERT INTO projection_tracking (name, position) VALUES (?, ?)", (name, position)
             )
 
-    def stale(self, untouched_since: datetime) -> Sequence[Job]:
-        jobs = []
+    def open_referrals(self) -> Sequence[OpenReferral]:
+        found = []
         for n in self.s.app.recorder.select_notifications(
             start=None, limit=10**9, topics=[Referral.Prepared.TOPIC]
         ):
             r = self.s.app.get(_uuid(n.originator_id), Referral)
-            if r.status in OPEN and r.modified_on < untouched_since:
-                jobs.append(Job(str(r.id), r.urgent))
-        return jobs
+            if r.status in OPEN:
+                found.append(
+                    OpenReferral(Job(str(r.id), r.urgent), r.modified_on, self.due_by(str(r.id)))
+                )
+        return found
 
     # -- the deliver task -------------------------------------------------------------------
 

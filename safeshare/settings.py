@@ -52,9 +52,12 @@ class Settings(BaseSettings):
     routine_retry_base_seconds: float = Field(default=60.0, gt=0)
     routine_retry_max_seconds: float = Field(default=30 * 60.0, gt=0)
     reconcile_after_seconds: float = Field(
-        default=15 * 60,
+        default=45 * 60,
         gt=0,
-        description="an open referral untouched this long is re-enqueued by the reconciler",
+        description="a routine open referral untouched this long is re-enqueued (reconciler)",
+    )
+    urgent_reconcile_after_seconds: float = Field(
+        default=3 * 60, gt=0, description="the same for urgent referrals"
     )
     reconcile_interval_seconds: float = Field(default=60.0, gt=0)
     channel_timeout_seconds: float = Field(default=30.0, gt=0)

@@ -152,7 +152,7 @@ def make_celery(wiring: Wiring) -> Celery:
             raise self.retry(countdown=max(1, round(outcome.countdown)), queue=_queue_of(queue))
         if isinstance(outcome, Escalated):
             if outcome.new:
-                app.send_task(ALERT, args=[referral_id, outcome.reason], queue=urgent.name)
+                alert_dsl(app, config, referral_id, outcome.reason)
             return f"escalated:{outcome.reason}"
         assert isinstance(outcome, Done)
         return outcome.status
@@ -180,6 +180,12 @@ def enqueue(app: Celery, config: DispatchConfig, referral_id: str, urgent: bool)
     """Publish `deliver(referral_id)` to the right queue; returns once the broker confirmed."""
     queue = config.queue_for(urgent)
     app.send_task(DELIVER, args=[referral_id], queue=queue, routing_key=queue)
+
+
+def alert_dsl(app: Celery, config: DispatchConfig, referral_id: str, reason: str) -> None:
+    """Publish the DSL alert task (on the urgent queue: an escalation is urgent news)."""
+    queue = config.queue_for(True)
+    app.send_task(ALERT, args=[referral_id, reason], queue=queue, routing_key=queue)
 
 
 def declare(app: Celery, config: DispatchConfig) -> None:

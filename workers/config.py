@@ -30,7 +30,10 @@ class DispatchConfig:
     urgent_retry_max: float = 60.0
     routine_retry_base: float = 60.0
     routine_retry_max: float = 1800.0
-    reconcile_after: float = 900.0
+    reconcile_after: float = 2700.0
+    """Routine: longer than the longest routine backoff, so a referral waiting for its retry
+    is not mistaken for a lost one."""
+    urgent_reconcile_after: float = 180.0
     reconcile_interval: float = 60.0
     delivery_limit: int = 20
     """RabbitMQ redeliveries of one message before it is dead-lettered (quorum queues)."""

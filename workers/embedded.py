@@ -17,7 +17,7 @@ from types import TracebackType
 
 from celery import Celery
 
-from workers.celery_app import declare, enqueue, make_celery
+from workers.celery_app import alert_dsl, declare, enqueue, make_celery
 from workers.config import Wiring
 from workers.ports import Job
 from workers.relay import Reconciler, Relay, follow
@@ -41,12 +41,15 @@ class EmbeddedDispatch:
     def publish(self, job: Job) -> None:
         enqueue(self.celery, self.config, job.referral_id, job.urgent)
 
+    def alert(self, referral_id: str, reason: str) -> None:
+        alert_dsl(self.celery, self.config, referral_id, reason)
+
     def start(self) -> EmbeddedDispatch:
         declare(self.celery, self.config)
         if self._want_relay:
             store = self.wiring.open_store()
             relay = Relay(store, self.publish)
-            reconciler = Reconciler(store, self.publish, self.config)
+            reconciler = Reconciler(store, self.publish, self.config, self.alert)
             thread = threading.Thread(
                 target=follow,
                 args=(relay, reconciler, self._stop),

@@ -27,6 +27,15 @@ class Job:
 
 
 @dataclass(frozen=True)
+class OpenReferral:
+    """A referral not yet delivered nor escalated, as the reconciler sees it."""
+
+    job: Job
+    last_change: datetime
+    due_by: datetime
+
+
+@dataclass(frozen=True)
 class Trigger:
     """A notification that asks for a delivery (a referral prepared, or a retry requested),
     at its position in the log."""
@@ -95,8 +104,8 @@ class DispatchStore(Protocol):
         delivered)."""
         ...
 
-    def stale(self, untouched_since: datetime) -> Sequence[Job]:
-        """Open referrals (prepared, dispatched, failed) last changed before the given time."""
+    def open_referrals(self) -> Sequence[OpenReferral]:
+        """Referrals prepared, dispatched or failed: not delivered, not waiting for the DSL."""
         ...
 
     def channel(self, kind: str) -> Channel:

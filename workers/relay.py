@@ -7,7 +7,9 @@ again on restart (the deliver task is idempotent); it can never publish zero tim
 
 The reconciler is the safety net for everything else (a message dead-lettered, lost with an
 embedded broker's worker, or a retry that never came back): any referral still open (prepared,
-dispatched, failed) and untouched for `reconcile_after` seconds is enqueued again.
+dispatched, failed) and untouched for `reconcile_after` seconds (urgent: `urgent_reconcile_after`)
+is enqueued again; one still open past its deadline is escalated to the DSL at once, whether or
+not it ever failed (a referral stuck behind anything must not wait silently).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ RELAY_NAME = "dispatch-relay"
 log = logging.getLogger("safeshare.dispatch")
 
 Publish = Callable[[Job], None]
+Alert = Callable[[str, str], None]
 
 
 class Relay:
@@ -54,21 +57,41 @@ class Relay:
 
 
 class Reconciler:
-    """Re-enqueues open referrals nobody has touched for a while."""
+    """Re-enqueues open referrals nobody has touched for a while; escalates overdue ones."""
 
-    def __init__(self, store: DispatchStore, publish: Publish, config: DispatchConfig) -> None:
+    def __init__(
+        self,
+        store: DispatchStore,
+        publish: Publish,
+        config: DispatchConfig,
+        alert: Alert | None = None,
+    ) -> None:
         self.store = store
         self.publish = publish
         self.config = config
+        self.alert = alert
 
     def run_once(self) -> int:
-        cutoff = self.store.now() - timedelta(seconds=self.config.reconcile_after)
-        jobs = list(self.store.stale(cutoff))
-        for job in jobs:
-            self.publish(job)
-        if jobs:
-            log.warning("reconciler: re-enqueued %d stale referral(s)", len(jobs))
-        return len(jobs)
+        """One pass; returns how many referrals it re-enqueued or escalated."""
+        now = self.store.now()
+        acted = 0
+        for o in self.store.open_referrals():
+            rid = o.job.referral_id
+            if now >= o.due_by:
+                if self.store.escalate(rid, "deadline-passed"):
+                    log.warning("reconciler: referral %s overdue, escalated to the DSL", rid)
+                    if self.alert is not None:
+                        self.alert(rid, "deadline-passed")
+                    acted += 1
+                continue
+            after = (
+                self.config.urgent_reconcile_after if o.job.urgent else self.config.reconcile_after
+            )
+            if o.last_change < now - timedelta(seconds=after):
+                self.publish(o.job)
+                log.warning("reconciler: referral %s stale, re-enqueued", rid)
+                acted += 1
+        return acted
 
 
 def follow(

@@ -48,7 +48,7 @@ def relay(
     """Follow the event store and publish a deliver task for every prepared referral and
     every retry the DSL asks for; re-enqueue stale open referrals (the reconciler)."""
     from safeshare.dispatch import SafeshareDispatchStore, wiring_for
-    from workers.celery_app import declare, enqueue, make_celery
+    from workers.celery_app import alert_dsl, declare, enqueue, make_celery
     from workers.ports import Job
     from workers.relay import Reconciler, Relay, follow
 
@@ -63,8 +63,11 @@ def relay(
     def publish(job: Job) -> None:
         enqueue(celery, config, job.referral_id, job.urgent)
 
+    def alert(referral_id: str, reason: str) -> None:
+        alert_dsl(celery, config, referral_id, reason)
+
     r = Relay(store, publish)
-    reconciler = Reconciler(store, publish, config)
+    reconciler = Reconciler(store, publish, config, alert)
     if once:
         published = r.catch_up()
         reconciled = reconciler.run_once()

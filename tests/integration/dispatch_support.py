@@ -28,7 +28,7 @@ from safeshare.bootstrap import Safeshare
 from safeshare.dispatch import SafeshareDispatchStore, wiring_for
 from safeshare.settings import Settings
 from tests.support import CANARY_FACT, CANARY_NAME
-from workers.celery_app import declare, enqueue, make_celery, purge_and_delete
+from workers.celery_app import alert_dsl, declare, enqueue, make_celery, purge_and_delete
 from workers.config import DispatchConfig
 from workers.ports import Job
 from workers.relay import Reconciler, Relay
@@ -56,6 +56,7 @@ SETTING_ENV = {
     "routine_retry_base_seconds": "SAFESHARE_ROUTINE_RETRY_BASE_SECONDS",
     "routine_retry_max_seconds": "SAFESHARE_ROUTINE_RETRY_MAX_SECONDS",
     "reconcile_after_seconds": "SAFESHARE_RECONCILE_AFTER_SECONDS",
+    "urgent_reconcile_after_seconds": "SAFESHARE_URGENT_RECONCILE_AFTER_SECONDS",
     "reconcile_interval_seconds": "SAFESHARE_RECONCILE_INTERVAL_SECONDS",
     "channel_timeout_seconds": "SAFESHARE_CHANNEL_TIMEOUT_SECONDS",
 }
@@ -190,11 +191,14 @@ class Dispatch:
         self.celery: Celery = make_celery(wiring_for(school.settings))
         self.store = SafeshareDispatchStore(school)
         self.relay = Relay(self.store, self.publish)
-        self.reconciler = Reconciler(self.store, self.publish, self.config)
+        self.reconciler = Reconciler(self.store, self.publish, self.config, self.alert)
         declare(self.celery, self.config)
 
     def publish(self, job: Job) -> None:
         enqueue(self.celery, self.config, job.referral_id, job.urgent)
+
+    def alert(self, referral_id: str, reason: str) -> None:
+        alert_dsl(self.celery, self.config, referral_id, reason)
 
     def publish_job(self, referral_id: UUID, urgent: bool) -> None:
         self.publish(Job(str(referral_id), urgent))

@@ -152,7 +152,7 @@ def test_relay_publishes_each_trigger_and_republishes_after_a_crash_before_track
     assert relay.catch_up() == 1 and published[-1] == Job(str(ids[0]), True)
 
 
-def test_reconciler_re_enqueues_only_stale_open_referrals(
+def test_reconciler_re_enqueues_stale_open_referrals_and_escalates_overdue_ones(
     store_school: tuple[Safeshare, FakeClock], tmp_path: Path
 ) -> None:
     school, clock = store_school
@@ -161,10 +161,24 @@ def test_reconciler_re_enqueues_only_stale_open_referrals(
     [done_rid] = share(school, register_child(school), ["mash"])
     deliver_once(store, config(tmp_path), str(done_rid))
     jobs: list[Job] = []
-    reconciler = Reconciler(store, jobs.append, config(tmp_path, reconcile_after=600))
+    alerts: list[tuple[str, str]] = []
+    reconciler = Reconciler(
+        store,
+        jobs.append,
+        config(tmp_path, reconcile_after=600),
+        lambda rid, reason: alerts.append((rid, reason)),
+    )
     assert reconciler.run_once() == 0
     clock.advance(minutes=11)
     assert reconciler.run_once() == 1 and jobs == [Job(str(open_rid), False)]
+    assert alerts == []
+    clock.advance(hours=8)  # past the routine deadline, never delivered
+    assert reconciler.run_once() == 1
+    assert alerts == [(str(open_rid), "deadline-passed")]
+    r = school.app.get(open_rid, Referral)
+    assert r.status.value == "escalated" and r.escalation_reason == "deadline-passed"
+    assert reconciler.run_once() == 0  # escalated: waits for the DSL, no second alert
+    assert school.app.get(done_rid, Referral).status.value == "delivered"
 
 
 def test_backoff_grows_with_jitter_and_caps() -> None:
