@@ -162,7 +162,7 @@ def make_celery(wiring: Wiring) -> Celery:
         return urgent.name if routing_key.endswith(urgent.name) else routine.name
 
     @app.task(bind=True, name=ALERT, max_retries=None)  # type: ignore[untyped-decorator]
-    def alert_dsl(self: Task[Any, Any], referral_id: str, reason: str) -> str:
+    def alert_dsl_task(self: Task[Any, Any], referral_id: str, reason: str) -> str:
         """Mail the DSL that a referral was escalated; retried until the mail goes."""
         from sharing.channels import DeliveryError
 

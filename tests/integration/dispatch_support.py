@@ -75,6 +75,17 @@ def rabbit_lock(exclusive: bool = False) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def log_on_failure(log: Path) -> Iterator[None]:
+    """On a failed assertion, show the tail of the worker log (pytest's tmp dirs rotate)."""
+    try:
+        yield
+    except AssertionError:
+        if log.exists():
+            print("---- worker log tail ----\n" + log.read_text(errors="replace")[-6000:])
+        raise
+
+
 def unique_prefix() -> str:
     return f"t{uuid.uuid4().hex[:10]}."
 

@@ -26,6 +26,7 @@ from tests.integration.dispatch_support import (
     Dispatch,
     WorkerProcess,
     clone_agencies,
+    log_on_failure,
     peek_messages,
     rabbit_lock,
     rabbitmqctl,
@@ -238,7 +239,7 @@ def test_broker_restart_with_200_in_flight_all_delivered(
     assert len(distinct) == 200
 
 
-SHORT_DEADLINE = {"routine_deadline_seconds": 4.0, "dispatch_max_attempts": 50}
+SHORT_DEADLINE = {"routine_deadline_seconds": 5.0, "dispatch_max_attempts": 50}
 
 
 @pytest.mark.parametrize("dispatch_school", [SHORT_DEADLINE], indirect=True)
@@ -251,11 +252,11 @@ def test_agency_down_retries_escalates_then_delivers_after_dsl_retry(
 ) -> None:
     school = dispatch_school
     https_agency.go_down()
-    [rid] = share(school, register_child(school), ["social-care"])
-    assert dispatch.relay.catch_up() == 1
     queues = [dispatch.config.queue_for(False), dispatch.config.queue_for(True)]
     log = tmp_path / "worker.log"
-    with WorkerProcess(school.settings, queues, log):
+    with WorkerProcess(school.settings, queues, log), log_on_failure(log):
+        [rid] = share(school, register_child(school), ["social-care"])
+        assert dispatch.relay.catch_up() == 1
         assert wait_for(lambda: school.app.get(rid, Referral).status.value == "escalated", 40)
         referral = school.app.get(rid, Referral)
         assert referral.attempts >= 2, "retried before escalating"
