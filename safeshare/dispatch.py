@@ -45,6 +45,7 @@ from workers.ports import Attempt, Job, OpenReferral, Skip, Trigger
 
 log = logging.getLogger("safeshare.dispatch")
 TRIGGER_TOPICS = (Referral.Prepared.TOPIC, Referral.RetryRequested.TOPIC)
+CHANNELS = ("smtp", "https")
 OPEN = (ReferralStatus.PREPARED, ReferralStatus.DISPATCHED, ReferralStatus.FAILED)
 _SAVE_TRIES = 5
 
@@ -197,6 +198,8 @@ class SafeshareDispatchStore:
                 return Skip(referral_id, "bad-agency-address", escalate=True)
             attempt = r.attempts + 1
             channel = str(agency["channel"])
+            if channel not in CHANNELS:
+                return Skip(referral_id, "unknown-channel", escalate=True)
             r.record_dispatched(attempt, channel, ready.packet_id, ready.sealed.sha256)
             try:
                 self.s.app.save(r)
@@ -259,7 +262,12 @@ class SafeshareDispatchStore:
 
     def _tls(self) -> TlsSettings:
         st = self.s.settings
-        return TlsSettings(ca_file=st.tls_ca_file, timeout_seconds=st.channel_timeout_seconds)
+        return TlsSettings(
+            ca_file=st.tls_ca_file,
+            client_cert=st.tls_client_cert,
+            client_key=st.tls_client_key,
+            timeout_seconds=st.channel_timeout_seconds,
+        )
 
     def _make_channel(self, kind: str) -> Channel:
         st = self.s.settings

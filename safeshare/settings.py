@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     )
     reconcile_interval_seconds: float = Field(default=60.0, gt=0)
     channel_timeout_seconds: float = Field(default=30.0, gt=0)
+    tls_client_cert: Path | None = Field(
+        default=None, description="the school's client certificate, for agencies requiring mTLS"
+    )
+    tls_client_key: Path | None = Field(default=None, description="its private key")
 
     @field_validator("school")
     @classmethod

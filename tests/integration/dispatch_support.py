@@ -59,6 +59,8 @@ SETTING_ENV = {
     "urgent_reconcile_after_seconds": "SAFESHARE_URGENT_RECONCILE_AFTER_SECONDS",
     "reconcile_interval_seconds": "SAFESHARE_RECONCILE_INTERVAL_SECONDS",
     "channel_timeout_seconds": "SAFESHARE_CHANNEL_TIMEOUT_SECONDS",
+    "tls_client_cert": "SAFESHARE_TLS_CLIENT_CERT",
+    "tls_client_key": "SAFESHARE_TLS_CLIENT_KEY",
 }
 
 
@@ -111,10 +113,13 @@ class WorkerProcess:
         log_file: Path,
         name: str = "w",
         concurrency: int = 1,
+        nice: int = 0,
     ) -> None:
         self.settings = settings
         self.log_file = log_file
+        niceness = ["nice", "-n", str(nice)] if nice else []
         self.args = [
+            *niceness,
             sys.executable,
             "-m",
             "celery",
