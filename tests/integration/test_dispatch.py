@@ -4,7 +4,9 @@ prefork` subprocesses → real SMTP and HTTPS agencies on loopback, opened with 
 
 from __future__ import annotations
 
+import os
 import shlex
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -322,3 +324,32 @@ def test_urgent_first_under_a_routine_backlog_and_no_canary_on_the_queues(
     worker_log = log.read_text(errors="replace")
     assert CANARY_NAME not in worker_log and CANARY_FACT not in worker_log
     assert "Zebedee" not in worker_log
+
+
+def test_pool_child_killed_mid_send_message_is_requeued(
+    dispatch_school: Safeshare,
+    dispatch: Dispatch,
+    smtp_agency: SmtpAgency,
+    tmp_path: Path,
+) -> None:
+    """kill -9 only the prefork child doing the send (the worker's main process lives on):
+    `task_reject_on_worker_lost` requeues the message and the same worker delivers it."""
+    school = dispatch_school
+    [rid] = share(school, register_child(school), ["mash"])
+    smtp_agency.hold_data()
+    assert dispatch.relay.catch_up() == 1
+    log = tmp_path / "worker.log"
+    with (
+        WorkerProcess(school.settings, [dispatch.config.queue_for(False)], log) as worker,
+        log_on_failure(log),
+    ):
+        assert smtp_agency.data_waiting.wait(30)
+        children = worker.child_pids()
+        assert children, "no pool process"
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+        smtp_agency.release_data()
+        assert wait_for(lambda: school.app.get(rid, Referral).status.value == "delivered", 60)
+    referral = school.app.get(rid, Referral)
+    assert referral.attempts >= 2
+    assert len({m.message_id for m in smtp_agency.messages}) == 1
