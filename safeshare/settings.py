@@ -49,6 +49,41 @@ class Settings(BaseSettings):
         default=None, description="the TSA's CA certificate (PEM): `audit verify` checks tokens"
     )
 
+    # -- dispatch (workers/): how referrals leave the school --------------------------------
+    smtp_host: str = Field(default="localhost", description="the school's outbound SMTP server")
+    smtp_port: int = Field(default=587)
+    smtp_sender: str = Field(default="safeguarding@school.invalid", description="From: address")
+    smtp_username: str | None = Field(default=None, description="SMTP AUTH user (optional)")
+    smtp_password: str | None = Field(default=None, description="SMTP AUTH password (optional)")
+    queue_prefix: str = Field(
+        default="", description="prefix for queue/exchange names (one deployment, many tests)"
+    )
+    dispatch_max_attempts: int = Field(default=8, ge=1, description="then escalate")
+    urgent_deadline_seconds: float = Field(
+        default=15 * 60, gt=0, description="urgent referral undelivered this long: escalate"
+    )
+    routine_deadline_seconds: float = Field(
+        default=8 * 3600, gt=0, description="same working day, roughly: then escalate"
+    )
+    urgent_retry_base_seconds: float = Field(default=2.0, gt=0)
+    urgent_retry_max_seconds: float = Field(default=60.0, gt=0)
+    routine_retry_base_seconds: float = Field(default=60.0, gt=0)
+    routine_retry_max_seconds: float = Field(default=30 * 60.0, gt=0)
+    reconcile_after_seconds: float = Field(
+        default=45 * 60,
+        gt=0,
+        description="a routine open referral untouched this long is re-enqueued (reconciler)",
+    )
+    urgent_reconcile_after_seconds: float = Field(
+        default=3 * 60, gt=0, description="the same for urgent referrals"
+    )
+    reconcile_interval_seconds: float = Field(default=60.0, gt=0)
+    channel_timeout_seconds: float = Field(default=30.0, gt=0)
+    tls_client_cert: Path | None = Field(
+        default=None, description="the school's client certificate, for agencies requiring mTLS"
+    )
+    tls_client_key: Path | None = Field(default=None, description="its private key")
+
     @field_validator("school")
     @classmethod
     def _slug(cls, value: str) -> str:
@@ -107,6 +142,11 @@ class Settings(BaseSettings):
     @property
     def projections_db(self) -> Path:
         return self.data / "projections.sqlite"
+
+    @property
+    def broker_db(self) -> Path:
+        """The embedded broker's SQLite file (kombu's SQLAlchemy transport)."""
+        return self.data / "broker.sqlite"
 
     @property
     def pg_schema(self) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safeshare.cli import agencies, audit, children, concerns, referrals, state
+from safeshare.cli import agencies, audit, children, concerns, dispatch, referrals, state
 from safeshare.cli.output import console, emit, guarded
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(agencies.app, name="agency")
 app.add_typer(referrals.app, name="referral")
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
+app.registered_commands += dispatch.app.registered_commands
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 

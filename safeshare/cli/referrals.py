@@ -43,3 +43,51 @@ def export_certificate(
         pem = state.safeshare().packets.school.ca_pem()
         out.write_bytes(pem)
     emit({"out": str(out)}, as_json, lambda: console.print(f"wrote {out}"))
+
+
+@app.command("list")
+def list_(
+    status: str | None = typer.Option(
+        None, "--status", help="prepared, dispatched, delivered, failed or escalated"
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Referrals and where each stands, escalated and failed first."""
+    from rich.table import Table
+
+    from safeshare.dispatch import list_referrals
+
+    with guarded(as_json):
+        rows = list_referrals(state.safeshare(), status)
+
+    def human() -> None:
+        table = Table(title="Referrals")
+        for col in ("!", "referral", "agency", "status", "attempts", "last error"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(
+                "URGENT" if r["urgent"] else "",
+                str(r["referral_id"]),
+                str(r["agency_id"]),
+                str(r["status"]),
+                str(r["attempts"]),
+                str(r["escalation_reason"] or r["last_error"] or ""),
+            )
+        console.print(table)
+
+    emit(rows, as_json, human)
+
+
+@app.command("retry")
+def retry(
+    referral_id: str = typer.Argument(...),
+    by: str = typer.Option(..., "--by", help="Who asks for the re-send (the DSL)."),
+    as_json: bool = JSON,
+) -> None:
+    """Send a failed or escalated referral again, after fixing its agency; the relay picks
+    it up (attempts and deadline start over)."""
+    from safeshare.dispatch import retry_referral
+
+    with guarded(as_json):
+        result = retry_referral(state.safeshare(), referral_id, by)
+    emit(result, as_json, lambda: console.print(f"retry requested for {referral_id} by {by}"))

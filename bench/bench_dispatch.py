@@ -1,0 +1,193 @@
+"""Dispatch throughput and urgent latency: the whole path against bare kombu, same run.
+
+End to end: the relay publishes `deliver(referral_id)` with confirms to RabbitMQ (quorum
+queue), a `celery worker -P prefork` subprocess seals each packet, sends it over SMTP with
+STARTTLS to a loopback sink, and records dispatched/delivered in the event store
+(PostgreSQL). Baseline: kombu publishing the same number of messages of the same size (the
+sealed packet's size, the payload the real path moves) with publisher confirms to a quorum
+queue, and consuming them with acks. Ratio = end-to-end rate / baseline rate.
+
+Urgent latency: while a routine backlog drains on its own worker, urgent referrals are
+prepared one at a time; latency is from the relay's publish to the `Delivered` event's
+timestamp, on the urgent worker. The routine worker runs at `nice 10`, as docs/dispatch.md
+recommends: on a small machine routine sealing would otherwise take the CPU urgent work needs.
+
+Runs on this machine's RabbitMQ and PostgreSQL; reuses the loopback test agencies (dev
+dependencies: aiosmtpd, trustme).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+import uuid
+from functools import partial
+from pathlib import Path
+from uuid import UUID
+
+from kombu.connection import Connection
+from kombu.entity import Exchange, Queue
+from kombu.messaging import Consumer
+
+from domain.referral import Referral
+from safeshare.bootstrap import Safeshare, build
+from safeshare.setup import initialise
+from tests.agencies.certs import make_pki
+from tests.agencies.smtp import SmtpAgency
+from tests.integration.dispatch_support import (
+    RABBIT_URL,
+    Dispatch,
+    WorkerProcess,
+    clone_agencies,
+    register_child,
+    share,
+    share_many,
+    unique_prefix,
+    wait_for,
+)
+from tests.support import drop_pg_schemas, school_settings
+
+N = 200
+BACKLOG = 300
+URGENT = 30
+RATIO_TARGET = 0.25
+P99_TARGET = 2.00
+
+
+def delivered_count(school: Safeshare, ids: set[UUID]) -> int:
+    found = school.app.recorder.select_notifications(
+        start=None, limit=10**9, topics=[Referral.Delivered.TOPIC]
+    )
+    return sum(1 for n in found if n.originator_id in ids)
+
+
+def is_delivered(school: Safeshare, rid: UUID) -> bool:
+    return school.app.get(rid, Referral).status.value == "delivered"
+
+
+def delivered_at(school: Safeshare, rid: UUID) -> float:
+    for e in school.app.repository.event_store.get(rid):
+        if isinstance(e, Referral.Delivered):
+            return e.timestamp.timestamp()
+    raise RuntimeError("not delivered")
+
+
+def baseline_rate(n: int, size: int) -> float:
+    """Bare kombu: publish `n` messages of `size` bytes with confirms, consume them with acks."""
+    name = f"bench.{uuid.uuid4().hex[:8]}"
+    exchange = Exchange(name, type="topic", durable=True)
+    queue = Queue(
+        name, exchange, routing_key=name, durable=True, queue_arguments={"x-queue-type": "quorum"}
+    )
+    body = b"x" * size
+    with Connection(RABBIT_URL, transport_options={"confirm_publish": True}) as conn:
+        channel = conn.channel()
+        queue.bind(channel).declare()
+        producer = conn.Producer(channel)
+        received = 0
+        start = time.perf_counter()
+        for _ in range(n):
+            producer.publish(body, exchange=exchange, routing_key=name, content_type="binary")
+
+        def on_message(body: object, message: object) -> None:
+            nonlocal received
+            message.ack()  # type: ignore[attr-defined]
+            received += 1
+
+        with Consumer(conn.channel(), queues=[queue], callbacks=[on_message]) as consumer:
+            consumer.qos(prefetch_count=1)
+            while received < n:
+                conn.drain_events(timeout=10)
+        elapsed = time.perf_counter() - start
+        queue.bind(channel).delete()
+        exchange.bind(channel).delete()
+        channel.close()
+    return n / elapsed
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp:
+        root = Path(tmp)
+        pki = make_pki(root / "pki")
+        with SmtpAgency(pki.server_context()) as sink:
+            settings = school_settings(root / "var", "postgres").model_copy(
+                update={
+                    "broker_url": RABBIT_URL,
+                    "queue_prefix": unique_prefix(),
+                    "smtp_host": sink.host,
+                    "smtp_port": sink.port,
+                    "tls_ca_file": pki.ca_file,
+                }
+            )
+            initialise(settings)
+            school = build(settings)
+            dispatch: Dispatch | None = None
+            try:
+                dispatch = Dispatch(school)
+                agencies = clone_agencies(school, 50)
+                run(school, dispatch, agencies, sink, root / "worker.log")
+            finally:
+                if dispatch is not None:
+                    dispatch.close()
+                school.close()
+                drop_pg_schemas(settings.school)
+
+
+def run(
+    school: Safeshare, dispatch: Dispatch, agencies: list[str], sink: SmtpAgency, log: Path
+) -> None:
+    routine_q = dispatch.config.queue_for(False)
+    urgent_q = dispatch.config.queue_for(True)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    ids = set(share_many(school, N, agencies))
+    timings["prepare"] = time.perf_counter() - t0
+    with (
+        WorkerProcess(school.settings, [routine_q], log, name="routine", concurrency=2, nice=10),
+        WorkerProcess(school.settings, [urgent_q], log, name="urgent"),
+    ):
+        start = time.perf_counter()
+        dispatch.relay.catch_up()
+        if not wait_for(lambda: delivered_count(school, ids) == N, 120, 0.1):
+            raise RuntimeError("end-to-end run did not finish")
+        e2e = N / (time.perf_counter() - start)
+        packet_size = max(len(m.attachment or b"") for m in sink.messages)
+
+        backlog = set(share_many(school, BACKLOG, agencies))
+        urgent_ids = [
+            share(school, register_child(school), ["police"], urgent=True)[0] for _ in range(URGENT)
+        ]
+        # Publish the backlog alone first (the relay follows the log in order).
+        dispatch.relay.batch = BACKLOG
+        dispatch.relay.run_once()
+        latencies = []
+        for rid in urgent_ids:
+            time.sleep(0.2)
+            published = time.time()
+            dispatch.publish_job(rid, urgent=True)
+            if not wait_for(partial(is_delivered, school, rid), 30, 0.02):
+                raise RuntimeError("urgent referral not delivered")
+            latencies.append(delivered_at(school, rid) - published)
+        left = BACKLOG - delivered_count(school, backlog)
+        dispatch.relay.catch_up()
+    timings["total"] = time.perf_counter() - t0
+    base = baseline_rate(N, packet_size)
+    ratio = e2e / base
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+    print(
+        "end to end (relay -> RabbitMQ -> prefork worker -c 2 -> seal -> SMTP -> event store): "
+        f"{e2e:.1f} referrals/s"
+    )
+    print(f"bare kombu publish(confirm)+consume(ack), {packet_size} B: {base:.1f} messages/s")
+    print(f"urgent latency over {len(latencies)} under a {BACKLOG}-referral routine backlog: ")
+    print(f"  p50={p50:.3f}s p99={p99:.3f}s (routine still queued after the last: {left})")
+    print("phases: " + " ".join(f"{k}={v:.1f}s" for k, v in timings.items()))
+    print(f"BENCH urgent-latency-p99 seconds={p99:.2f} target={P99_TARGET:.2f}")
+    print(f"BENCH dispatch ratio={ratio:.2f} target={RATIO_TARGET:.2f}")
+
+
+if __name__ == "__main__":
+    main()

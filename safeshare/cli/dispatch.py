@@ -1,0 +1,139 @@
+"""`safeshare relay`, `safeshare worker`: the dispatch processes.
+
+RabbitMQ when `SAFESHARE_BROKER_URL` is set (the relay and the workers are separate
+processes; urgent and routine queues get their own workers); otherwise the embedded default
+(kombu's SQLAlchemy transport over `<data>/broker.sqlite`, worker and relay in one process).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+import typer
+
+from safeshare.cli import state
+from safeshare.cli.output import console, emit, guarded
+
+app = typer.Typer(help="Dispatch: the relay and the workers that deliver referrals.")
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+QUEUES = ("urgent", "routine", "all")
+
+
+def _line(data: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data) + "\n")
+        sys.stdout.flush()
+    else:
+        console.print(" ".join(f"{k}={v}" for k, v in data.items()))
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+@app.command("relay")
+def relay(
+    once: bool = typer.Option(False, "--once", help="Publish what is pending, reconcile, exit."),
+    as_json: bool = JSON,
+) -> None:
+    """Follow the event store and publish a deliver task for every prepared referral and
+    every retry the DSL asks for; re-enqueue stale open referrals (the reconciler)."""
+    from safeshare.dispatch import SafeshareDispatchStore, wiring_for
+    from workers.celery_app import alert_dsl, declare, enqueue, make_celery
+    from workers.ports import Job
+    from workers.relay import Reconciler, Relay, follow
+
+    with guarded(as_json):
+        settings = state.settings()
+        wiring = wiring_for(settings)
+        config = wiring.config
+        celery = make_celery(wiring)
+        declare(celery, config)
+        store = SafeshareDispatchStore(state.safeshare())
+
+    def publish(job: Job) -> None:
+        enqueue(celery, config, job.referral_id, job.urgent)
+
+    def alert(referral_id: str, reason: str) -> None:
+        alert_dsl(celery, config, referral_id, reason)
+
+    r = Relay(store, publish)
+    reconciler = Reconciler(store, publish, config, alert)
+    if once:
+        published = r.catch_up()
+        reconciled = reconciler.run_once()
+        emit({"published": published, "reconciled": reconciled}, as_json, None)
+        celery.close()
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    _line(
+        {"relay": "running", "broker": "rabbitmq" if settings.broker_url else "embedded"}, as_json
+    )
+    follow(r, reconciler, stop, reconcile_interval=config.reconcile_interval)
+    celery.close()
+    _line({"relay": "stopped"}, as_json)
+
+
+@app.command("worker")
+def worker(
+    queues: str = typer.Option("all", "--queues", help="urgent, routine or all"),
+    concurrency: int = typer.Option(1, "--concurrency", min=1),
+    as_json: bool = JSON,
+) -> None:
+    """Run a worker: `celery worker -P prefork` on RabbitMQ; on the embedded default, a
+    worker thread plus the relay in this process."""
+    from safeshare.dispatch import wiring_for
+    from workers.celery_app import make_celery
+    from workers.embedded import EmbeddedDispatch
+
+    with guarded(as_json):
+        if queues not in QUEUES:
+            raise ValueError(f"--queues must be one of {', '.join(QUEUES)}")
+        settings = state.settings()
+        wiring = wiring_for(settings)
+    config = wiring.config
+    if config.embedded:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stop = threading.Event()
+        _stop_on_signals(stop)
+        with EmbeddedDispatch(wiring):
+            _line({"worker": "running", "broker": "embedded", "queues": "all"}, as_json)
+            while not stop.wait(0.5):
+                pass
+        _line({"worker": "stopped"}, as_json)
+        return
+    names = {
+        "urgent": [config.queue_for(True)],
+        "routine": [config.queue_for(False)],
+        "all": [config.queue_for(True), config.queue_for(False)],
+    }[queues]
+    _line({"worker": "starting", "broker": "rabbitmq", "queues": ",".join(names)}, as_json)
+    celery = make_celery(wiring)
+    celery.worker_main(
+        [
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            str(concurrency),
+            "-Q",
+            ",".join(names),
+            "-n",
+            f"safeshare-{settings.school}-{queues}@%h",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+        ]
+    )

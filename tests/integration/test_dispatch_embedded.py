@@ -1,0 +1,109 @@
+"""The embedded default (no RabbitMQ): `safeshare worker` runs the relay and a worker thread
+over kombu's SQLAlchemy transport in `<data>/broker.sqlite`; a referral survives a restart of
+that process, even a `kill -9` in the middle of its send."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from domain.referral import Referral
+from safeshare.bootstrap import Safeshare, build
+from safeshare.setup import initialise
+from tests.agencies.certs import AgencyPki
+from tests.agencies.smtp import SmtpAgency
+from tests.integration.dispatch_support import (
+    REPO_ROOT,
+    register_child,
+    settings_env,
+    share,
+    wait_for,
+)
+from tests.integration.test_dispatch import point_agency
+from tests.support import CANARY_FACT, CANARY_NAME, copy_identity, school_settings
+
+
+@pytest.fixture
+def embedded_school(
+    identity_template: Path, tmp_path: Path, agency_pki: AgencyPki, smtp_agency: SmtpAgency
+) -> Iterator[Safeshare]:
+    settings = school_settings(tmp_path / "var", "sqlite").model_copy(
+        update={
+            "smtp_host": smtp_agency.host,
+            "smtp_port": smtp_agency.port,
+            "tls_ca_file": agency_pki.ca_file,
+            "reconcile_after_seconds": 3.0,
+            "reconcile_interval_seconds": 1.0,
+            "channel_timeout_seconds": 5.0,
+        }
+    )
+    copy_identity(identity_template, settings.data)
+    initialise(settings)
+    school = build(settings)
+    point_agency(school, "mash", "smtp", "mash@agency.example")
+    try:
+        yield school
+    finally:
+        school.close()
+
+
+def safeshare_cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from safeshare.cli.main import app; app()", *args]
+
+
+def test_referral_survives_restarts_of_the_embedded_process(
+    embedded_school: Safeshare, smtp_agency: SmtpAgency, tmp_path: Path
+) -> None:
+    school = embedded_school
+    env = settings_env(school.settings)
+    [rid] = share(school, register_child(school), ["mash"])
+
+    # 1. The relay publishes into the SQLite broker file and exits: the task is on disk.
+    out = subprocess.run(
+        safeshare_cli("relay", "--once", "--json"),
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(out.stdout)["published"] == 1
+    assert (school.settings.data / "broker.sqlite").exists()
+
+    # 2. A worker process takes it and is killed -9 while the agency holds DATA.
+    log = (tmp_path / "worker.log").open("ab")
+    smtp_agency.hold_data()
+    first = subprocess.Popen(
+        safeshare_cli("worker", "--json"), cwd=REPO_ROOT, env=env, stdout=log, stderr=log
+    )
+    try:
+        assert smtp_agency.data_waiting.wait(60), "the worker never reached the agency"
+    finally:
+        first.kill()
+        first.wait(10)
+    smtp_agency.release_data()
+    assert school.app.get(rid, Referral).status.value == "dispatched"
+
+    # 3. After a restart, the reconciler re-enqueues the stale referral and it is delivered.
+    second = subprocess.Popen(
+        safeshare_cli("worker", "--json"), cwd=REPO_ROOT, env=env, stdout=log, stderr=log
+    )
+    try:
+        assert wait_for(lambda: school.app.get(rid, Referral).status.value == "delivered", 60)
+    finally:
+        second.terminate()
+        try:
+            second.wait(10)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            second.wait(5)
+        log.close()
+    packets = [m for m in smtp_agency.messages if m.message_id.startswith("<packet-")]
+    assert len({m.message_id for m in packets}) == 1
+    text = (tmp_path / "worker.log").read_text(errors="replace")
+    assert CANARY_NAME not in text and CANARY_FACT not in text

@@ -1,0 +1,91 @@
+"""One delivery attempt, decided from the referral's state and the channel's answer.
+
+Kept apart from Celery so the policy (idempotence, retry or escalate) is plain code: the
+task only turns `Retry` into a delayed re-publish.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sharing.channels import DeliveryError, PermanentDeliveryError
+from workers.config import DispatchConfig
+from workers.ports import Attempt, DispatchStore, Skip
+
+log = logging.getLogger("safeshare.dispatch")
+
+
+@dataclass(frozen=True)
+class Done:
+    """Nothing more to do for this message: `status` is delivered, skipped or escalated."""
+
+    status: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    countdown: float
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Escalated:
+    reason: str
+    new: bool
+    """True when this attempt escalated it (so the DSL gets one alert, not one per message)."""
+
+
+Outcome = Done | Retry | Escalated
+
+
+def deliver_once(store: DispatchStore, config: DispatchConfig, referral_id: str) -> Outcome:
+    """Send the referral once, if it still needs sending, and record what happened.
+
+    Idempotent: a delivered or escalated referral is left alone, so a redelivered or
+    duplicated message costs one read. A referral whose previous attempt was cut short (a
+    worker killed mid-send) is sent again with the same packet id, which the agency dedupes.
+    """
+    begun = store.begin_attempt(referral_id)
+    if isinstance(begun, Skip):
+        if begun.escalate:
+            return _escalate(store, referral_id, begun.reason)
+        log.info("referral %s: nothing to send (%s)", referral_id, begun.reason)
+        return Done(begun.reason)
+    attempt: Attempt = begun
+    log.info(
+        "referral %s: attempt %d by %s%s",
+        referral_id,
+        attempt.attempt,
+        attempt.channel,
+        " (urgent)" if attempt.urgent else "",
+    )
+    try:
+        delivered = store.channel(attempt.channel).send(attempt.envelope)
+    except DeliveryError as exc:
+        permanent = isinstance(exc, PermanentDeliveryError)
+        store.record_failed(referral_id, attempt.attempt, exc.error_class, permanent)
+        log.warning(
+            "referral %s: attempt %d failed: %s%s",
+            referral_id,
+            attempt.attempt,
+            exc.error_class,
+            " (permanent)" if permanent else "",
+        )
+        if permanent:
+            return _escalate(store, referral_id, f"permanent-failure:{exc.error_class}")
+        if attempt.attempt >= config.max_attempts:
+            return _escalate(store, referral_id, "attempts-exhausted")
+        if store.now() >= store.due_by(referral_id):
+            return _escalate(store, referral_id, "deadline-passed")
+        return Retry(config.backoff(attempt.attempt, attempt.urgent), attempt.attempt)
+    store.record_delivered(referral_id, delivered.receipt)
+    log.info("referral %s: delivered on attempt %d", referral_id, attempt.attempt)
+    return Done("delivered")
+
+
+def _escalate(store: DispatchStore, referral_id: str, reason: str) -> Escalated:
+    new = store.escalate(referral_id, reason)
+    if new:
+        log.warning("referral %s: escalated to the DSL (%s)", referral_id, reason)
+    return Escalated(reason, new)
