@@ -39,6 +39,14 @@ class CaseRecords(Application[UUID]):
             raise AggregateNotFoundError(aggregate_id)
         return aggregate
 
+    def read(self, aggregate_id: UUID, kind: type[A]) -> A:
+        """For reading only: the cached aggregate itself, not a deep copy. Never mutate what
+        this returns (commands use `get`, which hands out a private copy)."""
+        aggregate: Any = self.repository.get(aggregate_id, deepcopy_from_cache=False)
+        if not isinstance(aggregate, kind):
+            raise AggregateNotFoundError(aggregate_id)
+        return aggregate
+
     def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         try:
             return self.get(aggregate_id, kind)

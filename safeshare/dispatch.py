@@ -171,7 +171,7 @@ class SafeshareDispatchStore:
                 return Skip(referral_id, "already-delivered")
             if r.status is ReferralStatus.ESCALATED:
                 return Skip(referral_id, "escalated-awaiting-dsl")
-            concern = self.s.app.get(r.concern_id, Concern)
+            concern = self.s.app.read(r.concern_id, Concern)
             if (
                 concern.consent.status is ConsentStatus.WITHDRAWN
                 and concern.lawful_basis is None

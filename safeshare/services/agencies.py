@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from eventsourcing.application import AggregateNotFoundError
+
 from domain.codes import AgencyKind
 from domain.directory import DIRECTORY_ID, AgencyDirectory
 from domain.errors import InvalidValue
@@ -23,8 +25,16 @@ class AgencyService:
         self.ctx = ctx
 
     def directory(self) -> AgencyDirectory:
+        """The directory, to change (a private copy)."""
         found = self.ctx.app.find(DIRECTORY_ID, AgencyDirectory)
         return found if found is not None else AgencyDirectory()
+
+    def _current(self) -> dict[str, dict[str, Any]]:
+        """The directory's entries, to read (no copy is made of the cached directory)."""
+        try:
+            return self.ctx.app.read(DIRECTORY_ID, AgencyDirectory).agencies
+        except AggregateNotFoundError:
+            return {}
 
     def add(
         self,
@@ -82,7 +92,7 @@ class AgencyService:
         self.ctx.app.save(directory)
 
     def entries(self) -> list[dict[str, Any]]:
-        return [dict(a) for _, a in sorted(self.directory().agencies.items())]
+        return [dict(a) for _, a in sorted(self._current().items())]
 
     def history(self) -> list[dict[str, Any]]:
         """Every change to the directory: what, which agency, who, when, why."""
@@ -111,7 +121,7 @@ class AgencyService:
         return rows
 
     def get(self, agency_id: str, field: str = "agency") -> dict[str, Any]:
-        agency = self.directory().agencies.get(agency_id)
+        agency = self._current().get(agency_id)
         if agency is None:
             raise InvalidValue(field, f"no agency with id {agency_id!r} in the directory")
         return dict(agency)

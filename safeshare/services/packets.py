@@ -63,13 +63,18 @@ class PacketService:
             raise InvalidValue("referral", f"no referral with id {rid}")
         return found
 
-    def content(self, referral: Referral, now: datetime) -> pc.PacketContent:
-        concern = self.ctx.app.get(referral.concern_id, Concern)
-        child = self.ctx.app.get(referral.child_id, Child)
+    def content(
+        self, referral: Referral, now: datetime, agency: dict[str, Any] | None = None
+    ) -> pc.PacketContent:
+        """The packet's content from the record as it stands at `now`. Only what the
+        referral's fields name is looked up (the chronology, across all the child's concerns,
+        only for a recipient that receives it)."""
+        concern = self.ctx.app.read(referral.concern_id, Concern)
+        child = self.ctx.app.read(referral.child_id, Child)
         if child.erased:
             raise InvalidValue("referral", "the child's personal data has been erased")
         decision = concern.decisions[referral.decision_no - 1]
-        agency = self.agencies.get(referral.agency_id)
+        agency = agency or self.agencies.get(referral.agency_id)
         u = self.ctx.sealer.unseal
         cid = child.id
         consent = concern.consent
@@ -118,7 +123,11 @@ class PacketService:
             ),
             referrer=pc.Referrer(name=concern.raised_by, role="member of staff"),
             actions_taken=tuple(actions),
-            chronology=self.chronology(child.id, concern.id),
+            chronology=(
+                self.chronology(child.id, concern.id)
+                if PacketField.CHRONOLOGY.value in referral.fields
+                else ()
+            ),
         )
 
     def chronology(self, child_id: UUID, exclude: UUID) -> tuple[pc.ChronologyEntry, ...]:
@@ -143,7 +152,7 @@ class PacketService:
         agency = self.agencies.get(referral.agency_id)
         recipient = load_agency_certificate(agency["certificate_pem"].encode(), now)
         fields = frozenset(PacketField(f) for f in referral.fields)
-        mime = build_packet(self.content(referral, now), fields)
+        mime = build_packet(self.content(referral, now, agency), fields)
         sealed = seal_packet(mime, self.school, recipient)
         return ReadyPacket(packet_id_for(referral.id), referral.id, agency, referral.urgent, sealed)
 
