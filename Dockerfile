@@ -1,0 +1,16 @@
+# One image for every safeshare process (relay, workers, projection runner, CLI).
+FROM python:3.11-slim
+RUN apt-get update && apt-get install -y --no-install-recommends openssl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home /data safeshare
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY domain domain
+COPY sharing sharing
+COPY workers workers
+COPY projections projections
+COPY safeshare safeshare
+RUN pip install --no-cache-dir .
+USER safeshare
+ENV SAFESHARE_DATA=/data
+ENTRYPOINT ["safeshare"]
