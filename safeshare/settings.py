@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -30,6 +31,14 @@ class Settings(BaseSettings):
     tls_ca_file: Path | None = Field(default=None, description="trust store for agency TLS")
     dsl_email: str | None = Field(default=None, description="where escalation alerts go")
     broker_url: str | None = Field(default=None, description="amqp://...; embedded when unset")
+    school_closures: list[date] = Field(
+        default_factory=list,
+        description=(
+            "days the school is closed besides weekends and bank holidays (INSET days, "
+            'holidays between terms), as a JSON list: ["2026-12-21", ...]; school days '
+            "exclude them (DESIGN.md, Timeliness standards)"
+        ),
+    )
 
     @field_validator("school")
     @classmethod

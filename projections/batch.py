@@ -1,0 +1,135 @@
+"""What the read models share: applying a whole batch at once, keyed state and id maps.
+
+A projection that applies a batch of notifications in one go can load the rows it touches in
+one query and write them back with one `executemany`, instead of a round trip per event; that
+is what lets a rebuild keep pace with reading the log ("Projections are rebuilt, never edited":
+a rebuild has to be cheap enough to do at will).
+
+Rows hold ids, codes, times and `Sealed` tokens only, never plain personal data.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification
+
+from domain.sealed import Sealed
+from projections.db import Tx
+
+Item = tuple[Notification, Any]  # the decoded domain event, or None
+
+_CHUNK = 500
+
+
+class BatchProjection(ABC):
+    """A projection applied a batch at a time (`Runner` calls `apply_batch` when present);
+    `apply` keeps the one-at-a-time `Projection` protocol."""
+
+    name: str
+    decode: bool = True
+
+    @abstractmethod
+    def create(self, tx: Tx) -> None: ...
+
+    @abstractmethod
+    def drop(self, tx: Tx) -> None: ...
+
+    @abstractmethod
+    def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None: ...
+
+    def apply(
+        self, tx: Tx, notification: Notification, event: DomainEventProtocol[Any] | None
+    ) -> None:
+        self.apply_batch(tx, [(notification, event)])
+
+
+def topic_of(event: object) -> str:
+    """The event's stable topic (`domain.topics`): what projections match on, so that a class
+    rename changes nothing."""
+    return str(getattr(type(event), "TOPIC", type(event).__qualname__))
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Times are stored as ISO 8601 UTC text (sorts as time on both databases)."""
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def sealed_dict(value: Sealed | None) -> dict[str, str] | None:
+    return {"f": value.field, "t": value.token} if value is not None else None
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    msg = f"not storable in a projection: {type(value).__name__}"
+    raise TypeError(msg)
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, default=_json_default, separators=(",", ":"), sort_keys=True)
+
+
+def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(values), _CHUNK):
+        yield values[i : i + _CHUNK]
+
+
+def drop_tables(tx: Tx, *tables: str) -> None:
+    for table in tables:
+        tx.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+class StateTable:
+    """One JSON state per key plus a few plain columns to select on.
+
+    `load` fetches the states of many keys in one query; `save` upserts them in one
+    `executemany`. The states are folds of the log, so a batch that rolls back leaves nothing.
+    """
+
+    def __init__(self, table: str, columns: Sequence[str]) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+
+    def ddl(self) -> list[str]:
+        cols = "".join(f", {c} TEXT" for c in self.columns)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.table} "
+            f"(key TEXT PRIMARY KEY{cols}, state TEXT NOT NULL)"
+        ]
+
+    def load(self, tx: Tx, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = sorted(set(keys))
+        found: dict[str, dict[str, Any]] = {}
+        for part in chunks(wanted):
+            marks = ",".join("?" * len(part))
+            rows = tx.fetchall(f"SELECT key, state FROM {self.table} WHERE key IN ({marks})", part)
+            for key, state in rows:
+                found[str(key)] = json.loads(state)
+        return found
+
+    def save(self, tx: Tx, states: dict[str, dict[str, Any]], index: Any) -> None:
+        """Upsert `states`; `index(state)` gives the plain columns' values in order."""
+        if not states:
+            return
+        cols = ("key", *self.columns, "state")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
+        statement = (
+            f"INSERT INTO {self.table} ({', '.join(cols)}) "
+            f"VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT (key) DO UPDATE SET {updates}"
+        )
+        rows = [(key, *index(state), dumps(state)) for key, state in sorted(states.items())]
+        tx.executemany(statement, rows)
+
+    def all(self, tx: Tx, where: str = "", params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        sql = f"SELECT state FROM {self.table}" + (f" WHERE {where}" if where else "")
+        return [json.loads(r[0]) for r in tx.fetchall(sql + " ORDER BY key", params)]

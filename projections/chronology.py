@@ -1,0 +1,191 @@
+"""The chronology: per child, the significant events across all of that child's concerns.
+
+DESIGN.md: "Chronology: the child's significant events across all concerns, in order." Issue 6:
+"in the order they happened (observed-at) with when they were recorded; the KCSIE chronology a
+DSL hands to a conference."
+
+An entry's text (facts, opinion, reasons, ...) stays a `Sealed` token here and is opened only
+when the chronology is shown; once the child's key is destroyed it reads "[erased]" while the
+entry itself (what happened, when, who) remains. Non-significant events (reads, packet exports,
+the directory) are left to the audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from domain.child import Child
+from domain.concern import Concern
+from domain.referral import Referral
+from projections.audit_trail import actor_of
+from projections.batch import (
+    BatchProjection,
+    Item,
+    StateTable,
+    drop_tables,
+    dumps,
+    iso,
+    sealed_dict,
+    topic_of,
+)
+from projections.db import Tx
+
+# topic -> (entry code, sealed fields to keep as text, code fields to keep as detail)
+SIGNIFICANT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    Child.Registered.TOPIC: ("child registered", (), ()),
+    Child.Erased.TOPIC: ("child's personal data erased", (), ()),
+    Concern.Raised.TOPIC: (
+        "concern raised",
+        ("facts", "opinion"),
+        ("category", "immediate_risk", "crime_suspected"),
+    ),
+    Concern.AdviceSought.TOPIC: ("advice sought", ("question", "answer"), ("from_whom",)),
+    Concern.ConsentRecorded.TOPIC: (
+        "consent recorded",
+        ("note",),
+        ("status", "from_whom", "not_sought_reason"),
+    ),
+    Concern.LawfulBasisRecorded.TOPIC: (
+        "lawful basis recorded",
+        ("justification",),
+        ("article6", "article9"),
+    ),
+    Concern.SharingDecided.TOPIC: (
+        "sharing decision",
+        ("purpose", "reasons"),
+        ("decision_no", "share", "decided_at_step"),
+    ),
+    Concern.FamilyInformed.TOPIC: ("family informed", ("reason",), ("informed",)),
+    Concern.RetentionReviewed.TOPIC: ("retention reviewed", (), ("outcome", "next_review")),
+    Concern.Closed.TOPIC: ("concern closed", (), ()),
+    Referral.Prepared.TOPIC: ("referral prepared", (), ("agency_id", "agency_kind", "urgent")),
+    Referral.Dispatched.TOPIC: ("referral dispatched", (), ("attempt", "channel")),
+    Referral.Delivered.TOPIC: ("referral delivered", (), ()),
+    Referral.DeliveryFailed.TOPIC: ("referral delivery failed", (), ("attempt", "permanent")),
+    Referral.Escalated.TOPIC: ("referral escalated to the DSL", (), ()),
+    Referral.RetryRequested.TOPIC: ("referral re-sent", (), ()),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    position: int
+    child_id: str
+    concern_id: str | None
+    record_id: str
+    occurred_at: str
+    recorded_at: str
+    entry: str
+    actor: str
+    detail: dict[str, Any]
+    texts: list[dict[str, str]]  # {"label", "f", "t"}: still sealed
+
+
+class Chronology(BatchProjection):
+    name = "chronology"
+    decode = True
+
+    def __init__(self) -> None:
+        self.refs = StateTable("chronology_refs", ())  # record id -> child id, concern id
+
+    def create(self, tx: Tx) -> None:
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS chronology (position BIGINT PRIMARY KEY, "
+            "child_id TEXT NOT NULL, concern_id TEXT, record_id TEXT NOT NULL, "
+            "occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, entry TEXT NOT NULL, "
+            "actor TEXT NOT NULL, detail TEXT NOT NULL, texts TEXT NOT NULL)"
+        )
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS chronology_child ON chronology "
+            "(child_id, occurred_at, recorded_at)"
+        )
+        for statement in self.refs.ddl():
+            tx.execute(statement)
+
+    def drop(self, tx: Tx) -> None:
+        drop_tables(tx, "chronology", self.refs.table)
+
+    def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
+        relevant = [(n, e) for n, e in items if e is not None and topic_of(e) in SIGNIFICANT]
+        if not relevant:
+            return
+        refs = self.refs.load(tx, {str(e.originator_id) for _, e in relevant if e is not None})
+        new_refs: dict[str, dict[str, Any]] = {}
+        rows: list[tuple[Any, ...]] = []
+        for n, e in relevant:
+            assert e is not None
+            topic = topic_of(e)
+            oid = str(e.originator_id)
+            if topic == Child.Registered.TOPIC:
+                new_refs[oid] = refs[oid] = {"child_id": oid, "concern_id": None}
+            elif topic == Concern.Raised.TOPIC:
+                child = str(getattr(e, "child_id"))  # noqa: B009
+                new_refs[oid] = refs[oid] = {"child_id": child, "concern_id": oid}
+            elif topic == Referral.Prepared.TOPIC:
+                new_refs[oid] = refs[oid] = {
+                    "child_id": str(getattr(e, "child_id")),  # noqa: B009
+                    "concern_id": str(getattr(e, "concern_id")),  # noqa: B009
+                }
+            ref = refs.get(oid)
+            if ref is None:
+                continue  # an event of a record this projection never saw created
+            code, sealed_fields, detail_fields = SIGNIFICANT[topic]
+            occurred = getattr(e, "observed_at", None) or e.timestamp
+            texts = [
+                {"label": f, **s}
+                for f in sealed_fields
+                if (s := sealed_dict(getattr(e, f, None))) is not None
+            ]
+            detail = {f: getattr(e, f) for f in detail_fields if hasattr(e, f)}
+            if topic == Concern.SharingDecided.TOPIC:
+                detail["recipients"] = [r["agency_id"] for r in getattr(e, "recipients", [])]
+            rows.append(
+                (
+                    n.id,
+                    ref["child_id"],
+                    ref["concern_id"],
+                    oid,
+                    iso(occurred),
+                    iso(e.timestamp),
+                    code,
+                    actor_of(e),
+                    dumps(detail),
+                    dumps(texts),
+                )
+            )
+        self.refs.save(tx, new_refs, lambda s: ())
+        if rows:
+            tx.executemany(
+                "INSERT INTO chronology (position, child_id, concern_id, record_id, "
+                "occurred_at, recorded_at, entry, actor, detail, texts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+
+def entries(tx: Tx, child_id: str) -> list[Entry]:
+    """The child's chronology in the order things happened, then the order recorded."""
+    rows = tx.fetchall(
+        "SELECT position, child_id, concern_id, record_id, occurred_at, recorded_at, entry, "
+        "actor, detail, texts FROM chronology WHERE child_id = ? "
+        "ORDER BY occurred_at, recorded_at, position",
+        (child_id,),
+    )
+    return [
+        Entry(
+            int(p),
+            str(c),
+            cc,
+            str(r),
+            str(o),
+            str(rec),
+            str(en),
+            str(a),
+            json.loads(d),
+            json.loads(t),
+        )
+        for p, c, cc, r, o, rec, en, a, d, t in rows
+    ]
