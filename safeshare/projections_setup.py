@@ -44,10 +44,11 @@ def runners(s: Safeshare, names: Sequence[str] | None = None) -> list[Runner]:
     if unknown:
         msg = f"no projection named {', '.join(unknown)} (known: {', '.join(FACTORIES)})"
         raise ValueError(msg)
+    source = s.extras.setdefault("projection_source", s.event_source())
     out: list[Runner] = []
     for name in wanted:
         if name not in cache:
-            cache[name] = Runner(FACTORIES[name](), s.event_source(), s.projection_db())
+            cache[name] = Runner(FACTORIES[name](), source, s.projection_db())
         runner = cache[name]
         assert isinstance(runner, Runner)
         out.append(runner)

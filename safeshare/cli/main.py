@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safeshare.cli import agencies, children, concerns, referrals, state
+from safeshare.cli import agencies, children, concerns, projections, referrals, state
 from safeshare.cli.output import console, emit, guarded
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.add_typer(concerns.app, name="concern")
 app.add_typer(agencies.app, name="agency")
 app.add_typer(referrals.app, name="referral")
 app.add_typer(referrals.keys_app, name="keys")
+projections.register(app)
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
