@@ -20,8 +20,8 @@ from domain.access import AccessLog
 from domain.child import Child
 from domain.concern import Concern
 from domain.referral import Referral
-from projections.batch import BatchProjection, Item, StateTable, drop_tables, iso, topic_of
-from projections.db import Tx
+from projections.batch import BatchProjection, Item, StateTable, drop_tables, iso, sid, topic_of
+from projections.db import Tx, insert_rows
 
 ACTOR_FIELDS = (
     "viewer",
@@ -42,16 +42,33 @@ ACTOR_FIELDS = (
 )
 
 SYSTEM = "system"
+OPENED = AccessLog.Opened.TOPIC
+VIEWED = AccessLog.RecordViewed.TOPIC
+ACCESS = frozenset({OPENED, VIEWED})
+COLUMNS = (
+    "position",
+    "recorded_at",
+    "actor",
+    "action",
+    "record_id",
+    "record_kind",
+    "child_id",
+    "version",
+)
+
+
+_ACTOR_FIELD: dict[type, str | None] = {}
 
 
 def actor_of(event: object) -> str:
     """Who did it, from the event's own `..._by` field; delivery outcomes come from the
-    workers ("system")."""
-    for name in ACTOR_FIELDS:
-        value = getattr(event, name, None)
-        if isinstance(value, str) and value:
-            return value
-    return SYSTEM
+    workers ("system"). Which field that is depends only on the event's class."""
+    cls = type(event)
+    if cls not in _ACTOR_FIELD:
+        _ACTOR_FIELD[cls] = next((f for f in ACTOR_FIELDS if hasattr(event, f)), None)
+    name = _ACTOR_FIELD[cls]
+    value = getattr(event, name, None) if name else None
+    return value if isinstance(value, str) and value else SYSTEM
 
 
 def action_of(topic: str) -> str:
@@ -78,8 +95,8 @@ class AuditTrail(BatchProjection):
 
     def __init__(self) -> None:
         # record id -> its kind and child; access log id -> the record it logs reads of
-        self.records = StateTable("audit_records", ())
-        self.logs = StateTable("audit_access_logs", ())
+        self.records = StateTable("audit_records", (), cache=True)
+        self.logs = StateTable("audit_access_logs", (), cache=True)
 
     def create(self, tx: Tx) -> None:
         tx.execute(
@@ -90,38 +107,37 @@ class AuditTrail(BatchProjection):
         )
         tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_record ON audit_trail (record_id)")
         tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_child ON audit_trail (child_id)")
-        tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor)")
         for t in (self.records, self.logs):
             for statement in t.ddl():
                 tx.execute(statement)
 
     def drop(self, tx: Tx) -> None:
-        drop_tables(tx, "audit_trail", self.records.table, self.logs.table)
+        drop_tables(tx, "audit_trail", self.records, self.logs)
 
     def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
-        ids = {str(e.originator_id) for _, e in items if e is not None}
-        logs = self.logs.load(tx, ids)
+        viewed = {sid(e.originator_id) for _, e in items if topic_of(e) == VIEWED}
+        logs = self.logs.load(tx, viewed)
         new_logs: dict[str, dict[str, Any]] = {}
         for _, e in items:
-            if topic_of(e) == AccessLog.Opened.TOPIC:
-                new_logs[str(e.originator_id)] = {"record_id": str(getattr(e, "record_id"))}  # noqa: B009
+            if topic_of(e) == OPENED:
+                new_logs[sid(e.originator_id)] = {"record_id": sid(getattr(e, "record_id"))}  # noqa: B009
         logs.update(new_logs)
-        wanted = ids | {s["record_id"] for s in logs.values()}
-        records = self.records.load(tx, wanted)
+        wanted = {sid(e.originator_id) for _, e in items if topic_of(e) not in ACCESS}
+        records = self.records.load(tx, wanted | {s["record_id"] for s in logs.values()})
         new_records: dict[str, dict[str, Any]] = {}
         rows: list[tuple[Any, ...]] = []
         for n, e in items:
             if e is None:
                 continue
             topic = topic_of(e)
-            oid = str(e.originator_id)
+            oid = sid(e.originator_id)
             entry: dict[str, Any] | None = None
             if topic == Child.Registered.TOPIC:
                 entry = {"kind": "child", "child_id": oid}
             elif topic == Concern.Raised.TOPIC:
-                entry = {"kind": "concern", "child_id": str(getattr(e, "child_id"))}  # noqa: B009
+                entry = {"kind": "concern", "child_id": sid(getattr(e, "child_id"))}  # noqa: B009
             elif topic == Referral.Prepared.TOPIC:
-                entry = {"kind": "referral", "child_id": str(getattr(e, "child_id"))}  # noqa: B009
+                entry = {"kind": "referral", "child_id": sid(getattr(e, "child_id"))}  # noqa: B009
             if entry is not None:
                 new_records[oid] = records[oid] = entry
             record_id = oid
@@ -148,12 +164,7 @@ class AuditTrail(BatchProjection):
             )
         self.logs.save(tx, new_logs, lambda s: ())
         self.records.save(tx, new_records, lambda s: ())
-        if rows:
-            tx.executemany(
-                "INSERT INTO audit_trail (position, recorded_at, actor, action, record_id, "
-                "record_kind, child_id, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+        insert_rows(tx, "audit_trail", COLUMNS, rows)
 
 
 def _kind_of(topic: str) -> str:

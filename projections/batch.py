@@ -14,6 +14,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +22,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
 from domain.sealed import Sealed
-from projections.db import Tx
+from projections.db import Tx, insert_rows
 
 Item = tuple[Notification, Any]  # the decoded domain event, or None
 
@@ -50,15 +51,34 @@ class BatchProjection(ABC):
         self.apply_batch(tx, [(notification, event)])
 
 
+_TOPICS: dict[type, str] = {}
+
+
 def topic_of(event: object) -> str:
     """The event's stable topic (`domain.topics`): what projections match on, so that a class
-    rename changes nothing."""
-    return str(getattr(type(event), "TOPIC", type(event).__qualname__))
+    rename changes nothing. (Looked up once per class: a rebuild asks for every event.)"""
+    cls = type(event)
+    topic = _TOPICS.get(cls)
+    if topic is None:
+        topic = _TOPICS[cls] = str(getattr(cls, "TOPIC", cls.__qualname__))
+    return topic
+
+
+@lru_cache(maxsize=1 << 14)
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
 def iso(moment: datetime | None) -> str | None:
-    """Times are stored as ISO 8601 UTC text (sorts as time on both databases)."""
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
+    """Times are stored as ISO 8601 UTC text (sorts as time on both databases). Memoised:
+    every projection stores the same event's time."""
+    return _iso(moment) if moment is not None else None
+
+
+@lru_cache(maxsize=1 << 14)
+def sid(value: UUID) -> str:
+    """An id as text, memoised for the same reason."""
+    return str(value)
 
 
 def sealed_dict(value: Sealed | None) -> dict[str, str] | None:
@@ -74,8 +94,11 @@ def _json_default(value: object) -> object:
     raise TypeError(msg)
 
 
+_ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"), sort_keys=True)
+
+
 def dumps(value: object) -> str:
-    return json.dumps(value, default=_json_default, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -83,8 +106,11 @@ def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[i : i + _CHUNK]
 
 
-def drop_tables(tx: Tx, *tables: str) -> None:
+def drop_tables(tx: Tx, *tables: str | StateTable) -> None:
     for table in tables:
+        if isinstance(table, StateTable):
+            table.forget()
+            table = table.table
         tx.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -95,9 +121,14 @@ class StateTable:
     `executemany`. The states are folds of the log, so a batch that rolls back leaves nothing.
     """
 
-    def __init__(self, table: str, columns: Sequence[str]) -> None:
+    def __init__(self, table: str, columns: Sequence[str], cache: bool = False) -> None:
+        """`cache=True` is for tables whose states never change once written (id maps): they
+        are kept in memory once seen, so a rebuild does not look them up batch after batch.
+        A rolled-back batch may leave entries in the cache that are not in the table; they are
+        facts of the log, and the retried batch writes them again."""
         self.table = table
         self.columns = tuple(columns)
+        self._cache: dict[str, dict[str, Any]] | None = {} if cache else None
 
     def ddl(self) -> list[str]:
         cols = "".join(f", {c} TEXT" for c in self.columns)
@@ -107,14 +138,42 @@ class StateTable:
         ]
 
     def load(self, tx: Tx, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        wanted = sorted(set(keys))
         found: dict[str, dict[str, Any]] = {}
-        for part in chunks(wanted):
-            marks = ",".join("?" * len(part))
-            rows = tx.fetchall(f"SELECT key, state FROM {self.table} WHERE key IN ({marks})", part)
+        cache = self._cache
+        if cache is not None:
+            missing = []
+            for key in set(keys):
+                hit = cache.get(key)
+                if hit is None:
+                    missing.append(key)
+                else:
+                    found[key] = hit
+            wanted = sorted(missing)
+        else:
+            wanted = sorted(set(keys))
+        if not wanted:
+            return found
+        if tx.dialect == "postgres":
+            parts: Iterable[Sequence[str]] = [wanted]
+        else:
+            parts = chunks(wanted)
+        for part in parts:
+            if tx.dialect == "postgres":  # one array parameter: one plan, any number of keys
+                query, params = f"SELECT key, state FROM {self.table} WHERE key = ANY(?)", [part]
+            else:
+                marks = ",".join("?" * len(part))
+                query = f"SELECT key, state FROM {self.table} WHERE key IN ({marks})"
+                params = list(part)
+            rows = tx.fetchall(query, params)
             for key, state in rows:
                 found[str(key)] = json.loads(state)
+                if cache is not None:
+                    cache[str(key)] = found[str(key)]
         return found
+
+    def forget(self) -> None:
+        if self._cache is not None:
+            self._cache.clear()
 
     def save(self, tx: Tx, states: dict[str, dict[str, Any]], index: Any) -> None:
         """Upsert `states`; `index(state)` gives the plain columns' values in order."""
@@ -128,7 +187,16 @@ class StateTable:
             f"ON CONFLICT (key) DO UPDATE SET {updates}"
         )
         rows = [(key, *index(state), dumps(state)) for key, state in sorted(states.items())]
-        tx.executemany(statement, rows)
+        if self._cache is not None:
+            # written once, never changed: appended (COPY on PostgreSQL)
+            insert_rows(tx, self.table, cols, rows)
+            self._cache.update(states)
+        elif tx.dialect == "postgres":
+            # replace the batch's rows: one DELETE and one COPY instead of a statement per row
+            tx.execute(f"DELETE FROM {self.table} WHERE key = ANY(?)", [[r[0] for r in rows]])
+            insert_rows(tx, self.table, cols, rows)
+        else:
+            tx.executemany(statement, rows)
 
     def all(self, tx: Tx, where: str = "", params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         sql = f"SELECT state FROM {self.table}" + (f" WHERE {where}" if where else "")

@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.concern import Concern
 from domain.referral import Referral
-from projections.batch import Item, iso, topic_of
+from projections.batch import Item, iso, sid, topic_of
 
 State = dict[str, Any]
 Fold = Callable[[State, Any], None]
@@ -45,8 +45,8 @@ def fold_concern(s: State, e: Any) -> None:
     if topic == Concern.Raised.TOPIC:
         s.update(
             kind="concern",
-            id=str(e.originator_id),
-            child_id=str(e.child_id),
+            id=sid(e.originator_id),
+            child_id=sid(e.child_id),
             category=e.category,
             urgent=bool(e.immediate_risk or e.crime_suspected),
             raised_at=iso(e.timestamp),
@@ -85,9 +85,9 @@ def fold_referral(s: State, e: Any, concern: State | None) -> None:
     if topic == Referral.Prepared.TOPIC:
         s.update(
             kind="referral",
-            id=str(e.originator_id),
-            concern_id=str(e.concern_id),
-            child_id=str(e.child_id),
+            id=sid(e.originator_id),
+            concern_id=sid(e.concern_id),
+            child_id=sid(e.child_id),
             agency_id=e.agency_id,
             agency_kind=e.agency_kind,
             urgent=bool(e.urgent),
@@ -127,9 +127,9 @@ def fold_batch(
             continue
         topic = topic_of(e)
         if topic in CONCERN_TOPICS or topic in REFERRAL_TOPICS:
-            keys.add(str(e.originator_id))
+            keys.add(sid(e.originator_id))
             if topic == Referral.Prepared.TOPIC:
-                keys.add(str(getattr(e, "concern_id")))  # noqa: B009
+                keys.add(sid(getattr(e, "concern_id")))  # noqa: B009
     if not keys:
         return {}
     states = load(keys)
@@ -138,7 +138,7 @@ def fold_batch(
         if e is None:
             continue
         topic = topic_of(e)
-        oid = str(e.originator_id)
+        oid = sid(e.originator_id)
         if topic in CONCERN_TOPICS:
             s = states.setdefault(oid, {})
             if topic != Concern.Raised.TOPIC and not s:

@@ -29,9 +29,10 @@ from projections.batch import (
     dumps,
     iso,
     sealed_dict,
+    sid,
     topic_of,
 )
-from projections.db import Tx
+from projections.db import Tx, insert_rows
 
 # topic -> (entry code, sealed fields to keep as text, code fields to keep as detail)
 SIGNIFICANT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -70,6 +71,19 @@ SIGNIFICANT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+COLUMNS = (
+    "position",
+    "child_id",
+    "concern_id",
+    "record_id",
+    "occurred_at",
+    "recorded_at",
+    "entry",
+    "actor",
+    "body",
+)
+
+
 @dataclass(frozen=True)
 class Entry:
     position: int
@@ -89,14 +103,16 @@ class Chronology(BatchProjection):
     decode = True
 
     def __init__(self) -> None:
-        self.refs = StateTable("chronology_refs", ())  # record id -> child id, concern id
+        self.refs = StateTable(
+            "chronology_refs", (), cache=True
+        )  # record id -> child id, concern id
 
     def create(self, tx: Tx) -> None:
         tx.execute(
             "CREATE TABLE IF NOT EXISTS chronology (position BIGINT PRIMARY KEY, "
             "child_id TEXT NOT NULL, concern_id TEXT, record_id TEXT NOT NULL, "
             "occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, entry TEXT NOT NULL, "
-            "actor TEXT NOT NULL, detail TEXT NOT NULL, texts TEXT NOT NULL)"
+            "actor TEXT NOT NULL, body TEXT NOT NULL)"
         )
         tx.execute(
             "CREATE INDEX IF NOT EXISTS chronology_child ON chronology "
@@ -106,28 +122,28 @@ class Chronology(BatchProjection):
             tx.execute(statement)
 
     def drop(self, tx: Tx) -> None:
-        drop_tables(tx, "chronology", self.refs.table)
+        drop_tables(tx, "chronology", self.refs)
 
     def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
         relevant = [(n, e) for n, e in items if e is not None and topic_of(e) in SIGNIFICANT]
         if not relevant:
             return
-        refs = self.refs.load(tx, {str(e.originator_id) for _, e in relevant if e is not None})
+        refs = self.refs.load(tx, {sid(e.originator_id) for _, e in relevant if e is not None})
         new_refs: dict[str, dict[str, Any]] = {}
         rows: list[tuple[Any, ...]] = []
         for n, e in relevant:
             assert e is not None
             topic = topic_of(e)
-            oid = str(e.originator_id)
+            oid = sid(e.originator_id)
             if topic == Child.Registered.TOPIC:
                 new_refs[oid] = refs[oid] = {"child_id": oid, "concern_id": None}
             elif topic == Concern.Raised.TOPIC:
-                child = str(getattr(e, "child_id"))  # noqa: B009
+                child = sid(getattr(e, "child_id"))  # noqa: B009
                 new_refs[oid] = refs[oid] = {"child_id": child, "concern_id": oid}
             elif topic == Referral.Prepared.TOPIC:
                 new_refs[oid] = refs[oid] = {
-                    "child_id": str(getattr(e, "child_id")),  # noqa: B009
-                    "concern_id": str(getattr(e, "concern_id")),  # noqa: B009
+                    "child_id": sid(getattr(e, "child_id")),  # noqa: B009
+                    "concern_id": sid(getattr(e, "concern_id")),  # noqa: B009
                 }
             ref = refs.get(oid)
             if ref is None:
@@ -152,40 +168,36 @@ class Chronology(BatchProjection):
                     iso(e.timestamp),
                     code,
                     actor_of(e),
-                    dumps(detail),
-                    dumps(texts),
+                    dumps({"detail": detail, "texts": texts}),
                 )
             )
         self.refs.save(tx, new_refs, lambda s: ())
-        if rows:
-            tx.executemany(
-                "INSERT INTO chronology (position, child_id, concern_id, record_id, "
-                "occurred_at, recorded_at, entry, actor, detail, texts) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+        insert_rows(tx, "chronology", COLUMNS, rows)
 
 
 def entries(tx: Tx, child_id: str) -> list[Entry]:
     """The child's chronology in the order things happened, then the order recorded."""
     rows = tx.fetchall(
         "SELECT position, child_id, concern_id, record_id, occurred_at, recorded_at, entry, "
-        "actor, detail, texts FROM chronology WHERE child_id = ? "
+        "actor, body FROM chronology WHERE child_id = ? "
         "ORDER BY occurred_at, recorded_at, position",
         (child_id,),
     )
-    return [
-        Entry(
-            int(p),
-            str(c),
-            cc,
-            str(r),
-            str(o),
-            str(rec),
-            str(en),
-            str(a),
-            json.loads(d),
-            json.loads(t),
+    out: list[Entry] = []
+    for p, c, cc, r, o, rec, en, a, body in rows:
+        b = json.loads(body)
+        out.append(
+            Entry(
+                int(p),
+                str(c),
+                cc,
+                str(r),
+                str(o),
+                str(rec),
+                str(en),
+                str(a),
+                b["detail"],
+                b["texts"],
+            )
         )
-        for p, c, cc, r, o, rec, en, a, d, t in rows
-    ]
+    return out

@@ -116,6 +116,28 @@ class _PgTx:
         self._cur.execute(self._q(statement), tuple(params))  # type: ignore[arg-type]
         return self._cur.fetchone()
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """`COPY ... FROM STDIN`: one stream instead of a statement per row."""
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+        )
+        with self._cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def insert_rows(tx: Tx, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Append rows to a table: `COPY` on PostgreSQL, `executemany` on SQLite. For tables a
+    projection only ever appends to (the audit trail, the chronology), where a rebuild writes
+    hundreds of thousands of rows."""
+    if not rows:
+        return
+    if isinstance(tx, _PgTx):
+        tx.copy_rows(table, columns, rows)
+        return
+    marks = ", ".join("?" * len(columns))
+    tx.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
 
 class PostgresProjectionDb:
     """Tables in the school's own projections schema (`search_path` is set to it)."""

@@ -47,7 +47,7 @@ class Worklist(BatchProjection):
             tx.execute(statement)
 
     def drop(self, tx: Tx) -> None:
-        drop_tables(tx, self.table.table)
+        drop_tables(tx, self.table)
 
     def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
         changed = fold_batch(items, lambda keys: self.table.load(tx, keys))
