@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from domain.access import AccessLog
@@ -45,6 +46,17 @@ SYSTEM = "system"
 OPENED = AccessLog.Opened.TOPIC
 VIEWED = AccessLog.RecordViewed.TOPIC
 ACCESS = frozenset({OPENED, VIEWED})
+CREATES = {
+    Child.Registered.TOPIC: "child",
+    Concern.Raised.TOPIC: "concern",
+    Referral.Prepared.TOPIC: "referral",
+}
+
+
+def _no_columns(state: dict[str, Any]) -> tuple[()]:
+    return ()
+
+
 COLUMNS = (
     "position",
     "recorded_at",
@@ -71,8 +83,11 @@ def actor_of(event: object) -> str:
     return value if isinstance(value, str) and value else SYSTEM
 
 
+@lru_cache(maxsize=256)
 def action_of(topic: str) -> str:
     """`safeshare:concern:raised` -> `concern raised`."""
+    if topic == OPENED:
+        return "access log opened"
     parts = topic.split(":")
     return " ".join(parts[1:]) if parts[0] == "safeshare" and len(parts) > 1 else topic
 
@@ -115,41 +130,25 @@ class AuditTrail(BatchProjection):
         drop_tables(tx, "audit_trail", self.records, self.logs)
 
     def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
-        viewed = {sid(e.originator_id) for _, e in items if topic_of(e) == VIEWED}
-        logs = self.logs.load(tx, viewed)
+        batch = [(n, e, topic_of(e), sid(e.originator_id)) for n, e in items if e is not None]
+        logs = self.logs.load(tx, {oid for _, _, t, oid in batch if t == VIEWED})
         new_logs: dict[str, dict[str, Any]] = {}
-        for _, e in items:
-            if topic_of(e) == OPENED:
-                new_logs[sid(e.originator_id)] = {"record_id": sid(getattr(e, "record_id"))}  # noqa: B009
-        logs.update(new_logs)
-        wanted = {sid(e.originator_id) for _, e in items if topic_of(e) not in ACCESS}
+        for _, e, topic, oid in batch:
+            if topic == OPENED:
+                new_logs[oid] = logs[oid] = {"record_id": sid(getattr(e, "record_id"))}  # noqa: B009
+        wanted = {oid for _, _, t, oid in batch if t not in ACCESS}
         records = self.records.load(tx, wanted | {s["record_id"] for s in logs.values()})
         new_records: dict[str, dict[str, Any]] = {}
         rows: list[tuple[Any, ...]] = []
-        for n, e in items:
-            if e is None:
-                continue
-            topic = topic_of(e)
-            oid = sid(e.originator_id)
-            entry: dict[str, Any] | None = None
-            if topic == Child.Registered.TOPIC:
-                entry = {"kind": "child", "child_id": oid}
-            elif topic == Concern.Raised.TOPIC:
-                entry = {"kind": "concern", "child_id": sid(getattr(e, "child_id"))}  # noqa: B009
-            elif topic == Referral.Prepared.TOPIC:
-                entry = {"kind": "referral", "child_id": sid(getattr(e, "child_id"))}  # noqa: B009
-            if entry is not None:
-                new_records[oid] = records[oid] = entry
-            record_id = oid
-            if oid in logs:
-                record_id = logs[oid]["record_id"]
+        for n, e, topic, oid in batch:
+            kind = CREATES.get(topic)
+            if kind is not None:
+                child = oid if kind == "child" else sid(getattr(e, "child_id"))  # noqa: B009
+                new_records[oid] = records[oid] = {"kind": kind, "child_id": child}
+            log = logs.get(oid)
+            record_id = log["record_id"] if log else oid
             record = records.get(record_id)
-            kind = record["kind"] if record else _kind_of(topic)
-            action = action_of(topic)
-            if topic == AccessLog.RecordViewed.TOPIC:
-                action = f"viewed: {getattr(e, 'action', '')}"
-            elif topic == AccessLog.Opened.TOPIC:
-                action = "access log opened"
+            action = f"viewed: {e.action}" if topic == VIEWED else action_of(topic)
             rows.append(
                 (
                     n.id,
@@ -157,16 +156,17 @@ class AuditTrail(BatchProjection):
                     actor_of(e),
                     action,
                     record_id,
-                    kind,
+                    record["kind"] if record else _kind_of(topic),
                     record["child_id"] if record else None,
                     e.originator_version,
                 )
             )
-        self.logs.save(tx, new_logs, lambda s: ())
-        self.records.save(tx, new_records, lambda s: ())
+        self.logs.save(tx, new_logs, _no_columns)
+        self.records.save(tx, new_records, _no_columns)
         insert_rows(tx, "audit_trail", COLUMNS, rows)
 
 
+@lru_cache(maxsize=256)
 def _kind_of(topic: str) -> str:
     parts = topic.split(":")
     return parts[1] if len(parts) > 2 else "other"

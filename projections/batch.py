@@ -97,8 +97,17 @@ def _json_default(value: object) -> object:
 _ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"), sort_keys=True)
 
 
+_UNSORTED = json.JSONEncoder(default=_json_default, separators=(",", ":"))
+
+
 def dumps(value: object) -> str:
+    """Canonical JSON (sorted keys): a state's text does not depend on how it was built."""
     return _ENCODER.encode(value)
+
+
+def dumps_unsorted(value: object) -> str:
+    """JSON for values always built the same way (cheaper: no key sort)."""
+    return _UNSORTED.encode(value)
 
 
 def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:

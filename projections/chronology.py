@@ -26,9 +26,8 @@ from projections.batch import (
     Item,
     StateTable,
     drop_tables,
-    dumps,
+    dumps_unsorted,
     iso,
-    sealed_dict,
     sid,
     topic_of,
 )
@@ -125,7 +124,7 @@ class Chronology(BatchProjection):
         drop_tables(tx, "chronology", self.refs)
 
     def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
-        relevant = [(n, e) for n, e in items if e is not None and topic_of(e) in SIGNIFICANT]
+        relevant = [(n, e) for n, e in items if topic_of(e) in SIGNIFICANT]
         if not relevant:
             return
         refs = self.refs.load(tx, {sid(e.originator_id) for _, e in relevant if e is not None})
@@ -151,11 +150,11 @@ class Chronology(BatchProjection):
             code, sealed_fields, detail_fields = SIGNIFICANT[topic]
             occurred = getattr(e, "observed_at", None) or e.timestamp
             texts = [
-                {"label": f, **s}
+                {"label": f, "f": v.field, "t": v.token}
                 for f in sealed_fields
-                if (s := sealed_dict(getattr(e, f, None))) is not None
+                if (v := getattr(e, f, None)) is not None
             ]
-            detail = {f: getattr(e, f) for f in detail_fields if hasattr(e, f)}
+            detail = {f: getattr(e, f) for f in detail_fields}
             if topic == Concern.SharingDecided.TOPIC:
                 detail["recipients"] = [r["agency_id"] for r in getattr(e, "recipients", [])]
             rows.append(
@@ -168,7 +167,7 @@ class Chronology(BatchProjection):
                     iso(e.timestamp),
                     code,
                     actor_of(e),
-                    dumps({"detail": detail, "texts": texts}),
+                    dumps_unsorted({"detail": detail, "texts": texts}),
                 )
             )
         self.refs.save(tx, new_refs, lambda s: ())

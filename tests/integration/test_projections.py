@@ -193,3 +193,18 @@ def test_postgres_runner_follows_by_listen_notify(identity_template: Path, tmp_p
             stop.set()
             t.join(10)
         assert not t.is_alive()
+
+
+def test_insert_rows_round_trips_awkward_text(school: Safeshare) -> None:
+    """COPY's text format on PostgreSQL (executemany on SQLite): tabs, newlines, backslashes,
+    NULL, quotes and non-ASCII come back as written."""
+    from projections.db import insert_rows
+
+    awkward = ["a\tb", "line\nbreak\r", "back\\slash \\N", '{"k":"v\\n"}', "Zoë ‘quoted’", ""]
+    db = school.projection_db()
+    with db.transaction() as tx:
+        tx.execute("CREATE TABLE IF NOT EXISTS copy_probe (n BIGINT PRIMARY KEY, v TEXT)")
+        insert_rows(tx, "copy_probe", ("n", "v"), [*enumerate(awkward), (99, None)])
+        rows = tx.fetchall("SELECT n, v FROM copy_probe ORDER BY n")
+        tx.execute("DROP TABLE copy_probe")
+    assert rows == [*enumerate(awkward), (99, None)]
