@@ -200,7 +200,7 @@ def apply_items(projection: Projection, tx: Tx, items: Sequence[Item]) -> None:
 
 
 def rebuild_together(
-    runners: Sequence[Runner], progress: Progress | None = None, batch: int = 2000
+    runners: Sequence[Runner], progress: Progress | None = None, batch: int = 5000
 ) -> int:
     """Rebuild several projections that share one source and one database in a single pass:
     each batch of the log is read and decoded once and applied to every projection, with every
