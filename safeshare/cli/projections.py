@@ -125,6 +125,37 @@ def rebuild(
     )
 
 
+@projections_app.command("follow")
+def follow(
+    name: str | None = typer.Argument(None, help="One projection (default: all of them)."),
+    poll: float = typer.Option(0.5, "--poll", help="Seconds between polls (SQLite)."),
+) -> None:
+    """Keep projections up to date until interrupted: the runner process of a production
+    deployment. On PostgreSQL each wakes on LISTEN/NOTIFY; on SQLite each polls the log."""
+    import threading
+
+    s = state.safeshare()
+    with guarded(False):
+        runners = ps.runners(s, [name] if name else None)
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=r.follow, args=(stop, poll), name=r.projection.name, daemon=True)
+        for r in runners
+    ]
+    for t in threads:
+        t.start()
+    err_console.print(f"following: {', '.join(r.projection.name for r in runners)} (Ctrl-C stops)")
+    try:
+        while any(t.is_alive() for t in threads):
+            stop.wait(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+
+
 def chronology(
     child_id: str = typer.Argument(..., help="The child's id."),
     by: str = typer.Option("DSL", "--by", help="Who is reading (recorded in the audit trail)."),

@@ -27,6 +27,19 @@ def _nice_max(value: float) -> float:
     return value
 
 
+_LEGEND_CHAR = 6.2  # px per character of 11px legend text, near enough
+
+
+def _legend_rows(series: Sequence[Series], room: float) -> int:
+    rows, used = 1, 0.0
+    for s in series:
+        span = 28 + _LEGEND_CHAR * len(s.label)
+        if used + span > room and used > 0:
+            rows, used = rows + 1, 0.0
+        used += span
+    return rows
+
+
 def stacked_bars(
     categories: Sequence[str],
     series: Sequence[Series],
@@ -36,7 +49,10 @@ def stacked_bars(
     height: int = 280,
 ) -> str:
     """Vertical stacked bars, one per category, with a legend, gridlines and value labels."""
-    left, right, top, bottom = 48, 16, 40, 56
+    left, right, top = 48, 16, 40
+    legend_rows = _legend_rows(series, width - left - right)
+    height += 10 + 18 * (legend_rows - 1)
+    bottom = 66 + 18 * (legend_rows - 1)
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(s.values[i] for s in series) for i in range(len(categories))]
     y_max = _nice_max(max(totals, default=0))
@@ -79,16 +95,22 @@ def stacked_bars(
                 f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" class="value" '
                 f'text-anchor="middle">{totals[i]:g}</text>'
             )
+        lines = cat.split("\n")  # a category label may take two lines ("Sep\n2025")
+        spans = "".join(
+            f'<tspan x="{x + bar_w / 2:.1f}" dy="{0 if k == 0 else 13}">{escape(line)}</tspan>'
+            for k, line in enumerate(lines)
+        )
         out.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16:.1f}" class="axis" '
-            f'text-anchor="middle">{escape(cat)}</text>'
+            f'text-anchor="middle">{spans}</text>'
         )
-    lx = left
+    lx, ly = left, height - 18 - 18 * (legend_rows - 1)
     for s in series:
-        out.append(
-            f'<rect x="{lx}" y="{height - 18}" width="12" height="12" rx="2" fill="{s.colour}"/>'
-        )
-        out.append(f'<text x="{lx + 16}" y="{height - 8}" class="legend">{escape(s.label)}</text>')
-        lx += 24 + 7 * len(s.label)
+        span = 28 + _LEGEND_CHAR * len(s.label)
+        if lx + span > width - right and lx > left:
+            lx, ly = left, ly + 18
+        out.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" rx="2" fill="{s.colour}"/>')
+        out.append(f'<text x="{lx + 16}" y="{ly + 10}" class="legend">{escape(s.label)}</text>')
+        lx += span
     out.append("</svg>")
     return "\n".join(out)

@@ -240,11 +240,10 @@ def charts(report: Report) -> dict[str, str]:
         if m in months:
             per[Step(b.step)][months.index(m)] += 1
     breaches = stacked_bars(
-        [_month_label(m) for m in months],
+        [_month_label(m).replace(" ", "\n") for m in months],
         [Series(STEP_LABELS[s], STEP_COLOURS[s], per[s]) for s in Step],
         "Breaches of the standards, by month the step began",
         "breaches",
-        width=760,
     )
     return {"decision": decision, "breaches": breaches}
 
