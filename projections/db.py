@@ -103,17 +103,17 @@ class _PgTx:
         return statement.replace("%", "%%").replace("?", "%s")
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self._cur.execute(self._q(statement), tuple(params))  # type: ignore[arg-type]
+        self._cur.execute(self._q(statement), tuple(params))
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._cur.executemany(self._q(statement), [tuple(r) for r in rows])  # type: ignore[arg-type]
+        self._cur.executemany(self._q(statement), [tuple(r) for r in rows])
 
     def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self._cur.execute(self._q(statement), tuple(params))  # type: ignore[arg-type]
+        self._cur.execute(self._q(statement), tuple(params))
         return list(self._cur.fetchall())
 
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        self._cur.execute(self._q(statement), tuple(params))  # type: ignore[arg-type]
+        self._cur.execute(self._q(statement), tuple(params))
         return self._cur.fetchone()
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -71,8 +71,9 @@ def case(rng: random.Random, child: UUID, raised: datetime) -> list[Aggregate]:
     tc.stamp(raised)
     t = raised
     out: list[Aggregate] = [c]
-    views = Timed(AccessLog(record_id=c.id))
-    views.aggregate._viewed(viewer=DSL, action="concern show")
+    log = AccessLog(record_id=c.id)
+    views = Timed(log)
+    log.record_view(DSL, "concern show")
     views.stamp(t + timedelta(minutes=5))
     out.append(views.aggregate)
     if rng.random() < 0.1:
@@ -168,9 +169,7 @@ def case(rng: random.Random, child: UUID, raised: datetime) -> list[Aggregate]:
             c._family_informed(informed=True, reason=None, recorded_by=DSL)
             tc.stamp(t)
     for _ in range(rng.randrange(3)):
-        views.aggregate._viewed(
-            viewer=rng.choice([DSL, "Deputy DSL", "Governor"]), action="concern show"
-        )
+        log.record_view(rng.choice([DSL, "Deputy DSL", "Governor"]), "concern show")
         views.stamp(t + timedelta(hours=rng.random() * 48))
     if rng.random() < 0.3:
         t += timedelta(days=rng.randrange(5, 60))

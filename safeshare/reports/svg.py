@@ -104,13 +104,18 @@ def stacked_bars(
             f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16:.1f}" class="axis" '
             f'text-anchor="middle">{spans}</text>'
         )
-    lx, ly = left, height - 18 - 18 * (legend_rows - 1)
+    lx: float = left
+    ly: float = height - 18 - 18 * (legend_rows - 1)
     for s in series:
         span = 28 + _LEGEND_CHAR * len(s.label)
         if lx + span > width - right and lx > left:
-            lx, ly = left, ly + 18
-        out.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" rx="2" fill="{s.colour}"/>')
-        out.append(f'<text x="{lx + 16}" y="{ly + 10}" class="legend">{escape(s.label)}</text>')
+            lx, ly = float(left), ly + 18
+        out.append(
+            f'<rect x="{lx:.1f}" y="{ly:.1f}" width="12" height="12" rx="2" fill="{s.colour}"/>'
+        )
+        out.append(
+            f'<text x="{lx + 16:.1f}" y="{ly + 10:.1f}" class="legend">{escape(s.label)}</text>'
+        )
         lx += span
     out.append("</svg>")
     return "\n".join(out)

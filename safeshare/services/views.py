@@ -24,7 +24,6 @@ from safeshare.sealing import ERASED
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, moment, required_text
 
-
 WorklistProvider = Callable[[], list[dict[str, Any]]]
 
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 import typer
@@ -82,7 +83,7 @@ def test_chronology_and_audit_trail(data: Path) -> None:
         raised = s.app.recorder.select_notifications(
             start=None, limit=10, topics=[Concern.Raised.TOPIC]
         )
-        concern = s.app.get(raised[0].originator_id, Concern)
+        concern = s.app.get(UUID(str(raised[0].originator_id)), Concern)
         child = concern.child_id
         assert s.app.find(child, Child) is not None
     finally:
