@@ -21,7 +21,7 @@ from domain.access import AccessLog
 from domain.child import Child
 from domain.concern import Concern
 from domain.referral import Referral
-from projections.batch import BatchProjection, Item, StateTable, drop_tables, iso, sid, topic_of
+from projections.batch import BatchProjection, Item, StateTable, drop_tables, iso, sid
 from projections.db import Tx, insert_rows
 
 ACTOR_FIELDS = (
@@ -130,7 +130,7 @@ class AuditTrail(BatchProjection):
         drop_tables(tx, "audit_trail", self.records, self.logs)
 
     def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
-        batch = [(n, e, topic_of(e), sid(e.originator_id)) for n, e in items if e is not None]
+        batch = [(n, e, n.topic, sid(e.originator_id)) for n, e in items if e is not None]
         logs = self.logs.load(tx, {oid for _, _, t, oid in batch if t == VIEWED})
         new_logs: dict[str, dict[str, Any]] = {}
         for _, e, topic, oid in batch:

@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.concern import Concern
 from domain.referral import Referral
-from projections.batch import Item, iso, sid, topic_of
+from projections.batch import Item, iso, sid
 
 State = dict[str, Any]
 Fold = Callable[[State, Any], None]
@@ -28,6 +28,8 @@ CONCERN_TOPICS = frozenset(
         Concern.Closed.TOPIC,
     }
 )
+RAISED = Concern.Raised.TOPIC
+PREPARED = Referral.Prepared.TOPIC
 REFERRAL_TOPICS = frozenset(
     {
         Referral.Prepared.TOPIC,
@@ -40,8 +42,10 @@ REFERRAL_TOPICS = frozenset(
 )
 
 
-def fold_concern(s: State, e: Any) -> None:
-    topic = topic_of(e)
+CASE_TOPICS = CONCERN_TOPICS | REFERRAL_TOPICS
+
+
+def fold_concern(s: State, e: Any, topic: str) -> None:
     if topic == Concern.Raised.TOPIC:
         s.update(
             kind="concern",
@@ -80,8 +84,7 @@ def fold_concern(s: State, e: Any) -> None:
         s["closed_at"] = iso(e.timestamp)
 
 
-def fold_referral(s: State, e: Any, concern: State | None) -> None:
-    topic = topic_of(e)
+def fold_referral(s: State, e: Any, topic: str, concern: State | None) -> None:
     if topic == Referral.Prepared.TOPIC:
         s.update(
             kind="referral",
@@ -117,39 +120,37 @@ def fold_referral(s: State, e: Any, concern: State | None) -> None:
 
 
 def fold_batch(
-    items: Sequence[Item], load: Callable[[set[str]], dict[str, State]]
+    items: Sequence[Item],
+    load: Callable[[set[str]], dict[str, State]],
+    keep: frozenset[str] | None = None,
 ) -> dict[str, State]:
     """Fold a batch: load the states it touches at once, fold every event in order, return the
-    changed states (to be saved in the same transaction)."""
-    keys: set[str] = set()
-    for _, e in items:
-        if e is None:
-            continue
-        topic = topic_of(e)
-        if topic in CONCERN_TOPICS or topic in REFERRAL_TOPICS:
-            keys.add(sid(e.originator_id))
-            if topic == Referral.Prepared.TOPIC:
-                keys.add(sid(getattr(e, "concern_id")))  # noqa: B009
-    if not keys:
+    changed states (to be saved in the same transaction). `keep` names the fields a projection
+    stores (fewer bytes to write and read back); the folds read every field with a default.
+    Topics come from the notification (the stable topic it was stored under)."""
+    relevant = [(n.topic, e) for n, e in items if n.topic in CASE_TOPICS]
+    if not relevant:
         return {}
+    keys = {sid(e.originator_id) for _, e in relevant}
+    keys.update(sid(e.concern_id) for topic, e in relevant if topic == PREPARED)
     states = load(keys)
     changed: dict[str, State] = {}
-    for _, e in items:
-        if e is None:
-            continue
-        topic = topic_of(e)
+    for topic, e in relevant:
         oid = sid(e.originator_id)
+        s = states.get(oid)
         if topic in CONCERN_TOPICS:
-            s = states.setdefault(oid, {})
-            if topic != Concern.Raised.TOPIC and not s:
-                continue
-            fold_concern(s, e)
-        elif topic in REFERRAL_TOPICS:
-            s = states.setdefault(oid, {})
-            if topic != Referral.Prepared.TOPIC and not s:
-                continue
-            fold_referral(s, e, states.get(str(getattr(e, "concern_id", ""))))
+            if s is None:
+                if topic != RAISED:
+                    continue  # a concern this projection never saw raised
+                s = states[oid] = {}
+            fold_concern(s, e, topic)
         else:
-            continue
+            if s is None:
+                if topic != PREPARED:
+                    continue
+                s = states[oid] = {}
+            fold_referral(s, e, topic, states.get(sid(e.concern_id)) if topic == PREPARED else None)
         changed[oid] = s
+    if keep is not None:
+        return {k: {f: v for f, v in s.items() if f in keep} for k, s in changed.items()}
     return changed

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -218,24 +217,20 @@ def rebuild_together(
             tx.execute("DELETE FROM projection_tracking WHERE name = ?", (r.projection.name,))
     decode = any(r.projection.decode for r in runners)
     head = source.max_position()
-    total = 0
-    # The next page is read while this one is applied: the database does its part of the read
-    # (and psycopg/sqlite3 release the GIL for it) while Python folds the events.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-read") as reader:
-        notifications = source.read(0, batch)
-        while notifications:
-            position = notifications[-1].id
-            ahead = reader.submit(source.read, position, batch)
-            items = decode_all(source, notifications, decode)
-            with db.transaction() as tx:
-                for r in runners:
-                    apply_items(r.projection, tx, items)
-                    r._track(tx, position)
-            total += len(notifications)
-            if progress is not None:
-                progress(position, max(head, position))
-            notifications = ahead.result()
-    return total
+    position, total = 0, 0
+    while True:
+        notifications = source.read(position, batch)
+        if not notifications:
+            return total
+        position = notifications[-1].id
+        items = decode_all(source, notifications, decode)
+        with db.transaction() as tx:
+            for r in runners:
+                apply_items(r.projection, tx, items)
+                r._track(tx, position)
+        total += len(notifications)
+        if progress is not None:
+            progress(position, max(head, position))
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:

@@ -19,6 +19,22 @@ from projections.db import Tx
 from projections.standards import Standards, StepResult, concern_steps, referral_steps
 from projections.workdays import Calendar
 
+# what the standards are measured from (`projections.standards`); nothing else is kept
+KEEP = frozenset(
+    {
+        "kind",
+        "id",
+        "concern_id",
+        "agency_kind",
+        "urgent",
+        "raised_at",
+        "decided_at",
+        "prepared_at",
+        "dispatched_at",
+        "delivered_at",
+    }
+)
+
 
 class Timeliness(BatchProjection):
     name = "timeliness"
@@ -38,7 +54,7 @@ class Timeliness(BatchProjection):
         drop_tables(tx, self.table)
 
     def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
-        changed = fold_batch(items, lambda keys: self.table.load(tx, keys))
+        changed = fold_batch(items, lambda keys: self.table.load(tx, keys), KEEP)
         self.table.save(tx, changed, _index)
 
     def states(
