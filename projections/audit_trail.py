@@ -21,7 +21,15 @@ from domain.access import AccessLog
 from domain.child import Child
 from domain.concern import Concern
 from domain.referral import Referral
-from projections.batch import BatchProjection, Item, StateTable, drop_tables, iso, sid
+from projections.batch import (
+    BatchProjection,
+    Item,
+    StateTable,
+    drop_tables,
+    iso,
+    position_key,
+    sid,
+)
 from projections.db import Tx, insert_rows
 
 ACTOR_FIELDS = (
@@ -115,7 +123,7 @@ class AuditTrail(BatchProjection):
 
     def create(self, tx: Tx) -> None:
         tx.execute(
-            "CREATE TABLE IF NOT EXISTS audit_trail (position BIGINT PRIMARY KEY, "
+            f"CREATE TABLE IF NOT EXISTS audit_trail (position {position_key(tx)}, "
             "recorded_at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, "
             "record_id TEXT NOT NULL, record_kind TEXT NOT NULL, child_id TEXT, "
             "version INTEGER NOT NULL)"
@@ -123,7 +131,7 @@ class AuditTrail(BatchProjection):
         tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_record ON audit_trail (record_id)")
         tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_child ON audit_trail (child_id)")
         for t in (self.records, self.logs):
-            for statement in t.ddl():
+            for statement in t.ddl(tx.dialect):
                 tx.execute(statement)
 
     def drop(self, tx: Tx) -> None:

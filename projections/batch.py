@@ -115,6 +115,12 @@ def chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
         yield values[i : i + _CHUNK]
 
 
+def position_key(tx: Tx) -> str:
+    """The log position as primary key: on SQLite `INTEGER PRIMARY KEY` is the rowid itself
+    (`BIGINT PRIMARY KEY` would add a second index); on PostgreSQL a BIGINT."""
+    return "INTEGER PRIMARY KEY" if tx.dialect == "sqlite" else "BIGINT PRIMARY KEY"
+
+
 def drop_tables(tx: Tx, *tables: str | StateTable) -> None:
     for table in tables:
         if isinstance(table, StateTable):
@@ -139,11 +145,14 @@ class StateTable:
         self.columns = tuple(columns)
         self._cache: dict[str, dict[str, Any]] | None = {} if cache else None
 
-    def ddl(self) -> list[str]:
+    def ddl(self, dialect: str = "postgres") -> list[str]:
+        """On SQLite the table is clustered on its key (`WITHOUT ROWID`): one B-tree, not a
+        table plus a key index."""
         cols = "".join(f", {c} TEXT" for c in self.columns)
+        suffix = " WITHOUT ROWID" if dialect == "sqlite" else ""
         return [
             f"CREATE TABLE IF NOT EXISTS {self.table} "
-            f"(key TEXT PRIMARY KEY{cols}, state TEXT NOT NULL)"
+            f"(key TEXT PRIMARY KEY{cols}, state TEXT NOT NULL){suffix}"
         ]
 
     def load(self, tx: Tx, keys: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -28,6 +28,7 @@ from projections.batch import (
     drop_tables,
     dumps_unsorted,
     iso,
+    position_key,
     sid,
 )
 from projections.db import Tx, insert_rows
@@ -107,7 +108,7 @@ class Chronology(BatchProjection):
 
     def create(self, tx: Tx) -> None:
         tx.execute(
-            "CREATE TABLE IF NOT EXISTS chronology (position BIGINT PRIMARY KEY, "
+            f"CREATE TABLE IF NOT EXISTS chronology (position {position_key(tx)}, "
             "child_id TEXT NOT NULL, concern_id TEXT, record_id TEXT NOT NULL, "
             "occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, entry TEXT NOT NULL, "
             "actor TEXT NOT NULL, body TEXT NOT NULL)"
@@ -116,7 +117,7 @@ class Chronology(BatchProjection):
             # a child's entries are few: found by child, sorted when read
             "CREATE INDEX IF NOT EXISTS chronology_child ON chronology (child_id)"
         )
-        for statement in self.refs.ddl():
+        for statement in self.refs.ddl(tx.dialect):
             tx.execute(statement)
 
     def drop(self, tx: Tx) -> None:

@@ -44,7 +44,7 @@ class Timeliness(BatchProjection):
         self.table = StateTable("timeliness_records", ("kind", "started_at"))
 
     def create(self, tx: Tx) -> None:
-        for statement in self.table.ddl():
+        for statement in self.table.ddl(tx.dialect):
             tx.execute(statement)
         tx.execute(
             "CREATE INDEX IF NOT EXISTS timeliness_started ON timeliness_records (started_at)"

@@ -43,7 +43,7 @@ class Worklist(BatchProjection):
         self.table = StateTable("worklist_records", ("kind",))
 
     def create(self, tx: Tx) -> None:
-        for statement in self.table.ddl():
+        for statement in self.table.ddl(tx.dialect):
             tx.execute(statement)
 
     def drop(self, tx: Tx) -> None:
