@@ -139,13 +139,17 @@ class AuditTrail(BatchProjection):
 
     def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
         batch = [(n, e, n.topic, sid(e.originator_id)) for n, e in items if e is not None]
-        logs = self.logs.load(tx, {oid for _, _, t, oid in batch if t == VIEWED})
+        # records created in this batch are new: nothing to look up for them
+        opened = {oid for _, _, t, oid in batch if t == OPENED}
+        created = {oid for _, _, t, oid in batch if t in CREATES}
+        logs = self.logs.load(tx, {oid for _, _, t, oid in batch if t == VIEWED} - opened)
         new_logs: dict[str, dict[str, Any]] = {}
         for _, e, topic, oid in batch:
             if topic == OPENED:
                 new_logs[oid] = logs[oid] = {"record_id": sid(getattr(e, "record_id"))}  # noqa: B009
         wanted = {oid for _, _, t, oid in batch if t not in ACCESS}
-        records = self.records.load(tx, wanted | {s["record_id"] for s in logs.values()})
+        wanted |= {s["record_id"] for s in logs.values()}
+        records = self.records.load(tx, wanted - created)
         new_records: dict[str, dict[str, Any]] = {}
         rows: list[tuple[Any, ...]] = []
         for n, e, topic, oid in batch:

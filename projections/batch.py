@@ -166,9 +166,9 @@ class StateTable:
                     missing.append(key)
                 else:
                     found[key] = hit
-            wanted = sorted(missing)
+            wanted = missing
         else:
-            wanted = sorted(set(keys))
+            wanted = list(set(keys))
         if not wanted:
             return found
         if tx.dialect == "postgres":

@@ -133,7 +133,8 @@ def fold_batch(
         return {}
     keys = {sid(e.originator_id) for _, e in relevant}
     keys.update(sid(e.concern_id) for topic, e in relevant if topic == PREPARED)
-    states = load(keys)
+    created = {sid(e.originator_id) for topic, e in relevant if topic in (RAISED, PREPARED)}
+    states = load(keys - created)  # records created in this batch are new
     changed: dict[str, State] = {}
     for topic, e in relevant:
         oid = sid(e.originator_id)

@@ -83,6 +83,9 @@ COLUMNS = (
 )
 
 
+CREATES = frozenset({Child.Registered.TOPIC, Concern.Raised.TOPIC, Referral.Prepared.TOPIC})
+
+
 @dataclass(frozen=True)
 class Entry:
     position: int
@@ -127,7 +130,9 @@ class Chronology(BatchProjection):
         relevant = [(n, e) for n, e in items if n.topic in SIGNIFICANT]
         if not relevant:
             return
-        refs = self.refs.load(tx, {sid(e.originator_id) for _, e in relevant if e is not None})
+        ids = {sid(e.originator_id) for _, e in relevant}
+        created = {sid(e.originator_id) for n, e in relevant if n.topic in CREATES}
+        refs = self.refs.load(tx, ids - created)  # those created in this batch are new
         new_refs: dict[str, dict[str, Any]] = {}
         rows: list[tuple[Any, ...]] = []
         for n, e in relevant:
