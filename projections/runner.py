@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +33,19 @@ class EventSource(Protocol):
     def decode(self, notification: Notification) -> DomainEventProtocol[Any]: ...
 
     def max_position(self) -> int: ...
+
+
+class Subscribable(Protocol):
+    """An `EventSource` that can also push: on PostgreSQL, `eventsourcing`'s LISTEN/NOTIFY
+    subscription (`recorder.subscribe(gt=...)`); `None` where the database cannot (SQLite)."""
+
+    def subscribe(self, after: int) -> SubscriptionLike | None: ...
+
+
+class SubscriptionLike(AbstractContextManager[Any], Protocol):
+    def __iter__(self) -> Iterator[Notification]: ...
+
+    def stop(self) -> None: ...
 
 
 class Projection(Protocol):
@@ -94,16 +108,14 @@ class Runner:
         notifications = self.source.read(start, self.batch)
         if not notifications:
             return 0
-        wants_event = self.projection.decode
+        items = decode_all(self.source, notifications, self.projection.decode)
         with self.db.transaction() as tx:
             row = tx.fetchone(
                 "SELECT position FROM projection_tracking WHERE name = ?", (self.projection.name,)
             )
             if (int(row[0]) if row else 0) != start:
                 return 0  # another runner got there first; nothing applied twice
-            for n in notifications:
-                event = self.source.decode(n) if wants_event else None
-                self.projection.apply(tx, n, event)
+            apply_items(self.projection, tx, items)
             self._track(tx, notifications[-1].id)
         return len(notifications)
 
@@ -127,10 +139,29 @@ class Runner:
         return self.catch_up(progress)
 
     def follow(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
-        """Poll the log until `stop` is set (the embedded default; SQLite has no LISTEN)."""
-        while not stop.is_set():
-            if not self.run_once():
-                stop.wait(poll_interval)
+        """Keep up with the log until `stop` is set.
+
+        DESIGN.md: "`eventsourcing` 9.5 subscriptions work on PostgreSQL (LISTEN/NOTIFY) but
+        not on SQLite: on the embedded default a runner polls the notification log". Where the
+        source offers a subscription, each notification it pushes wakes the runner, which then
+        catches up in batches (a notification already applied is skipped); otherwise it polls.
+        """
+        subscribe = getattr(self.source, "subscribe", None)
+        subscription = subscribe(self.position()) if subscribe is not None else None
+        if subscription is None:
+            while not stop.is_set():
+                if not self.run_once():
+                    stop.wait(poll_interval)
+            return
+        stopper = threading.Thread(target=lambda: (stop.wait(), subscription.stop()), daemon=True)
+        stopper.start()
+        with subscription:
+            self.catch_up()
+            for notification in subscription:
+                if stop.is_set():
+                    break
+                if notification.id > self.position():
+                    self.catch_up()
 
     def _track(self, tx: Tx, position: int) -> None:
         if tx.dialect == "sqlite":
@@ -145,6 +176,61 @@ class Runner:
                 "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position",
                 (self.projection.name, position),
             )
+
+
+Item = tuple[Notification, DomainEventProtocol[Any] | None]
+
+
+def decode_all(
+    source: EventSource, notifications: Sequence[Notification], decode: bool
+) -> list[Item]:
+    return [(n, source.decode(n) if decode else None) for n in notifications]
+
+
+def apply_items(projection: Projection, tx: Tx, items: Sequence[Item]) -> None:
+    """A projection with `apply_batch` gets the whole batch (one load, one write); any other
+    gets `apply` per notification."""
+    apply_batch = getattr(projection, "apply_batch", None)
+    if apply_batch is not None:
+        apply_batch(tx, items)
+        return
+    for n, event in items:
+        projection.apply(tx, n, event)
+
+
+def rebuild_together(
+    runners: Sequence[Runner], progress: Progress | None = None, batch: int = 5000
+) -> int:
+    """Rebuild several projections that share one source and one database in a single pass:
+    each batch of the log is read and decoded once and applied to every projection, with every
+    projection's tracking position, in one transaction. Rebuilding four read models then costs
+    one read of the log, not four."""
+    if not runners:
+        return 0
+    source, db = runners[0].source, runners[0].db
+    if any(r.source is not source or r.db is not db for r in runners):
+        return sum(r.rebuild(progress) for r in runners)
+    with db.transaction() as tx:
+        for r in runners:
+            r.projection.drop(tx)
+            r.projection.create(tx)
+            tx.execute("DELETE FROM projection_tracking WHERE name = ?", (r.projection.name,))
+    decode = any(r.projection.decode for r in runners)
+    head = source.max_position()
+    position, total = 0, 0
+    while True:
+        notifications = source.read(position, batch)
+        if not notifications:
+            return total
+        position = notifications[-1].id
+        items = decode_all(source, notifications, decode)
+        with db.transaction() as tx:
+            for r in runners:
+                apply_items(r.projection, tx, items)
+                r._track(tx, position)
+        total += len(notifications)
+        if progress is not None:
+            progress(position, max(head, position))
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:

@@ -145,7 +145,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
     keystore = build_keystore(settings)
     ctx = Context(app=app, sealer=Sealer(keystore, kek), settings=settings, clock=clock)
     agencies = AgencyService(ctx)
-    return Safeshare(
+    school = Safeshare(
         settings=settings,
         app=app,
         keystore=keystore,
@@ -156,6 +156,14 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
         views=ViewService(ctx),
         packets=PacketService(ctx, agencies, settings.data / "school"),
     )
+    school.views.worklist_provider = lambda: _projected_worklist(school)
+    return school
+
+
+def _projected_worklist(school: Safeshare) -> list[dict[str, Any]]:
+    from safeshare.projections_setup import worklist
+
+    return worklist(school)
 
 
 def create_keys(settings: Settings) -> list[Path]:

@@ -7,7 +7,9 @@ from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
+from eventsourcing.postgres import PostgresApplicationRecorder
 
+from projections.runner import SubscriptionLike
 from safeshare.app import CaseRecords
 
 
@@ -27,3 +29,11 @@ class AppEventSource:
 
     def max_position(self) -> int:
         return self.app.recorder.max_notification_id() or 0
+
+    def subscribe(self, after: int) -> SubscriptionLike | None:
+        """`eventsourcing`'s LISTEN/NOTIFY subscription on PostgreSQL; None on SQLite, which
+        has none (the runner polls instead)."""
+        recorder = self.app.recorder
+        if isinstance(recorder, PostgresApplicationRecorder):
+            return recorder.subscribe(gt=after)
+        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -83,6 +84,14 @@ class Settings(BaseSettings):
         default=None, description="the school's client certificate, for agencies requiring mTLS"
     )
     tls_client_key: Path | None = Field(default=None, description="its private key")
+    school_closures: list[date] = Field(
+        default_factory=list,
+        description=(
+            "days the school is closed besides weekends and bank holidays (INSET days, "
+            'holidays between terms), as a JSON list: ["2026-12-21", ...]; school days '
+            "exclude them (DESIGN.md, Timeliness standards)"
+        ),
+    )
 
     @field_validator("school")
     @classmethod

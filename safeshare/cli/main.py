@@ -7,7 +7,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safeshare.cli import agencies, audit, children, concerns, dispatch, referrals, state
+from safeshare.cli import (
+    agencies,
+    audit,
+    audit_trail,
+    children,
+    concerns,
+    dispatch,
+    projections,
+    referrals,
+    state,
+)
 from safeshare.cli.output import console, emit, guarded
 
 app = typer.Typer(
@@ -22,6 +32,8 @@ app.add_typer(referrals.app, name="referral")
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.registered_commands += dispatch.app.registered_commands
+projections.register(app)
+audit_trail.register(audit.app)
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 

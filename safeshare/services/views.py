@@ -6,6 +6,7 @@ Every read of a case is recorded (the audit trail answers "who looked at this re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -23,10 +24,13 @@ from safeshare.sealing import ERASED
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, moment, required_text
 
+WorklistProvider = Callable[[], list[dict[str, Any]]]
+
 
 class ViewService:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, worklist_provider: WorklistProvider | None = None) -> None:
         self.ctx = ctx
+        self.worklist_provider = worklist_provider
 
     # -- reading one case ----------------------------------------------------------------------
 
@@ -224,7 +228,14 @@ class ViewService:
     # -- the worklist ----------------------------------------------------------------------------
 
     def worklist(self) -> list[dict[str, Any]]:
-        """What awaits the DSL, most pressing first."""
+        """What awaits the DSL, most pressing first: from the worklist projection when the
+        composition root wired one (it always does), else by scanning the log."""
+        if self.worklist_provider is not None:
+            return self.worklist_provider()
+        return self.scan_worklist()
+
+    def scan_worklist(self) -> list[dict[str, Any]]:
+        """The worklist computed by reading every concern (the slow way, kept for checks)."""
         items: list[dict[str, Any]] = []
         today = self.ctx.clock().date()
         for n in self.ctx.app.recorder.select_notifications(

@@ -1,0 +1,210 @@
+"""The audit trail: who did what, when, to which record, including who *viewed* a record.
+
+DESIGN.md, domain language: "Audit trail: who did what, when, to which record, including who
+viewed a record." Issue 6: "every recorded event and every read of a case ... who, what action,
+which record, when. The DSL and auditors ask 'who looked at this child's record?' and get the
+answer." Reads are `AccessLog.RecordViewed` events, so they are in the log like any change.
+
+One row per notification (its position is the key, so a replayed batch cannot add a second
+row). Rows carry the child's id beside the record's, so asking about a child finds the reads
+and changes of every concern and referral about that child. No names of children, no text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from domain.access import AccessLog
+from domain.child import Child
+from domain.concern import Concern
+from domain.referral import Referral
+from projections.batch import (
+    BatchProjection,
+    Item,
+    StateTable,
+    drop_tables,
+    iso,
+    position_key,
+    sid,
+)
+from projections.db import Tx, insert_rows
+
+ACTOR_FIELDS = (
+    "viewer",
+    "raised_by",
+    "registered_by",
+    "sought_by",
+    "recorded_by",
+    "decided_by",
+    "reviewed_by",
+    "erased_by",
+    "closed_by",
+    "requested_by",
+    "exported_by",
+    "added_by",
+    "removed_by",
+    "changed_by",
+    "updated_by",
+)
+
+SYSTEM = "system"
+OPENED = AccessLog.Opened.TOPIC
+VIEWED = AccessLog.RecordViewed.TOPIC
+ACCESS = frozenset({OPENED, VIEWED})
+CREATES = {
+    Child.Registered.TOPIC: "child",
+    Concern.Raised.TOPIC: "concern",
+    Referral.Prepared.TOPIC: "referral",
+}
+
+
+def _no_columns(state: dict[str, Any]) -> tuple[()]:
+    return ()
+
+
+COLUMNS = (
+    "position",
+    "recorded_at",
+    "actor",
+    "action",
+    "record_id",
+    "record_kind",
+    "child_id",
+    "version",
+)
+
+
+_ACTOR_FIELD: dict[type, str | None] = {}
+
+
+def actor_of(event: object) -> str:
+    """Who did it, from the event's own `..._by` field; delivery outcomes come from the
+    workers ("system"). Which field that is depends only on the event's class."""
+    cls = type(event)
+    if cls not in _ACTOR_FIELD:
+        _ACTOR_FIELD[cls] = next((f for f in ACTOR_FIELDS if hasattr(event, f)), None)
+    name = _ACTOR_FIELD[cls]
+    value = getattr(event, name, None) if name else None
+    return value if isinstance(value, str) and value else SYSTEM
+
+
+@lru_cache(maxsize=256)
+def action_of(topic: str) -> str:
+    """`safeshare:concern:raised` -> `concern raised`."""
+    if topic == OPENED:
+        return "access log opened"
+    parts = topic.split(":")
+    return " ".join(parts[1:]) if parts[0] == "safeshare" and len(parts) > 1 else topic
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    position: int
+    recorded_at: str
+    actor: str
+    action: str
+    record_id: str
+    record_kind: str
+    child_id: str | None
+    version: int
+
+
+class AuditTrail(BatchProjection):
+    name = "audit_trail"
+    decode = True
+
+    def __init__(self) -> None:
+        # record id -> its kind and child; access log id -> the record it logs reads of
+        self.records = StateTable("audit_records", (), cache=True)
+        self.logs = StateTable("audit_access_logs", (), cache=True)
+
+    def create(self, tx: Tx) -> None:
+        tx.execute(
+            f"CREATE TABLE IF NOT EXISTS audit_trail (position {position_key(tx)}, "
+            "recorded_at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, "
+            "record_id TEXT NOT NULL, record_kind TEXT NOT NULL, child_id TEXT, "
+            "version INTEGER NOT NULL)"
+        )
+        tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_record ON audit_trail (record_id)")
+        tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_child ON audit_trail (child_id)")
+        for t in (self.records, self.logs):
+            for statement in t.ddl(tx.dialect):
+                tx.execute(statement)
+
+    def drop(self, tx: Tx) -> None:
+        drop_tables(tx, "audit_trail", self.records, self.logs)
+
+    def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
+        batch = [(n, e, n.topic, sid(e.originator_id)) for n, e in items if e is not None]
+        # records created in this batch are new: nothing to look up for them
+        opened = {oid for _, _, t, oid in batch if t == OPENED}
+        created = {oid for _, _, t, oid in batch if t in CREATES}
+        logs = self.logs.load(tx, {oid for _, _, t, oid in batch if t == VIEWED} - opened)
+        new_logs: dict[str, dict[str, Any]] = {}
+        for _, e, topic, oid in batch:
+            if topic == OPENED:
+                new_logs[oid] = logs[oid] = {"record_id": sid(getattr(e, "record_id"))}  # noqa: B009
+        wanted = {oid for _, _, t, oid in batch if t not in ACCESS}
+        wanted |= {s["record_id"] for s in logs.values()}
+        records = self.records.load(tx, wanted - created)
+        new_records: dict[str, dict[str, Any]] = {}
+        rows: list[tuple[Any, ...]] = []
+        for n, e, topic, oid in batch:
+            kind = CREATES.get(topic)
+            if kind is not None:
+                child = oid if kind == "child" else sid(getattr(e, "child_id"))  # noqa: B009
+                new_records[oid] = records[oid] = {"kind": kind, "child_id": child}
+            log = logs.get(oid)
+            record_id = log["record_id"] if log else oid
+            record = records.get(record_id)
+            action = f"viewed: {e.action}" if topic == VIEWED else action_of(topic)
+            rows.append(
+                (
+                    n.id,
+                    iso(e.timestamp),
+                    actor_of(e),
+                    action,
+                    record_id,
+                    record["kind"] if record else _kind_of(topic),
+                    record["child_id"] if record else None,
+                    e.originator_version,
+                )
+            )
+        self.logs.save(tx, new_logs, _no_columns)
+        self.records.save(tx, new_records, _no_columns)
+        insert_rows(tx, "audit_trail", COLUMNS, rows)
+
+
+@lru_cache(maxsize=256)
+def _kind_of(topic: str) -> str:
+    parts = topic.split(":")
+    return parts[1] if len(parts) > 2 else "other"
+
+
+def query(
+    tx: Tx, record: str | None = None, actor: str | None = None, limit: int = 10_000
+) -> list[AuditRow]:
+    """The trail, oldest first. `record` matches the record itself or, for a child's id,
+    every record about that child; `actor` matches who did it."""
+    where: list[str] = []
+    params: list[Any] = []
+    if record:
+        where.append("(record_id = ? OR child_id = ?)")
+        params += [record, record]
+    if actor:
+        where.append("actor = ?")
+        params.append(actor)
+    sql = (
+        "SELECT position, recorded_at, actor, action, record_id, record_kind, child_id, version "
+        "FROM audit_trail"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY position LIMIT ?"
+    )
+    params.append(limit)
+    return [
+        AuditRow(int(p), str(at), str(a), str(ac), str(r), str(k), c, int(v))
+        for p, at, a, ac, r, k, c, v in tx.fetchall(sql, params)
+    ]

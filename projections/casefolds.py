@@ -1,0 +1,157 @@
+"""Folding one concern's or referral's events into a small state (shared by timeliness and the
+worklist). Pure: a state dict and an event in, the state changed in place.
+
+States hold ids, codes and times only (DESIGN.md: projections "never hold plaintext personal
+data").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from domain.concern import Concern
+from domain.referral import Referral
+from projections.batch import Item, iso, sid
+
+State = dict[str, Any]
+Fold = Callable[[State, Any], None]
+
+CONCERN_TOPICS = frozenset(
+    {
+        Concern.Raised.TOPIC,
+        Concern.ConsentRecorded.TOPIC,
+        Concern.SharingDecided.TOPIC,
+        Concern.FamilyInformed.TOPIC,
+        Concern.RetentionReviewed.TOPIC,
+        Concern.ChildDataErased.TOPIC,
+        Concern.Closed.TOPIC,
+    }
+)
+RAISED = Concern.Raised.TOPIC
+PREPARED = Referral.Prepared.TOPIC
+REFERRAL_TOPICS = frozenset(
+    {
+        Referral.Prepared.TOPIC,
+        Referral.Dispatched.TOPIC,
+        Referral.Delivered.TOPIC,
+        Referral.DeliveryFailed.TOPIC,
+        Referral.Escalated.TOPIC,
+        Referral.RetryRequested.TOPIC,
+    }
+)
+
+
+CASE_TOPICS = CONCERN_TOPICS | REFERRAL_TOPICS
+
+
+def fold_concern(s: State, e: Any, topic: str) -> None:
+    if topic == Concern.Raised.TOPIC:
+        s.update(
+            kind="concern",
+            id=sid(e.originator_id),
+            child_id=sid(e.child_id),
+            category=e.category,
+            urgent=bool(e.immediate_risk or e.crime_suspected),
+            raised_at=iso(e.timestamp),
+            observed_at=iso(e.observed_at),
+            decided_at=None,
+            decisions=0,
+            last_share=None,
+            family_informed=None,
+            consent=None,
+            retention_next_review=None,
+            closed=False,
+            erased=False,
+        )
+    elif topic == Concern.ConsentRecorded.TOPIC:
+        s["consent"] = e.status
+    elif topic == Concern.SharingDecided.TOPIC:
+        s["decisions"] = int(s.get("decisions", 0)) + 1
+        s["decided_at"] = s.get("decided_at") or iso(e.timestamp)
+        s["last_share"] = bool(e.share)
+        if e.share:
+            s["family_informed"] = None  # a new share: the family has not been told of it yet
+    elif topic == Concern.FamilyInformed.TOPIC:
+        s["family_informed"] = bool(e.informed)
+    elif topic == Concern.RetentionReviewed.TOPIC:
+        s["retention_next_review"] = e.next_review.isoformat() if e.next_review else None
+        s["retention_outcome"] = e.outcome
+    elif topic == Concern.ChildDataErased.TOPIC:
+        s["erased"] = True
+    elif topic == Concern.Closed.TOPIC:
+        s["closed"] = True
+        s["closed_at"] = iso(e.timestamp)
+
+
+def fold_referral(s: State, e: Any, topic: str, concern: State | None) -> None:
+    if topic == Referral.Prepared.TOPIC:
+        s.update(
+            kind="referral",
+            id=sid(e.originator_id),
+            concern_id=sid(e.concern_id),
+            child_id=sid(e.child_id),
+            agency_id=e.agency_id,
+            agency_kind=e.agency_kind,
+            urgent=bool(e.urgent),
+            raised_at=(concern or {}).get("raised_at"),
+            prepared_at=iso(e.timestamp),
+            dispatched_at=None,
+            delivered_at=None,
+            failures=0,
+            escalated_at=None,
+            status="prepared",
+        )
+    elif topic == Referral.Dispatched.TOPIC:
+        s["dispatched_at"] = s.get("dispatched_at") or iso(e.timestamp)
+        s["status"] = "dispatched"
+    elif topic == Referral.Delivered.TOPIC:
+        s["delivered_at"] = iso(e.timestamp)
+        s["status"] = "delivered"
+    elif topic == Referral.DeliveryFailed.TOPIC:
+        s["failures"] = int(s.get("failures", 0)) + 1
+        if s.get("status") != "escalated":
+            s["status"] = "failed"
+    elif topic == Referral.Escalated.TOPIC:
+        s["escalated_at"] = s.get("escalated_at") or iso(e.timestamp)
+        s["status"] = "escalated"
+    elif topic == Referral.RetryRequested.TOPIC:
+        s["status"] = "prepared"
+
+
+def fold_batch(
+    items: Sequence[Item],
+    load: Callable[[set[str]], dict[str, State]],
+    keep: frozenset[str] | None = None,
+) -> dict[str, State]:
+    """Fold a batch: load the states it touches at once, fold every event in order, return the
+    changed states (to be saved in the same transaction). `keep` names the fields a projection
+    stores (fewer bytes to write and read back); the folds read every field with a default.
+    Topics come from the notification (the stable topic it was stored under)."""
+    relevant = [(n.topic, e) for n, e in items if n.topic in CASE_TOPICS]
+    if not relevant:
+        return {}
+    keys = {sid(e.originator_id) for _, e in relevant}
+    keys.update(sid(e.concern_id) for topic, e in relevant if topic == PREPARED)
+    created = {sid(e.originator_id) for topic, e in relevant if topic in (RAISED, PREPARED)}
+    states = load(keys - created)  # records created in this batch are new
+    changed: dict[str, State] = {}
+    for topic, e in relevant:
+        oid = sid(e.originator_id)
+        s = states.get(oid)
+        if topic in CONCERN_TOPICS:
+            if s is None:
+                if topic != RAISED:
+                    continue  # a concern this projection never saw raised
+                s = states[oid] = {}
+            fold_concern(s, e, topic)
+        else:
+            if s is None:
+                if topic != PREPARED:
+                    continue
+                s = states[oid] = {}
+            fold_referral(s, e, topic, states.get(sid(e.concern_id)) if topic == PREPARED else None)
+        changed[oid] = s
+    if keep is not None:
+        return {k: {f: v for f, v in s.items() if f in keep} for k, s in changed.items()}
+    return changed

@@ -1,0 +1,57 @@
+"""`safeshare audit trail`: who did what, when, to which record, including who viewed it.
+
+Mounted on the `safeshare audit` app (`safeshare/cli/audit.py`) by `register(audit_app)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import typer
+from rich.table import Table
+
+from safeshare import projections_setup as ps
+from safeshare.cli import state
+from safeshare.cli.output import console, emit, guarded
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def register(audit_app: typer.Typer) -> None:
+    audit_app.command("trail")(trail)
+
+
+def trail(
+    record: str | None = typer.Option(
+        None, "--record", help="A record's id; a child's id finds every record about the child."
+    ),
+    actor: str | None = typer.Option(None, "--actor", help="Only what this person did."),
+    limit: int = typer.Option(10_000, "--limit", min=1),
+    as_json: bool = JSON,
+) -> None:
+    """The audit trail, oldest first: "who looked at this child's record?" answered."""
+    from projections.audit_trail import query
+
+    with guarded(as_json):
+        r = ps.runner(state.safeshare(), "audit_trail")
+        r.catch_up()
+        with r.db.transaction() as tx:
+            rows = query(tx, record=record, actor=actor, limit=limit)
+
+    def human() -> None:
+        table = Table(title="Audit trail")
+        for col in ("#", "when (UTC)", "who", "action", "record", "kind", "child"):
+            table.add_column(col)
+        for row in rows:
+            table.add_row(
+                str(row.position),
+                row.recorded_at[:19].replace("T", " "),
+                row.actor,
+                row.action,
+                row.record_id[:8],
+                row.record_kind,
+                (row.child_id or "")[:8],
+            )
+        console.print(table)
+
+    emit([asdict(r) for r in rows], as_json, human)

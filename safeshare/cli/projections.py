@@ -1,0 +1,307 @@
+"""`safeshare projections ...`, `safeshare chronology`, `safeshare report timeliness`.
+
+Commands that read a projection first catch it up with the log, so on the embedded default
+(no runner process) the CLI always shows current data.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from domain.errors import InvalidValue
+from domain.sealed import Sealed
+from safeshare import projections_setup as ps
+from safeshare.cli import state
+from safeshare.cli.output import console, emit, err_console, guarded
+
+projections_app = typer.Typer(help="Read models: their position in the log, and rebuilding them.")
+report_app = typer.Typer(help="Reports for governors and auditors.")
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def register(app: typer.Typer) -> None:
+    """Mount these commands on the main `safeshare` app."""
+    app.add_typer(projections_app, name="projections")
+    app.add_typer(report_app, name="report")
+    app.command("chronology")(chronology)
+
+
+@projections_app.command("status")
+def status(as_json: bool = JSON) -> None:
+    """Each projection's position in the notification log and its lag behind the head."""
+    with guarded(as_json):
+        rows = [r.status() for r in ps.runners(state.safeshare())]
+    data = [{"name": s.name, "position": s.position, "head": s.head, "lag": s.lag} for s in rows]
+
+    def human() -> None:
+        table = Table(title="Projections")
+        for col in ("projection", "position", "head", "lag"):
+            table.add_column(col, justify="left" if col == "projection" else "right")
+        for s in rows:
+            lag = Text(str(s.lag), style="green" if s.lag == 0 else "yellow")
+            table.add_row(s.name, f"{s.position:,}", f"{s.head:,}", lag)
+        console.print(table)
+
+    emit(data, as_json, human)
+
+
+class RateColumn(ProgressColumn):
+    """Events per second (rich's own speed column counts bytes)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("–" if speed is None else f"{speed:,.0f} events/s", style="cyan")
+
+
+@projections_app.command("rebuild")
+def rebuild(
+    name: str | None = typer.Argument(None, help="One projection (default: all of them)."),
+    as_json: bool = JSON,
+) -> None:
+    """Drop the projection's tables and build them again from the start of the log (in one
+    pass over the log for all of them); the result equals the incrementally built one."""
+    import time
+
+    names = [name] if name else None
+    s = state.safeshare()
+    with guarded(as_json):
+        runners = ps.runners(s, names)
+    head = s.event_source().max_position()
+    started = time.perf_counter()
+    progress = Progress(
+        TextColumn("[bold]rebuilding[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("events"),
+        RateColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=as_json,
+    )
+    with progress:
+        task = progress.add_task(", ".join(r.projection.name for r in runners), total=head)
+
+        def step(position: int, total: int) -> None:
+            progress.update(task, completed=position, total=max(total, position))
+
+        with guarded(as_json):
+            count = ps.rebuild(s, names, step)
+        progress.update(task, completed=count, total=max(head, count))
+    elapsed = time.perf_counter() - started
+    names_done = [r.projection.name for r in runners]
+    data = {
+        "rebuilt": names_done,
+        "events": count,
+        "seconds": round(elapsed, 3),
+        "events_per_second": round(count / elapsed) if elapsed else None,
+    }
+    emit(
+        data,
+        as_json,
+        lambda: console.print(
+            f"rebuilt {', '.join(names_done)}: {count:,} events in {elapsed:.2f} s"
+        ),
+    )
+
+
+@projections_app.command("follow")
+def follow(
+    name: str | None = typer.Argument(None, help="One projection (default: all of them)."),
+    poll: float = typer.Option(0.5, "--poll", help="Seconds between polls (SQLite)."),
+) -> None:
+    """Keep projections up to date until interrupted: the runner process of a production
+    deployment. On PostgreSQL each wakes on LISTEN/NOTIFY; on SQLite each polls the log."""
+    import threading
+
+    s = state.safeshare()
+    with guarded(False):
+        runners = ps.runners(s, [name] if name else None)
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=r.follow, args=(stop, poll), name=r.projection.name, daemon=True)
+        for r in runners
+    ]
+    for t in threads:
+        t.start()
+    err_console.print(f"following: {', '.join(r.projection.name for r in runners)} (Ctrl-C stops)")
+    try:
+        while any(t.is_alive() for t in threads):
+            stop.wait(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+
+
+def chronology(
+    child_id: str = typer.Argument(..., help="The child's id."),
+    by: str = typer.Option("DSL", "--by", help="Who is reading (recorded in the audit trail)."),
+    as_json: bool = JSON,
+) -> None:
+    """The child's chronology across all concerns, in the order things happened, with when
+    each was recorded (the KCSIE chronology for a conference). Reading it is recorded."""
+    from projections.chronology import entries
+
+    s = state.safeshare()
+    with guarded(as_json):
+        child = s.ctx.child(child_id)
+        s.views.record_view(child.id, by, "chronology")
+        r = ps.runner(s, "chronology")
+        r.catch_up()
+        with r.db.transaction() as tx:
+            found = entries(tx, str(child.id))
+    rows: list[dict[str, Any]] = [
+        {
+            "occurred_at": e.occurred_at,
+            "recorded_at": e.recorded_at,
+            "entry": e.entry,
+            "by": e.actor,
+            "concern_id": e.concern_id,
+            "record_id": e.record_id,
+            "detail": e.detail,
+            "text": {t["label"]: _unseal(child.id, t) for t in e.texts},
+        }
+        for e in found
+    ]
+
+    def human() -> None:
+        table = Table(title=f"Chronology of child {child.id}", show_lines=True)
+        for col in ("when", "recorded", "what", "by", "detail"):
+            table.add_column(col)
+        for row in rows:
+            detail = ", ".join(f"{k}: {v}" for k, v in row["detail"].items())
+            text = "\n".join(f"[bold]{k}:[/] {v}" for k, v in row["text"].items())
+            table.add_row(
+                row["occurred_at"][:16].replace("T", " "),
+                row["recorded_at"][:16].replace("T", " "),
+                row["entry"] + (f"\n[dim]{(row['concern_id'] or '')[:8]}[/]"),
+                row["by"],
+                "\n".join(x for x in (detail, text) if x),
+            )
+        console.print(table)
+
+    emit({"child_id": str(child.id), "entries": rows}, as_json, human)
+
+
+def _unseal(child_id: UUID, token: dict[str, str]) -> str:
+    return state.safeshare().ctx.sealer.unseal(child_id, Sealed(token["f"], token["t"])) or ""
+
+
+def _day(label: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue(label, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@report_app.command("timeliness")
+def timeliness(
+    start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD."),
+    end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD (inclusive)."),
+    fmt: str = typer.Option("text", "--format", help="text, csv or html."),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file (html: default)."),
+    as_json: bool = JSON,
+) -> None:
+    """The governors' timeliness report: each step against its standard, month by month,
+    with the breaches; HTML has charts."""
+    from projections.timeliness import Timeliness
+    from safeshare.reports import timeliness as rep
+
+    s = state.safeshare()
+    with guarded(as_json):
+        lo, hi = _day("from", start), _day("to", end)
+        if hi < lo:
+            raise InvalidValue("to", "the period ends before it begins")
+        if fmt not in ("text", "csv", "html"):
+            raise InvalidValue("format", "must be text, csv or html")
+        r = ps.runner(s, "timeliness")
+        r.catch_up()
+        assert isinstance(r.projection, Timeliness)
+        std, cal = ps.standards(s.settings), ps.calendar(s.settings)
+        with r.db.transaction() as tx:
+            report = rep.build_report(
+                tx, r.projection, s.settings.school_name, lo, hi, s.ctx.clock(), std, cal
+            )
+    if as_json:
+        emit(report.as_dict(), True)
+        return
+    if fmt == "csv":
+        _write(rep.to_csv(report), out)
+    elif fmt == "html":
+        target = out or s.settings.data / "reports" / f"timeliness-{lo}-{hi}.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(rep.to_html(report, std), encoding="utf-8")
+        console.print(f"timeliness report written to {target}")
+    else:
+        _print_text(report, rep.text_rows(report))
+        if out is not None:
+            out.write_text(json.dumps(report.as_dict(), default=str, indent=2))
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"written to {out}")
+
+
+def _print_text(report: Any, rows: list[list[str]]) -> None:
+    from safeshare.reports.timeliness import _h, _pct
+
+    console.rule(f"Timeliness, {report.school}, {report.start} to {report.end}")
+    steps = Table(title="Each step against its standard")
+    for col in ("step", "measured", "within", "breached", "overdue", "median", "p90"):
+        steps.add_column(col, justify="left" if col == "step" else "right")
+    for sm in report.summaries:
+        steps.add_row(
+            sm.label,
+            str(sm.measured),
+            _pct(sm.within_share),
+            str(sm.breached),
+            str(sm.overdue),
+            _h(sm.median_h),
+            _h(sm.p90_h),
+        )
+    console.print(steps)
+    months = Table(title="Month by month")
+    for col in (
+        "month",
+        "concerns",
+        "decision median",
+        "decision p90",
+        "delivery median",
+        "delivery p90",
+        "urgent in target",
+        "transfers in 5 d",
+        "breaches",
+        "overdue",
+    ):
+        months.add_column(col, justify="left" if col == "month" else "right")
+    for row in rows:
+        months.add_row(*row)
+    console.print(months)
+    console.print(f"{len(report.breaches)} breaches or overdue steps (see --format html or --json)")

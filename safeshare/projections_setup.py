@@ -1,0 +1,94 @@
+"""The school's projections, by name, for the CLI, the workers and the tests.
+
+DESIGN.md: "Workers and projection runners reach the event store through small interfaces that
+the composition root in `safeshare/` hands them at start-up". This is where the runners get
+their source (the school's notification log) and their database (the school's own projections
+database), so no projection crosses a tenant boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from projections.audit_trail import AuditTrail
+from projections.chronology import Chronology
+from projections.runner import Progress, Projection, Runner, rebuild_together
+from projections.standards import Standards
+from projections.timeliness import Timeliness
+from projections.workdays import Calendar
+from projections.worklist import Worklist
+from safeshare.bootstrap import Safeshare
+from safeshare.settings import Settings
+
+FACTORIES: dict[str, Callable[[], Projection]] = {
+    "audit_trail": AuditTrail,
+    "chronology": Chronology,
+    "timeliness": Timeliness,
+    "worklist": Worklist,
+}
+
+
+def school_projections() -> dict[str, Projection]:
+    """Every read model of a school, by name (the integrity log is registered by its own
+    module)."""
+    return {name: make() for name, make in FACTORIES.items()}
+
+
+def runners(s: Safeshare, names: Sequence[str] | None = None) -> list[Runner]:
+    """One runner per projection, cached on the school's `Safeshare` (creating a runner
+    creates its tables)."""
+    cache = s.extras.setdefault("projection_runners", {})
+    assert isinstance(cache, dict)
+    wanted = list(names) if names else list(FACTORIES)
+    unknown = [n for n in wanted if n not in FACTORIES]
+    if unknown:
+        msg = f"no projection named {', '.join(unknown)} (known: {', '.join(FACTORIES)})"
+        raise ValueError(msg)
+    source = s.extras.setdefault("projection_source", s.event_source())
+    out: list[Runner] = []
+    for name in wanted:
+        if name not in cache:
+            cache[name] = Runner(FACTORIES[name](), source, s.projection_db())
+        runner = cache[name]
+        assert isinstance(runner, Runner)
+        out.append(runner)
+    return out
+
+
+def runner(s: Safeshare, name: str) -> Runner:
+    return runners(s, [name])[0]
+
+
+def catch_up(s: Safeshare, names: Sequence[str] | None = None) -> int:
+    """Bring projections up to the head of the log before reading them (the CLI always shows
+    current data on the embedded default)."""
+    return sum(r.catch_up() for r in runners(s, names))
+
+
+def rebuild(
+    s: Safeshare, names: Sequence[str] | None = None, progress: Progress | None = None
+) -> int:
+    """Drop and rebuild, in one pass over the log for all the named projections."""
+    return rebuild_together(runners(s, names), progress)
+
+
+def calendar(settings: Settings) -> Calendar:
+    return Calendar.of(settings.school_closures)
+
+
+def standards(settings: Settings) -> Standards:
+    return Standards()
+
+
+def worklist(s: Safeshare) -> list[dict[str, object]]:
+    """The DSL's worklist from the worklist projection, caught up first."""
+    from projections.worklist import work_items
+
+    r = runner(s, "worklist")
+    r.catch_up()
+    projection = r.projection
+    assert isinstance(projection, Worklist)
+    with r.db.transaction() as tx:
+        states = projection.states(tx)
+    items = work_items(states, s.ctx.clock(), calendar(s.settings), standards(s.settings))
+    return [i.as_dict() for i in items]

@@ -1,0 +1,1 @@
+"""Reports people read: the governors' timeliness report."""
