@@ -137,6 +137,10 @@ def follow(
     s = state.safeshare()
     with guarded(False):
         runners = ps.runners(s, [name] if name else None)
+        if name is None:
+            from safeshare.audit import audit_service
+
+            runners.append(audit_service(s).runner)  # the integrity log, signing checkpoints
     stop = threading.Event()
     threads = [
         threading.Thread(target=r.follow, args=(stop, poll), name=r.projection.name, daemon=True)
