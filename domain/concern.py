@@ -44,6 +44,9 @@ class RecipientChoice:
     profile: frozenset[PacketField]
     widening_reason: Sealed | None = None
 
+    def __deepcopy__(self, memo: dict[int, object]) -> RecipientChoice:
+        return self  # immutable: copies of the aggregate may share it
+
 
 @dataclass(frozen=True, slots=True)
 class LawfulBasis:
@@ -51,6 +54,9 @@ class LawfulBasis:
     article9: Article9Condition | None
     justification: Sealed
     recorded_by: str
+
+    def __deepcopy__(self, memo: dict[int, object]) -> LawfulBasis:
+        return self  # immutable: copies of the aggregate may share it
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,9 @@ class Consent:
     def covers(self, agency_id: str, kind: AgencyKind) -> bool:
         """Consent given for named recipients covers only those (empty scope: any)."""
         return not self.scope or agency_id in self.scope or kind.value in self.scope
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Consent:
+        return self  # immutable: copies of the aggregate may share it
 
 
 class Concern(Aggregate):

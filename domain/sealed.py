@@ -23,3 +23,7 @@ class Sealed:
 
     def __repr__(self) -> str:
         return f"Sealed({self.field!r})"
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Sealed:
+        """Immutable: a copy of an aggregate may share it."""
+        return self

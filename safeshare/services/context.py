@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from domain.child import Child
 from domain.concern import Concern
 from domain.errors import ChildErased, InvalidValue
@@ -33,7 +35,12 @@ class Context:
         return child
 
     def live_child(self, child_id: str | UUID, field: str = "child") -> Child:
-        child = self.child(child_id, field)
+        """The child, to read (not to change): a concern is raised about a child, not on it."""
+        cid = identifier(field, child_id)
+        try:
+            child = self.app.read(cid, Child)
+        except AggregateNotFoundError:
+            raise InvalidValue(field, f"no child with id {cid}") from None
         if child.erased:
             raise InvalidValue(field, "this child's personal data has been erased")
         return child
