@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from domain.access import AccessLog
+from domain.actors import ACTOR_FIELDS
 from domain.child import Child
 from domain.concern import Concern
 from domain.referral import Referral
@@ -31,24 +32,6 @@ from projections.batch import (
     sid,
 )
 from projections.db import Tx, insert_rows
-
-ACTOR_FIELDS = (
-    "viewer",
-    "raised_by",
-    "registered_by",
-    "sought_by",
-    "recorded_by",
-    "decided_by",
-    "reviewed_by",
-    "erased_by",
-    "closed_by",
-    "requested_by",
-    "exported_by",
-    "added_by",
-    "removed_by",
-    "changed_by",
-    "updated_by",
-)
 
 SYSTEM = "system"
 OPENED = AccessLog.Opened.TOPIC

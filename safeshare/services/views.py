@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.access import AccessLog
+from domain.actors import actor_of
 from domain.child import Child
 from domain.codes import ConsentStatus, label
 from domain.concern import Concern
@@ -190,17 +191,9 @@ class ViewService:
             "version": e.originator_version,
             "recorded_at": e.timestamp.isoformat(),
         }
-        for key in (
-            "raised_by",
-            "sought_by",
-            "recorded_by",
-            "decided_by",
-            "reviewed_by",
-            "erased_by",
-            "closed_by",
-        ):
-            if hasattr(e, key):
-                data["by"] = getattr(e, key)
+        by = actor_of(e)
+        if by is not None:
+            data["by"] = by
         for key in (
             "status",
             "from_whom",
