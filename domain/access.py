@@ -6,12 +6,13 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.copying import CheapCopy
 from domain.topics import stable_topics
 
 _ACCESS_NAMESPACE = uuid5(NAMESPACE_URL, "https://safeshare.invalid/access-log")
 
 
-class AccessLog(Aggregate):
+class AccessLog(CheapCopy, Aggregate):
     """The reads of one record (a concern, a child's chronology, a referral's packet)."""
 
     class Opened(Aggregate.Created):

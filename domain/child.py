@@ -10,12 +10,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.copying import CheapCopy
 from domain.errors import ChildErased
 from domain.sealed import Sealed
 from domain.topics import stable_topics
 
 
-class Child(Aggregate):
+class Child(CheapCopy, Aggregate):
     """A child about whom the school keeps safeguarding records."""
 
     class Registered(Aggregate.Created):

@@ -27,6 +27,7 @@ from domain.codes import (
     NotSoughtReason,
     RetentionOutcome,
 )
+from domain.copying import CheapCopy
 from domain.errors import ChildErased, ConcernClosed, PolicyRefusal
 from domain.packet_fields import PacketField
 from domain.referral import Referral
@@ -76,7 +77,7 @@ class Consent:
         return self  # immutable: copies of the aggregate may share it
 
 
-class Concern(Aggregate):
+class Concern(CheapCopy, Aggregate):
     """The case record of one concern."""
 
     class Raised(Aggregate.Created):

@@ -10,13 +10,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.copying import CheapCopy
 from domain.errors import InvalidValue
 from domain.topics import stable_topics
 
 DIRECTORY_ID: UUID = uuid5(NAMESPACE_URL, "https://safeshare.invalid/agency-directory")
 
 
-class AgencyDirectory(Aggregate):
+class AgencyDirectory(CheapCopy, Aggregate):
     """The school's one directory of agencies."""
 
     class Opened(Aggregate.Created):

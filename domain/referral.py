@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.copying import CheapCopy
 from domain.errors import PolicyRefusal
 from domain.topics import stable_topics
 
@@ -26,7 +27,7 @@ class ReferralStatus(StrEnum):
     ESCALATED = "escalated"
 
 
-class Referral(Aggregate):
+class Referral(CheapCopy, Aggregate):
     """One recipient's referral for one decision."""
 
     class Prepared(Aggregate.Created):
