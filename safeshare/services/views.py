@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 from domain.access import AccessLog
 from domain.actors import actor_of
 from domain.child import Child
-from domain.codes import ConsentStatus, label
+from domain.codes import label
 from domain.concern import Concern
 from domain.errors import InvalidValue
 from domain.referral import Referral
@@ -221,52 +221,12 @@ class ViewService:
     # -- the worklist ----------------------------------------------------------------------------
 
     def worklist(self) -> list[dict[str, Any]]:
-        """What awaits the DSL, most pressing first: from the worklist projection when the
-        composition root wired one (it always does), else by scanning the log."""
-        if self.worklist_provider is not None:
-            return self.worklist_provider()
-        return self.scan_worklist()
-
-    def scan_worklist(self) -> list[dict[str, Any]]:
-        """The worklist computed by reading every concern (the slow way, kept for checks)."""
-        items: list[dict[str, Any]] = []
-        today = self.ctx.clock().date()
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[Concern.Raised.TOPIC]
-        ):
-            c = self.ctx.app.get(UUID(str(n.originator_id)), Concern)
-            if c.closed or c.child_data_erased:
-                continue
-            base = {"concern_id": str(c.id), "category": c.category.value, "urgent": c.urgent}
-            for r in self.referrals_of(c):
-                if r.status.value in ("escalated", "failed"):
-                    items.append(
-                        {
-                            **base,
-                            "priority": 0,
-                            "item": f"referral to {r.agency_id} {r.status.value}",
-                            "referral_id": str(r.id),
-                        }
-                    )
-            if c.awaiting_decision:
-                items.append(
-                    {
-                        **base,
-                        "priority": 1 if c.urgent else 2,
-                        "item": "awaiting a sharing decision",
-                    }
-                )
-            if c.consent.status is ConsentStatus.SOUGHT:
-                items.append({**base, "priority": 3, "item": "consent sought, no answer yet"})
-            last = c.latest_decision
-            if last and last["share"] and c.family_informed is None:
-                items.append(
-                    {**base, "priority": 4, "item": "shared: record whether the family was told"}
-                )
-            if c.retention_next_review and c.retention_next_review <= today:
-                items.append({**base, "priority": 5, "item": "retention review due"})
-        items.sort(key=lambda i: (i["priority"], not i["urgent"]))
-        return items
+        """What awaits the DSL, most pressing first, from the worklist projection (which the
+        composition root wires in; it catches up with the log before answering)."""
+        if self.worklist_provider is None:
+            msg = "no worklist projection is wired into this ViewService"
+            raise RuntimeError(msg)
+        return self.worklist_provider()
 
 
 def summarise(e: dict[str, Any]) -> str:
