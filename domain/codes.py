@@ -85,6 +85,17 @@ class AgencyKind(StrEnum):
     OTHER = "other"
 
 
+class AgencyOutcome(StrEnum):
+    """What the receiving agency decided about a referral (as it told the school)."""
+
+    ASSESSMENT = "assessment"
+    STRATEGY_DISCUSSION = "strategy-discussion"
+    EARLY_HELP = "early-help"
+    NO_FURTHER_ACTION = "no-further-action"
+    REFERRED_ON = "referred-on"
+    OTHER = "other"
+
+
 class FlowchartStep(StrEnum):
     """The question of the policy's "when" flowchart that decided an outcome."""
 

@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.codes import AgencyOutcome
 from domain.copying import CheapCopy
 from domain.errors import PolicyRefusal
 from domain.topics import stable_topics
@@ -66,6 +67,12 @@ class Referral(CheapCopy, Aggregate):
         TOPIC = "safeshare:referral:retry-requested"
         requested_by: str
 
+    class Acknowledged(Aggregate.Event):
+        TOPIC = "safeshare:referral:acknowledged"
+        outcome: str
+        acknowledged_at: datetime
+        recorded_by: str
+
     class PacketExported(Aggregate.Event):
         TOPIC = "safeshare:referral:packet-exported"
         exported_by: str
@@ -104,6 +111,8 @@ class Referral(CheapCopy, Aggregate):
         self.last_error: str | None = None
         self.escalation_reason: str | None = None
         self.delivered_at: datetime | None = None
+        self.agency_outcome: AgencyOutcome | None = None
+        self.acknowledged_at: datetime | None = None
 
     def record_dispatched(
         self, attempt: int, channel: str, packet_id: str, packet_sha256: str
@@ -160,6 +169,22 @@ class Referral(CheapCopy, Aggregate):
         self.status = ReferralStatus.PREPARED
         self.attempts = 0
         self.escalation_reason = None
+
+    def record_acknowledgement(
+        self, outcome: AgencyOutcome, acknowledged_at: datetime, recorded_by: str
+    ) -> None:
+        """The agency's acknowledgement and decision, as the DSL heard it (Working Together:
+        the local authority decides "within one working day" of a referral)."""
+        if self.status is not ReferralStatus.DELIVERED:
+            raise PolicyRefusal("record", "only a delivered referral can be acknowledged")
+        self._acknowledged(
+            outcome=outcome.value, acknowledged_at=acknowledged_at, recorded_by=recorded_by
+        )
+
+    @event(Acknowledged)
+    def _acknowledged(self, outcome: str, acknowledged_at: datetime, recorded_by: str) -> None:
+        self.agency_outcome = AgencyOutcome(outcome)
+        self.acknowledged_at = acknowledged_at
 
     def record_packet_exported(self, exported_by: str, packet_sha256: str) -> None:
         self._packet_exported(exported_by=exported_by, packet_sha256=packet_sha256)

@@ -38,6 +38,7 @@ REFERRAL_TOPICS = frozenset(
         Referral.DeliveryFailed.TOPIC,
         Referral.Escalated.TOPIC,
         Referral.RetryRequested.TOPIC,
+        Referral.Acknowledged.TOPIC,
     }
 )
 
@@ -105,6 +106,8 @@ def fold_referral(s: State, e: Any, topic: str, concern: State | None) -> None:
     elif topic == Referral.Dispatched.TOPIC:
         s["dispatched_at"] = s.get("dispatched_at") or iso(e.timestamp)
         s["status"] = "dispatched"
+    elif topic == Referral.Acknowledged.TOPIC:
+        s["acknowledged_at"] = iso(e.acknowledged_at)
     elif topic == Referral.Delivered.TOPIC:
         s["delivered_at"] = iso(e.timestamp)
         s["status"] = "delivered"

@@ -28,6 +28,7 @@ class Step(StrEnum):
     URGENT_DISPATCH = "urgent-dispatch"  # immediate risk / crime -> police or MASH dispatched
     DELIVERY = "delivery"  # decision to share -> referral delivered
     TRANSFER = "transfer"  # child-protection file transfer -> delivered to the new school
+    LA_DECISION = "la-decision"  # referral delivered -> local authority acknowledges, decides
 
 
 STEP_LABELS = {
@@ -35,9 +36,11 @@ STEP_LABELS = {
     Step.URGENT_DISPATCH: "Urgent referral dispatched to police / MASH",
     Step.DELIVERY: "Decision to share to referral delivered",
     Step.TRANSFER: "Child-protection file transferred to new school",
+    Step.LA_DECISION: "Referral to local-authority acknowledgement and decision",
 }
 
 URGENT_KINDS = frozenset({"police", "mash"})
+LOCAL_AUTHORITY_KINDS = frozenset({"mash", "social-care"})
 TRANSFER_KIND = "school"
 
 
@@ -50,6 +53,7 @@ class Standards:
     delivery_working_days: int = 0
     urgent_delivery_minutes: int = 60
     transfer_school_days: int = 5
+    la_decision_working_days: int = 1
 
 
 @dataclass(frozen=True)
@@ -127,4 +131,11 @@ def referral_steps(state: dict[str, Any], std: Standards, cal: Calendar) -> list
         due = deadline(cal, prepared, std.delivery_working_days)
     days = elapsed_days(cal, prepared, delivered) if delivered else None
     out.append(StepResult(Step.DELIVERY, rid, cid, prepared, delivered, due, urgent, days))
+    if delivered is not None and kind in LOCAL_AUTHORITY_KINDS:
+        # Working Together 2023: the local authority acknowledges and decides "within one
+        # working day" of receiving a referral.
+        acked = _t(state.get("acknowledged_at"))
+        due = deadline(cal, delivered, std.la_decision_working_days)
+        days = elapsed_days(cal, delivered, acked) if acked else None
+        out.append(StepResult(Step.LA_DECISION, rid, cid, delivered, acked, due, urgent, days))
     return out

@@ -32,6 +32,7 @@ KEEP = frozenset(
         "prepared_at",
         "dispatched_at",
         "delivered_at",
+        "acknowledged_at",
     }
 )
 

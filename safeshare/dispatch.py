@@ -367,6 +367,23 @@ def retry_referral(s: Safeshare, referral_id: str, by: str) -> dict[str, Any]:
     return {"referral_id": str(referral.id), "status": referral.status.value, "by": by}
 
 
+def acknowledge_referral(
+    s: Safeshare, referral_id: str, outcome: str, at: str, by: str
+) -> dict[str, Any]:
+    """The DSL records the agency's acknowledgement and decision (timeliness measures it
+    against "within one working day")."""
+    from domain.codes import AgencyOutcome
+    from safeshare.validation import MAX_NAME, code, moment, required_text
+
+    referral = s.packets.referral(referral_id)
+    when = moment("at", at, s.ctx.clock())
+    referral.record_acknowledgement(
+        code("outcome", outcome, AgencyOutcome), when, required_text("by", by, MAX_NAME)
+    )
+    s.app.save(referral)
+    return {"referral_id": str(referral.id), "outcome": outcome, "acknowledged_at": when}
+
+
 def _uuid(value: UUID | str) -> UUID:
     """Notification originator ids come back as UUIDs or strings depending on the store."""
     return value if isinstance(value, UUID) else UUID(value)

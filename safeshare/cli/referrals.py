@@ -91,3 +91,23 @@ def retry(
     with guarded(as_json):
         result = retry_referral(state.safeshare(), referral_id, by)
     emit(result, as_json, lambda: console.print(f"retry requested for {referral_id} by {by}"))
+
+
+@app.command("acknowledge")
+def acknowledge(
+    referral_id: str = typer.Argument(...),
+    outcome: str = typer.Option(
+        ...,
+        "--outcome",
+        help="assessment, strategy-discussion, early-help, no-further-action, referred-on, other",
+    ),
+    at: str = typer.Option(..., "--at", help="When the agency acknowledged it (ISO 8601)."),
+    by: str = typer.Option(..., "--by", help="Who records it (the DSL)."),
+    as_json: bool = JSON,
+) -> None:
+    """Record the agency's acknowledgement and decision on a delivered referral."""
+    from safeshare.dispatch import acknowledge_referral
+
+    with guarded(as_json):
+        result = acknowledge_referral(state.safeshare(), referral_id, outcome, at, by)
+    emit(result, as_json, lambda: console.print(f"acknowledged: {outcome}"))

@@ -40,6 +40,7 @@ STEP_COLOURS = {
     Step.URGENT_DISPATCH: "#7b2cbf",
     Step.DELIVERY: "#f08c00",
     Step.TRANSFER: "#1c7ed6",
+    Step.LA_DECISION: "#2b8a3e",
 }
 
 

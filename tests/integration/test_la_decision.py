@@ -1,0 +1,75 @@
+"""Referral to local-authority acknowledgement and decision: "within one working day"
+(Working Together 2023), measured from delivery to when the DSL records the answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.errors import PolicyRefusal
+from domain.referral import Referral
+from projections.standards import Standards, Step
+from projections.timeliness import Timeliness, steps
+from projections.workdays import Calendar
+from safeshare import projections_setup as ps
+from safeshare.bootstrap import Safeshare
+from safeshare.dispatch import acknowledge_referral
+from tests.support import FakeClock
+
+
+def delivered_referral_to_mash(s: Safeshare, clock: FakeClock) -> str:
+    """Delivered now (events carry the real time), so the test clock starts from now too."""
+    clock.now = datetime.now(UTC)
+    child = str(s.children.register("Amira Test", "2014-06-02", by="Office"))
+    cid = str(s.concerns.raise_concern(child, "neglect", "No coat", "2026-11-24T09:00:00Z", "T"))
+    s.concerns.record_consent(cid, "given", "DSL", from_whom="parent")
+    (rid,) = s.concerns.decide(
+        cid, True, "agreed", "DSL", purpose="early help", to=["mash"]
+    ).referral_ids
+    referral = s.app.get(rid, Referral)
+    referral.record_dispatched(1, "smtp", "packet-1", "0" * 64)
+    referral.record_delivered("250 accepted")
+    s.app.save(referral)
+    return str(rid)
+
+
+def la_steps(s: Safeshare) -> list[tuple[bool, bool]]:
+    ps.catch_up(s)
+    r = ps.runner(s, "timeliness")
+    assert isinstance(r.projection, Timeliness)
+    with r.db.transaction() as tx:
+        results = steps(r.projection.states(tx), Standards(), Calendar())
+    now = s.ctx.clock()
+    return [(x.breached, x.overdue(now)) for x in results if x.step is Step.LA_DECISION]
+
+
+def test_an_acknowledgement_after_the_working_day_is_a_breach(
+    sqlite_school: Safeshare, clock: FakeClock
+) -> None:
+    rid = delivered_referral_to_mash(sqlite_school, clock)
+    clock.advance(days=5)
+    acknowledge_referral(
+        sqlite_school, rid, "assessment", (clock.now - timedelta(hours=1)).isoformat(), "DSL"
+    )
+    assert la_steps(sqlite_school) == [(True, False)]
+    assert sqlite_school.packets.referral(rid).agency_outcome == "assessment"
+
+
+def test_no_answer_past_the_working_day_is_overdue(
+    sqlite_school: Safeshare, clock: FakeClock
+) -> None:
+    delivered_referral_to_mash(sqlite_school, clock)
+    assert la_steps(sqlite_school) == [(False, False)]
+    clock.advance(days=5)
+    assert la_steps(sqlite_school) == [(False, True)]
+
+
+def test_only_a_delivered_referral_can_be_acknowledged(sqlite_school: Safeshare) -> None:
+    s = sqlite_school
+    child = str(s.children.register("Ben Test", "2012-01-19", by="Office"))
+    cid = str(s.concerns.raise_concern(child, "neglect", "f", "2026-11-24T09:00:00Z", "T"))
+    s.concerns.record_consent(cid, "given", "DSL", from_whom="parent")
+    (rid,) = s.concerns.decide(cid, True, "r", "DSL", purpose="p", to=["mash"]).referral_ids
+    with pytest.raises(PolicyRefusal, match="only a delivered referral"):
+        acknowledge_referral(s, str(rid), "assessment", "2026-11-25T08:00:00Z", "DSL")
