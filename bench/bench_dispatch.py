@@ -32,9 +32,9 @@ from kombu.messaging import Consumer
 
 from domain.referral import Referral
 from safeshare.bootstrap import Safeshare, build
+from safeshare.demo.agencies.certs import make_pki
+from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.setup import initialise
-from tests.agencies.certs import make_pki
-from tests.agencies.smtp import SmtpAgency
 from tests.integration.dispatch_support import (
     RABBIT_URL,
     Dispatch,

@@ -26,10 +26,10 @@ from pathlib import Path
 from uuid import uuid4
 
 from domain.access import AccessLog
-from safeshare.audit import AuditService
-from safeshare.audit_key import create_audit_key
-from safeshare.audit_store import read_store
+from safeshare.adapters.audit_key import create_audit_key
+from safeshare.adapters.audit_store import read_store
 from safeshare.bootstrap import Safeshare, build, create_keys
+from safeshare.services.audit import AuditService
 from safeshare.settings import Settings
 
 EVENTS_PER_AGGREGATE = 10

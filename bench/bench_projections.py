@@ -27,8 +27,8 @@ from pathlib import Path
 
 from eventsourcing.persistence import StoredEvent
 
-from safeshare import projections_setup as ps
 from safeshare.bootstrap import Safeshare
+from safeshare.services import projections as ps
 from tests.history import generate
 from tests.support import open_school
 

@@ -15,12 +15,12 @@ from eventsourcing.utils import get_topic
 from psycopg import sql
 
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
-from safeshare.app import CaseRecords
-from safeshare.event_source import AppEventSource
-from safeshare.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
-from safeshare.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
-from safeshare.pg import PgParams
-from safeshare.sealing import KeyEncryptionKey, KeyFileError, Sealer
+from safeshare.adapters.case_records import CaseRecords
+from safeshare.adapters.event_source import AppEventSource
+from safeshare.adapters.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
+from safeshare.adapters.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
+from safeshare.adapters.pg import PgParams
+from safeshare.adapters.sealing import KeyEncryptionKey, KeyFileError, Sealer
 from safeshare.services.agencies import AgencyService
 from safeshare.services.children import ChildService
 from safeshare.services.concerns import ConcernService
@@ -161,7 +161,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
 
 
 def _projected_worklist(school: Safeshare) -> list[dict[str, Any]]:
-    from safeshare.projections_setup import worklist
+    from safeshare.services.projections import worklist
 
     return worklist(school)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from safeshare.audit_key import create_audit_key
+from safeshare.adapters.audit_key import create_audit_key
 from safeshare.bootstrap import build, create_keys
 from safeshare.settings import Settings
 

@@ -21,7 +21,7 @@ from domain.child import Child
 from domain.concern import Concern
 from domain.referral import Referral
 from domain.sealed import Sealed
-from safeshare.app import CaseRecords
+from safeshare.adapters.case_records import CaseRecords
 
 CATEGORIES = ["neglect", "physical-abuse", "emotional-abuse", "self-harm", "other", "exploitation"]
 STAFF = ["Mr Jones", "Ms Green", "Mrs Ahmed", "Mr Okafor", "Ms Li"]

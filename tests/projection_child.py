@@ -17,7 +17,7 @@ from projections.batch import Item
 from projections.db import Tx
 from projections.runner import Runner, apply_items
 from safeshare.bootstrap import build
-from safeshare.projections_setup import school_projections
+from safeshare.services.projections import school_projections
 from safeshare.settings import Settings
 
 

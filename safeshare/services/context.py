@@ -12,8 +12,8 @@ from eventsourcing.application import AggregateNotFoundError
 from domain.child import Child
 from domain.concern import Concern
 from domain.errors import ChildErased, InvalidValue
-from safeshare.app import CaseRecords
-from safeshare.sealing import Sealer
+from safeshare.adapters.case_records import CaseRecords
+from safeshare.adapters.sealing import Sealer
 from safeshare.settings import Settings
 from safeshare.validation import identifier
 

@@ -21,7 +21,7 @@ from domain.concern import Concern
 from domain.errors import InvalidValue
 from domain.referral import Referral
 from domain.sealed import Sealed
-from safeshare.sealing import ERASED
+from safeshare.adapters.sealing import ERASED
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, moment, required_text
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.support import copy_identity
 
-SAFESHARE = [sys.executable, "-m", "safeshare.cli"]
+SAFESHARE = [sys.executable, "-m", "safeshare.entrypoints.cli"]
 
 
 class Cli:

@@ -13,10 +13,10 @@ import typer
 from typer.testing import CliRunner
 
 from safeshare.bootstrap import build
-from safeshare.cli import state
-from safeshare.cli.audit_trail import register
-from safeshare.cli.main import app
-from safeshare.demo import run_demo
+from safeshare.demo.cases import run_demo
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.audit_trail import register
+from safeshare.entrypoints.cli.main import app
 from safeshare.settings import Settings
 from safeshare.setup import initialise
 from tests.history import generate

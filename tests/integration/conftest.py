@@ -1,6 +1,6 @@
 """Integration fixtures: the loopback agencies (real SMTP and HTTPS servers)."""
 
-from tests.agencies.fixtures import (
+from tests.agency_fixtures import (
     agency_pki,
     https_agency,
     rogue_pki,

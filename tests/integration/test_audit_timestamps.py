@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from projections.integrity_diagnosis import CHECKPOINT_TIMESTAMP
-from safeshare.audit import AuditService
+from safeshare.adapters.timestamping import TimestampError, request_timestamp
 from safeshare.bootstrap import build
+from safeshare.services.audit import AuditService
 from safeshare.setup import initialise
-from safeshare.timestamping import TimestampError, request_timestamp
 from tests.support import FakeClock, copy_identity, school_settings
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")

@@ -15,8 +15,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap
 
+from safeshare.adapters.sealing import KeyEncryptionKey
 from safeshare.bootstrap import Safeshare
-from safeshare.sealing import KeyEncryptionKey
 from tests.support import CANARY_FACT, CANARY_NAME, PG_DB
 
 NEEDLES = [CANARY_NAME.encode(), b"Quixote", CANARY_FACT.encode(), b"quixotic canary"]

@@ -15,6 +15,7 @@ from uuid import uuid4
 import pytest
 import trustme
 
+from safeshare.demo.agencies import AgencyPki, AgencyProcess, HttpsAgency, SmtpAgency, free_port
 from sharing.channels import (
     Delivered,
     Envelope,
@@ -24,7 +25,6 @@ from sharing.channels import (
     TlsSettings,
     TransientDeliveryError,
 )
-from tests.agencies import AgencyPki, AgencyProcess, HttpsAgency, SmtpAgency, free_port
 
 SCHOOL = "Hillside Primary School"
 SENDER = "dsl@hillside.school.example"
@@ -85,7 +85,7 @@ def test_urgent_referral_subject_says_urgent_and_nothing_about_the_child(
 def test_mail_is_recorded_on_disk_by_the_agency(
     smtp_agency: SmtpAgency, tls_settings: TlsSettings
 ) -> None:
-    from tests.agencies import read_recorded_mail
+    from safeshare.demo.agencies import read_recorded_mail
 
     envelope = make_envelope(MASH_MAILBOX)
     smtp_channel(smtp_agency, tls_settings).send(envelope)

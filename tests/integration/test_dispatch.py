@@ -17,12 +17,12 @@ import pytest
 
 from domain.referral import Referral
 from safeshare.bootstrap import Safeshare, build
+from safeshare.demo.agencies.certs import AgencyPki
+from safeshare.demo.agencies.https import HttpsAgency
+from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.dispatch import retry_referral
 from safeshare.settings import Settings
 from safeshare.setup import initialise
-from tests.agencies.certs import AgencyPki
-from tests.agencies.https import HttpsAgency
-from tests.agencies.smtp import SmtpAgency
 from tests.integration.dispatch_support import (
     RABBIT_URL,
     Dispatch,

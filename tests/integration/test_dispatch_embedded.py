@@ -14,9 +14,9 @@ import pytest
 
 from domain.referral import Referral
 from safeshare.bootstrap import Safeshare, build
+from safeshare.demo.agencies.certs import AgencyPki
+from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.setup import initialise
-from tests.agencies.certs import AgencyPki
-from tests.agencies.smtp import SmtpAgency
 from tests.integration.dispatch_support import (
     REPO_ROOT,
     register_child,
@@ -53,7 +53,7 @@ def embedded_school(
 
 
 def safeshare_cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from safeshare.cli.main import app; app()", *args]
+    return [sys.executable, "-c", "from safeshare.entrypoints.cli.main import app; app()", *args]
 
 
 def test_referral_survives_restarts_of_the_embedded_process(

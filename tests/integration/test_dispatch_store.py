@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from domain.referral import Referral
 from safeshare.bootstrap import Safeshare, build
-from safeshare.cli import state
-from safeshare.cli.main import app as cli
+from safeshare.demo.agencies.certs import AgencyPki
+from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.dispatch import SafeshareDispatchStore, retry_referral
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.main import app as cli
 from safeshare.setup import initialise
-from tests.agencies.certs import AgencyPki
-from tests.agencies.smtp import SmtpAgency
 from tests.integration.dispatch_support import register_child, share
 from tests.integration.test_dispatch import point_agency
 from tests.support import FakeClock, copy_identity, school_settings

@@ -18,9 +18,9 @@ from projections.runner import Runner, wait_until
 from projections.standards import Standards
 from projections.timeliness import Timeliness, steps
 from projections.workdays import Calendar
-from safeshare import projections_setup as ps
+from safeshare.adapters.sealing import ERASED
 from safeshare.bootstrap import Safeshare
-from safeshare.sealing import ERASED
+from safeshare.services import projections as ps
 from tests.history import generate
 from tests.projection_support import dump
 from tests.support import CANARY_FACT, CANARY_NAME, PG_URL

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from safeshare.cli import state
-from safeshare.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(help="Referrals: one packet to one agency for one decision.")
 keys_app = typer.Typer(help="The school's keys and certificates.")

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
 
 from domain.sealed import Sealed
-from safeshare.keystore import KeyStore
+from safeshare.adapters.keystore import KeyStore
 
 ERASED = "[erased]"
 

@@ -22,8 +22,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from tests.agencies.certs import AGENCY_HOST, free_port
-from tests.agencies.recording import recorded_files, write_atomically
+from safeshare.demo.agencies.certs import AGENCY_HOST, free_port
+from safeshare.demo.agencies.recording import recorded_files, write_atomically
 
 _REPLIES = {
     421: "421 4.3.2 Service shutting down, try again later",

@@ -16,8 +16,8 @@ from types import FrameType
 
 import typer
 
-from safeshare.cli import state
-from safeshare.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(help="Dispatch: the relay and the workers that deliver referrals.")
 JSON = typer.Option(False, "--json", help="Machine-readable output.")

@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safeshare.cli import state
-from safeshare.cli.output import console, emit, fail, guarded
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.output import console, emit, fail, guarded
 
 app = typer.Typer(help="The agency directory (every change is recorded with who and when).")
 JSON = typer.Option(False, "--json", help="Machine-readable output.")

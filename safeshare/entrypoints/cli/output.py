@@ -38,7 +38,7 @@ def fail(code: int, message: str, as_json: bool) -> NoReturn:
 @contextmanager
 def guarded(as_json: bool) -> Iterator[None]:
     """Turn domain errors into one line and the right exit code; nothing was recorded."""
-    from safeshare.sealing import KeyFileError
+    from safeshare.adapters.sealing import KeyFileError
     from sharing.errors import SharingError
 
     try:

@@ -14,9 +14,9 @@ from rich.table import Table
 
 from domain.errors import InvalidValue
 from projections.checkpoint import Checkpoint, CheckpointFormatError
-from safeshare.audit import audit_service
-from safeshare.cli import state
-from safeshare.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.services.audit import audit_service
 
 app = typer.Typer(help="Auditors: checkpoints, verification, as-of replay, offline export.")
 
@@ -116,7 +116,7 @@ def print_replay(data: dict[str, Any]) -> None:
     if not data["existed"]:
         console.print(data["message"], highlight=False)
         return
-    from safeshare.cli.concerns import print_case
+    from safeshare.entrypoints.cli.concerns import print_case
 
     proof_keys = ("position", "leaf_index", "leaf_hash", "proof", "included")
     events = [{k: v for k, v in e.items() if k not in proof_keys} for e in data["events"]]

@@ -19,8 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tests.agencies.certs import AGENCY_HOST, free_port
-from tests.agencies.recording import recorded_files, write_atomically
+from safeshare.demo.agencies.certs import AGENCY_HOST, free_port
+from safeshare.demo.agencies.recording import recorded_files, write_atomically
 
 _DROP = -1
 

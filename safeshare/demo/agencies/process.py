@@ -1,4 +1,4 @@
-"""Drive a test agency running in its own process (`python -m tests.agencies`).
+"""Drive a test agency running in its own process (`python -m safeshare.demo.agencies`).
 
 A separate process lets a test kill the *sender* with SIGKILL while the agency holds DATA,
 then start a new sender against the same agency and count what arrived.
@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from tests.agencies.__main__ import DATA_HELD_MARKER
-from tests.agencies.https import ReceivedPost, read_recorded_posts
-from tests.agencies.smtp import ReceivedMail, read_recorded_mail
+from safeshare.demo.agencies.__main__ import DATA_HELD_MARKER
+from safeshare.demo.agencies.https import ReceivedPost, read_recorded_posts
+from safeshare.demo.agencies.smtp import ReceivedMail, read_recorded_mail
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +42,7 @@ class AgencyProcess:
         self._args = [
             sys.executable,
             "-m",
-            "tests.agencies",
+            "safeshare.demo.agencies",
             kind,
             "--port",
             str(port),

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safeshare.cli import (
+from safeshare.entrypoints.cli import (
     agencies,
     audit,
     audit_trail,
@@ -18,7 +18,7 @@ from safeshare.cli import (
     referrals,
     state,
 )
-from safeshare.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(
     help="safeshare: a school's safeguarding concerns and its information-sharing policy.",
@@ -65,7 +65,7 @@ def init(as_json: bool = JSON) -> None:
 def demo(as_json: bool = JSON) -> None:
     """Record a realistic set of cases through the real commands; print the worklist and one
     case's history."""
-    from safeshare.demo import run_demo
+    from safeshare.demo.cases import run_demo
 
     with guarded(as_json):
         featured = run_demo(state.safeshare())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from safeshare.cli import state
-from safeshare.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(help="Children: register one, or erase a child's personal data.")
 

@@ -28,9 +28,9 @@ from rich.text import Text
 
 from domain.errors import InvalidValue
 from domain.sealed import Sealed
-from safeshare import projections_setup as ps
-from safeshare.cli import state
-from safeshare.cli.output import console, emit, err_console, guarded
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.output import console, emit, err_console, guarded
+from safeshare.services import projections as ps
 
 projections_app = typer.Typer(help="Read models: their position in the log, and rebuilding them.")
 report_app = typer.Typer(help="Reports for governors and auditors.")
@@ -138,7 +138,7 @@ def follow(
     with guarded(False):
         runners = ps.runners(s, [name] if name else None)
         if name is None:
-            from safeshare.audit import audit_service
+            from safeshare.services.audit import audit_service
 
             runners.append(audit_service(s).runner)  # the integrity log, signing checkpoints
     stop = threading.Event()

@@ -1,7 +1,7 @@
 """Run one test agency as its own process, for tests that kill or outlive processes.
 
-    python -m tests.agencies smtp  --port P --cert PEM --record-dir DIR [--hold-data]
-    python -m tests.agencies https --port P --cert PEM --record-dir DIR
+    python -m safeshare.demo.agencies smtp  --port P --cert PEM --record-dir DIR [--hold-data]
+    python -m safeshare.demo.agencies https --port P --cert PEM --record-dir DIR
 
 `PEM` holds the server's private key and certificate chain. Once listening, the process prints
 one JSON line, `{"agency": ..., "host": ..., "port": ...}`, and runs until SIGTERM or SIGINT.
@@ -19,15 +19,15 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from tests.agencies.certs import server_context_from_pem
-from tests.agencies.https import HttpsAgency
-from tests.agencies.smtp import SmtpAgency
+from safeshare.demo.agencies.certs import server_context_from_pem
+from safeshare.demo.agencies.https import HttpsAgency
+from safeshare.demo.agencies.smtp import SmtpAgency
 
 DATA_HELD_MARKER = "data-held"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tests.agencies")
+    parser = argparse.ArgumentParser(prog="python -m safeshare.demo.agencies")
     parser.add_argument("kind", choices=["smtp", "https"])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--cert", type=Path, required=True, help="PEM: key and chain")

@@ -10,7 +10,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Recording
 
-from safeshare.persistence import TIMESTAMPS_KWARG, AsOfRecorder, DateAsISO, SealedAsDict
+from safeshare.adapters.persistence import TIMESTAMPS_KWARG, AsOfRecorder, DateAsISO, SealedAsDict
 
 A = TypeVar("A", bound=Aggregate)
 

@@ -1,6 +1,6 @@
 """`safeshare audit trail`: who did what, when, to which record, including who viewed it.
 
-Mounted on the `safeshare audit` app (`safeshare/cli/audit.py`) by `register(audit_app)`.
+Mounted on the `safeshare audit` app (`entrypoints/cli/audit.py`) by `register(audit_app)`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from safeshare import projections_setup as ps
-from safeshare.cli import state
-from safeshare.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.services import projections as ps
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 

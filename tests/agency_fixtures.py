@@ -1,4 +1,5 @@
-"""pytest fixtures for the loopback agencies; `tests/integration/conftest.py` re-exports them.
+"""pytest fixtures for the loopback agencies (`safeshare.demo.agencies`), re-exported by
+`tests/integration/conftest.py`.
 
 The CAs are made once per session (key generation is the slow part); each test gets its own
 freshly started agencies so one test's failure modes never leak into the next.
@@ -11,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from safeshare.demo.agencies.certs import AgencyPki, make_pki
+from safeshare.demo.agencies.https import HttpsAgency
+from safeshare.demo.agencies.smtp import SmtpAgency
 from sharing.channels import TlsSettings
-from tests.agencies.certs import AgencyPki, make_pki
-from tests.agencies.https import HttpsAgency
-from tests.agencies.smtp import SmtpAgency
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from projections.runner import SubscriptionLike
-from safeshare.app import CaseRecords
+from safeshare.adapters.case_records import CaseRecords
 
 
 class AppEventSource:

@@ -41,10 +41,10 @@ from projections.integrity_log import (
 )
 from projections.merkle import inclusion_proof, verify_inclusion
 from projections.runner import Runner
-from safeshare.audit_key import load_audit_key, public_key_pem
-from safeshare.audit_store import event_positions, read_store, store_leaves
+from safeshare.adapters.audit_key import load_audit_key, public_key_pem
+from safeshare.adapters.audit_store import event_positions, read_store, store_leaves
+from safeshare.adapters.timestamping import request_timestamp, verify_timestamp
 from safeshare.bootstrap import Safeshare
-from safeshare.timestamping import request_timestamp, verify_timestamp
 from safeshare.validation import moment
 
 

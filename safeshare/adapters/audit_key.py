@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_public_key,
 )
 
-from safeshare.sealing import KeyFileError
+from safeshare.adapters.sealing import KeyFileError
 from safeshare.settings import Settings
 
 

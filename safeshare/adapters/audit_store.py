@@ -20,7 +20,7 @@ from psycopg.sql import SQL, Identifier
 
 from projections.canonical import record_leaf_hashes
 from projections.integrity_diagnosis import PositionedLeaf
-from safeshare.app import CaseRecords
+from safeshare.adapters.case_records import CaseRecords
 from safeshare.bootstrap import Safeshare
 
 PAGE = 10_000

@@ -10,8 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from domain.codes import Category, ConsentStatus, NotSoughtReason, label
-from safeshare.cli import state
-from safeshare.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(help="Concerns: raise one, then seek advice, consent, basis, decide, inform.")
 

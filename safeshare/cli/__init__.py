@@ -1,1 +1,0 @@
-"""safeshare: safeshare/cli."""

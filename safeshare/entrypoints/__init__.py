@@ -1,0 +1,1 @@
+"""Entry points: the command line (cli/), and beside it the web and the API."""

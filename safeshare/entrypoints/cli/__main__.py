@@ -1,0 +1,5 @@
+"""`python -m safeshare.entrypoints.cli` runs the command line."""
+
+from safeshare.entrypoints.cli.main import app
+
+app()
