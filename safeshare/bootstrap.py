@@ -21,6 +21,7 @@ from safeshare.adapters.keystore import KeyStore, PostgresKeyStore, SQLiteKeySto
 from safeshare.adapters.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
 from safeshare.adapters.pg import PgParams
 from safeshare.adapters.sealing import KeyEncryptionKey, KeyFileError, Sealer
+from safeshare.services.accounts import AccountService
 from safeshare.services.agencies import AgencyService
 from safeshare.services.children import ChildService
 from safeshare.services.concerns import ConcernService
@@ -47,6 +48,7 @@ class Safeshare:
     agencies: AgencyService
     views: ViewService
     packets: PacketService
+    accounts: AccountService
     extras: dict[str, Any] = field(default_factory=dict)
 
     def event_source(self) -> AppEventSource:
@@ -155,6 +157,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
         agencies=agencies,
         views=ViewService(ctx),
         packets=PacketService(ctx, agencies, settings.data / "school"),
+        accounts=AccountService(ctx),
     )
     school.views.worklist_provider = lambda: _projected_worklist(school)
     return school

@@ -17,6 +17,7 @@ from safeshare.entrypoints.cli import (
     projections,
     referrals,
     state,
+    users,
 )
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
@@ -34,6 +35,7 @@ app.add_typer(audit.app, name="audit")
 app.registered_commands += dispatch.app.registered_commands
 projections.register(app)
 audit_trail.register(audit.app)
+users.register(app)
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 

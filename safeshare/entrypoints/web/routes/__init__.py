@@ -1,0 +1,9 @@
+"""The web service's routes, one module per part of the page map."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from safeshare.entrypoints.web.routes import auth, cases, concerns, start
+
+ROUTERS: list[APIRouter] = [auth.router, start.router, concerns.router, cases.router]
