@@ -164,6 +164,7 @@ def _decide(request: Request, concern_id: str, v: dict[str, Any], by: str) -> st
         by,
         purpose=v.get("purpose") or None,
         to=v["to"] if share == "yes" else [],
+        police_not_told_reason=v.get("police-not-told-reason") or None,
     )
     if result.share:
         n = len(result.referral_ids)

@@ -1,0 +1,80 @@
+"""Web fixtures: a school with fast argon2 parameters, its accounts, a child, the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from safeshare.bootstrap import Safeshare, build
+from safeshare.entrypoints.web.app import create_app
+from safeshare.settings import Settings
+from safeshare.setup import initialise
+from tests.support import FakeClock, copy_identity
+from tests.web.support import Browser, Person, add_person
+
+
+def fast_settings(data: Path, **overrides: object) -> Settings:
+    return Settings(
+        data=data,
+        argon2_time_cost=1,
+        argon2_memory_kib=64,
+        argon2_parallelism=1,
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+@dataclass
+class People:
+    staff: Person
+    other_staff: Person
+    dsl: Person
+    auditor: Person
+    admin: Person
+
+
+@pytest.fixture
+def web_school(identity_template: Path, tmp_path: Path, clock: FakeClock) -> Iterator[Safeshare]:
+    settings = fast_settings(tmp_path / "var")
+    copy_identity(identity_template, settings.data)
+    initialise(settings)
+    school = build(settings, clock=clock)
+    try:
+        yield school
+    finally:
+        school.close()
+
+
+@pytest.fixture
+def people(web_school: Safeshare) -> People:
+    return People(
+        staff=add_person(web_school, "Ms Green", "green@school.test", "staff"),
+        other_staff=add_person(web_school, "Mr Brown", "brown@school.test", "staff"),
+        dsl=add_person(web_school, "Mrs Dee", "dee@school.test", "dsl"),
+        auditor=add_person(web_school, "Ms Audit", "audit@school.test", "auditor"),
+        admin=add_person(web_school, "Mr Admin", "admin@school.test", "admin"),
+    )
+
+
+@pytest.fixture
+def app(web_school: Safeshare) -> FastAPI:
+    return create_app(web_school)
+
+
+@pytest.fixture
+def child_id(web_school: Safeshare) -> str:
+    return str(
+        web_school.children.register("Ben Walsh", "2014-01-19", by="Office", upn="A123456789012")
+    )
+
+
+@pytest.fixture
+def browser(app: FastAPI, web_school: Safeshare) -> Browser:
+    return Browser(app, web_school)
+
+
+def new_browser(app: FastAPI, school: Safeshare) -> Browser:
+    return Browser(app, school)

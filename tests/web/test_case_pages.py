@@ -1,0 +1,115 @@
+"""The DSL's case work in the browser: the worklist (urgent first), the flowchart's steps
+(consent refused, a lawful basis, share with an agency, the family not told), erasure."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from domain.referral import Referral
+from safeshare.bootstrap import Safeshare
+from tests.web.conftest import People
+from tests.web.support import Browser, raise_concern, text_of
+
+
+def raised_by_staff(
+    app: FastAPI, school: Safeshare, people: People, child_id: str, **f: str
+) -> str:
+    b = Browser(app, school)
+    b.sign_in(people.staff)
+    return raise_concern(b, child_id, **f)
+
+
+def test_the_worklist_shows_urgent_concerns_first_with_the_childs_name(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str, browser: Browser
+) -> None:
+    other = str(web_school.children.register("Amy Lee", "2015-03-03", "Office"))
+    raised_by_staff(app, web_school, people, other, category="neglect")
+    raised_by_staff(app, web_school, people, child_id, **{"immediate-risk": "yes"})
+    browser.sign_in(people.dsl)
+    page = browser.get("/worklist").text
+    rows = text_of(page[page.index('id="worklist"') :])
+    assert rows.index("Ben Walsh Urgent") < rows.index("Amy Lee")
+
+
+def test_consent_refused_a_lawful_basis_and_a_share_are_recorded_from_the_case_page(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str, browser: Browser
+) -> None:
+    concern_id = raised_by_staff(app, web_school, people, child_id, **{"immediate-risk": "yes"})
+    browser.sign_in(people.dsl)
+    case = text_of(browser.get(f"/concerns/{concern_id}").text)
+    assert "Consent Sought, given, refused, withdrawn, or not sought and why To do" in case
+    browser.get(f"/concerns/{concern_id}/consent")
+    r = browser.post(f"/concerns/{concern_id}/consent", {"status": "refused"})
+    assert r.status_code == 400 and "From: is required: child, parent or carer" in r.text
+    r = browser.post(
+        f"/concerns/{concern_id}/consent",
+        {"status": "refused", "from": "parent", "note": "Mother refused on the phone."},
+    )
+    assert text_of(browser.follow(r).text).count("Consent recorded.") == 1
+    browser.get(f"/concerns/{concern_id}/basis")
+    r = browser.post(
+        f"/concerns/{concern_id}/basis",
+        {
+            "article6": "public-task",
+            "article9": "safeguarding",
+            "justification": "Risk of significant harm outweighs the refusal.",
+        },
+    )
+    assert "Lawful basis recorded." in browser.follow(r).text
+    browser.get(f"/concerns/{concern_id}/decide")
+    r = browser.post(
+        f"/concerns/{concern_id}/decide",
+        {
+            "purpose": "Strategy discussion about the injury",
+            "share": "yes",
+            "to": ["mash", "police"],
+            "reasons": "Injury with a disclosure; consent refused, lawful basis recorded.",
+        },
+    )
+    page = text_of(browser.follow(r).text)
+    assert "Decided to share. 2 referrals queued to send, urgent first." in page
+    assert "Decision 1: share" in page
+    assert "Consent refused by the parent" in page
+    assert "Lawful basis Art. 6(1)(e) public task; Art. 9(2)(g), DPA 2018 Sch. 1 para 18" in page
+    assert "Decided to share with mash, police (decided at: lawful-basis)" in page
+    assert "Mrs Dee &lt;dee@school.test&gt;" in page
+    referrals = web_school.app.recorder.select_notifications(
+        start=None, limit=10, topics=[Referral.Prepared.TOPIC]
+    )
+    assert len(referrals) == 2
+    browser.get(f"/concerns/{concern_id}/inform")
+    r = browser.post(
+        f"/concerns/{concern_id}/inform", {"informed": "no", "reason": "Would increase the risk"}
+    )
+    assert "Family told No, reason recorded" in text_of(browser.follow(r).text)
+
+
+def test_a_decision_without_reasons_is_refused_naming_the_field(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str, browser: Browser
+) -> None:
+    concern_id = raised_by_staff(app, web_school, people, child_id)
+    browser.sign_in(people.dsl)
+    browser.get(f"/concerns/{concern_id}/decide")
+    r = browser.post(f"/concerns/{concern_id}/decide", {"share": "no"})
+    assert r.status_code == 400
+    assert "<title>Error: Decide whether to share" in r.text
+    assert "Reasons: give the reasons for the decision (golden rule 7)" in r.text
+
+
+def test_erasure_names_what_becomes_unrecoverable_and_needs_confirmation(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str, browser: Browser
+) -> None:
+    concern_id = raised_by_staff(app, web_school, people, child_id)
+    browser.sign_in(people.dsl)
+    page = text_of(browser.get(f"/children/{child_id}/erase").text)
+    assert "Erase Ben Walsh's personal data" in page.replace("&#39;", "'")
+    assert "This cannot be undone." in page
+    assert "body-map notes of 1 concern" in page
+    r = browser.post(f"/children/{child_id}/erase", {"reason": "Retention period ended"})
+    assert r.status_code == 400 and "Confirm that you understand" in r.text
+    r = browser.post(
+        f"/children/{child_id}/erase", {"reason": "Retention period ended", "confirm": "yes"}
+    )
+    assert "The child&#39;s personal data has been erased." in browser.follow(r).text
+    case = text_of(browser.get(f"/concerns/{concern_id}").text)
+    assert "[erased] Erased" in case and "Ben Walsh" not in case
