@@ -166,7 +166,7 @@ class CasePages:
             erased=c["child_data_erased"],
             body_marks=marks,
             history=[
-                HistoryLine(e["recorded_at"], e.get("by", "system"), e["summary"])
+                HistoryLine(e["recorded_at"], e.get("by", "system"), _summary(e))
                 for e in shown["events"]
             ],
             consent=c["consent"],
@@ -249,3 +249,9 @@ class CasePages:
         if child is None or child.erased:
             return ERASED
         return self.ctx.sealer.unseal(child.id, child.name) or ERASED
+
+
+def _summary(event: dict[str, Any]) -> str:
+    if event["type"] == "details-recorded":
+        return "The child's own words, where, who was there and the body map recorded"
+    return str(event["summary"])

@@ -140,3 +140,12 @@ def test_text_from_a_person_is_shown_as_written_never_as_markup(
     assert "&lt;i&gt;mark&lt;/i&gt;" in html
     search = browser.post("/concerns/new/search", {"name-or-upn": "amy"}).text
     assert "&lt;b&gt;Amy&lt;/b&gt;" in search and "<b>Amy" not in search
+
+
+def test_line_breaks_in_the_facts_are_kept_and_each_line_is_still_escaped(
+    browser: Browser, people: People, child_id: str
+) -> None:
+    browser.sign_in(people.staff)
+    concern_id = raise_concern(browser, child_id, facts="First he said no.\n<b>Then</b> he cried.")
+    html = browser.get(f"/concerns/{concern_id}").text
+    assert "First he said no.<br>&lt;b&gt;Then&lt;/b&gt; he cried." in html

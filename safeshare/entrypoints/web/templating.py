@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from domain.codes import label
 
+SCHOOL_TIME = ZoneInfo("Europe/London")
+
 
 def when(value: str | None) -> str:
-    """An ISO moment as a person reads it: 25 November 2026 at 9:00."""
+    """An ISO moment as a person at the school reads it: 25 November 2026 at 09:00."""
     if not value:
         return ""
-    at = datetime.fromisoformat(value)
+    at = datetime.fromisoformat(value).astimezone(SCHOOL_TIME)
     return f"{at.day} {at:%B %Y} at {at:%H:%M}"
+
+
+def lines(text: str | None) -> Markup:
+    """A person's text with its line breaks kept: each line escaped first, then joined with
+    <br> (the text itself never becomes markup)."""
+    return Markup("<br>").join(escape(line) for line in (text or "").splitlines())
 
 
 def build_environment() -> Environment:
@@ -32,6 +42,7 @@ def build_environment() -> Environment:
     )
     env.filters["label"] = label
     env.filters["when"] = when
+    env.filters["lines"] = lines
     return env
 
 
