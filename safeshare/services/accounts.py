@@ -62,6 +62,13 @@ class Enrolment:
     qr_data_uri: str
 
 
+@dataclass(frozen=True)
+class AccountRow:
+    account: Account
+    locked: bool
+    added_by: str
+
+
 def account_of(user: User) -> Account:
     return Account(user.id, user.name, user.email, user.role, user.enrolled)
 
@@ -94,6 +101,18 @@ class AccountService:
     def get(self, user_id: UUID) -> Account | None:
         user = self._user(user_id)
         return account_of(user) if user else None
+
+    def listing(self) -> list[AccountRow]:
+        """Every account, by name, with whether it is locked (for the admin page)."""
+        rows: list[AccountRow] = []
+        for n in self.ctx.app.recorder.select_notifications(
+            start=None, limit=10**9, topics=[User.Added.TOPIC]
+        ):
+            user = self._user(UUID(str(n.originator_id)))
+            if user is not None:
+                rows.append(AccountRow(account_of(user), user.locked, user.added_by))
+        rows.sort(key=lambda r: r.account.name.lower())
+        return rows
 
     def _user(self, user_id: UUID) -> User | None:
         try:

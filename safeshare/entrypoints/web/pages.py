@@ -26,7 +26,7 @@ START_PAGE: dict[Role, str] = {
     Role.STAFF: "/concerns/new",
     Role.DSL: "/worklist",
     Role.AUDITOR: "/audit",
-    Role.ADMIN: "/admin",
+    Role.ADMIN: "/admin/users",
 }
 
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
@@ -37,7 +37,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("My concerns", "/concerns/mine"),
     ],
     Role.AUDITOR: [("Audit", "/audit")],
-    Role.ADMIN: [("Administration", "/admin")],
+    Role.ADMIN: [("Accounts", "/admin/users")],
 }
 
 

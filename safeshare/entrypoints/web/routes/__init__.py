@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from safeshare.entrypoints.web.routes import auth, cases, concerns, start
+from safeshare.entrypoints.web.routes import admin, auth, cases, concerns, start
 
-ROUTERS: list[APIRouter] = [auth.router, start.router, concerns.router, cases.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    start.router,
+    admin.router,
+    concerns.router,
+    cases.router,
+]

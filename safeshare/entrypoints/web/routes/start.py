@@ -27,4 +27,4 @@ async def audit(request: Request) -> Response:
 @router.get("/admin")
 async def admin(request: Request) -> Response:
     require(request, Role.ADMIN)
-    return render_page(request, "start/admin.html")
+    return redirect("/admin/users")
