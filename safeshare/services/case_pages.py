@@ -19,6 +19,7 @@ from domain.errors import InvalidValue
 from domain.user import Role
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.accounts import Account
+from safeshare.services.actions import ActionRow, ActionService
 from safeshare.services.context import Context
 from safeshare.services.views import ViewService
 
@@ -30,13 +31,13 @@ class CaseNotFound(Exception):
     """No such case, or not one this account may read: the same answer for both."""
 
 
-def may_read(account: Account, concern: Concern) -> bool:
-    """Staff read only the concerns they raised; DSLs and auditors read every case; admins
-    read none."""
+def may_read(account: Account, concern: Concern, assigned: bool = False) -> bool:
+    """Staff read only the concerns they raised (or hold a follow-up action on); DSLs and
+    auditors read every case; admins read none."""
     if account.role is Role.DSL or account.role is Role.AUDITOR:
         return True
     if account.role is Role.STAFF:
-        return concern.raised_by_account == str(account.user_id)
+        return concern.raised_by_account == str(account.user_id) or assigned
     return False
 
 
@@ -86,6 +87,7 @@ class CasePage:
     referrals: list[dict[str, Any]]
     family_informed: bool | None
     can_do_casework: bool
+    actions: list[ActionRow] = field(default_factory=list)
     marked_regions: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -108,9 +110,10 @@ class ErasurePreview:
 
 
 class CasePages:
-    def __init__(self, ctx: Context, views: ViewService) -> None:
+    def __init__(self, ctx: Context, views: ViewService, actions: ActionService) -> None:
         self.ctx = ctx
         self.views = views
+        self.actions = actions
 
     def readable(self, concern_id: str, account: Account, action: str) -> Concern:
         """The concern, if this account may read it; otherwise CaseNotFound, and an attempt
@@ -119,7 +122,10 @@ class CasePages:
             concern = self.ctx.concern(concern_id)
         except InvalidValue:
             raise CaseNotFound from None
-        if not may_read(account, concern):
+        assigned = account.role is Role.STAFF and self.actions.assigned_to(
+            account.user_id, concern.id
+        )
+        if not may_read(account, concern, assigned):
             self.views.record_view(concern.id, account.actor, f"refused: {action}")
             raise CaseNotFound
         return concern
@@ -175,6 +181,7 @@ class CasePages:
             referrals=shown["referrals"],
             family_informed=c["family_informed"],
             can_do_casework=may_do_casework(account),
+            actions=self.actions.rows(concern_id=concern.id),
             marked_regions=frozenset(m.region for m in marks),
         )
 
@@ -193,6 +200,18 @@ class CasePages:
                     bool(item["urgent"]),
                 )
             )
+        for action in self.actions.rows():
+            if action.overdue:
+                concern = self.ctx.app.find(UUID(action.concern_id), Concern)
+                rows.append(
+                    ConcernRow(
+                        action.concern_id,
+                        action.child_name,
+                        concern.category.value if concern else "other",
+                        f"follow-up action overdue (due {action.due}, {action.assignee})",
+                        bool(concern and concern.urgent),
+                    )
+                )
         rows.sort(key=lambda r: not r.urgent)
         shown = ",".join(dict.fromkeys(r.concern_id for r in rows))
         self.views.record_view(WORKLIST_RECORD, f"{account.actor} (web)", f"worklist: {shown}")

@@ -189,6 +189,19 @@ def test_staff_raise_an_urgent_concern_and_the_dsl_shares_it_signed_in_with_totp
         assert "Decided to share with mash, police" in history
         journey.look(dsl, "shared")
 
+        dsl.get_by_role("link", name="Assign a follow-up action").click()
+        dsl.get_by_label("Who will do it?").select_option(label="Ms Green (Member of staff)")
+        dsl.get_by_label("What needs doing?").fill("Check in with Ben at lunch tomorrow")
+        due = school.ctx.clock().date() + timedelta(days=1)
+        dsl.get_by_label("Day").fill(str(due.day))
+        dsl.get_by_label("Month").fill(str(due.month))
+        dsl.get_by_label("Year").fill(str(due.year))
+        journey.look(dsl, "assign-action")
+        dsl.get_by_role("button", name="Save and return to the case").click()
+        assert dsl.get_by_text("Action assigned.").is_visible()
+        assert "Check in with Ben at lunch tomorrow" in dsl.locator("#actions").inner_text()
+        journey.look(dsl, "action-assigned")
+
     report = "\n".join(journey.findings) or "none"
     (SHOTS / "axe.txt").write_text(report + "\n")
     assert not journey.serious(), report

@@ -29,6 +29,7 @@ from safeshare.entrypoints.web.pages import (
 from safeshare.entrypoints.web.security import CsrfRejected, add_security_headers
 from safeshare.entrypoints.web.sessions import COOKIE, SessionStore
 from safeshare.entrypoints.web.throttle import AddressThrottle
+from safeshare.services.actions import ActionService
 from safeshare.services.case_pages import CaseNotFound, CasePages
 from safeshare.services.child_search import ChildSearch
 
@@ -37,11 +38,13 @@ STATIC = Path(__file__).parent / "static"
 
 def create_app(school: Safeshare) -> FastAPI:
     s = school.settings
+    actions = ActionService(school.ctx)
     web = Web(
         school=school,
         accounts=school.accounts,
         children=ChildSearch(school.ctx),
-        cases=CasePages(school.ctx, school.views),
+        cases=CasePages(school.ctx, school.views, actions),
+        actions=actions,
         sessions=SessionStore(
             school.ctx.clock,
             idle=timedelta(minutes=s.session_idle_minutes),

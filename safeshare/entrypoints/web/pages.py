@@ -19,6 +19,7 @@ from safeshare.entrypoints.web.sessions import Session, SessionStore
 from safeshare.entrypoints.web.templating import build_environment
 from safeshare.entrypoints.web.throttle import AddressThrottle
 from safeshare.services.accounts import Account, AccountService
+from safeshare.services.actions import ActionService
 from safeshare.services.case_pages import CasePages
 from safeshare.services.child_search import ChildSearch
 
@@ -30,11 +31,16 @@ START_PAGE: dict[Role, str] = {
 }
 
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    Role.STAFF: [("Raise a concern", "/concerns/new"), ("My concerns", "/concerns/mine")],
+    Role.STAFF: [
+        ("Raise a concern", "/concerns/new"),
+        ("My concerns", "/concerns/mine"),
+        ("My actions", "/actions"),
+    ],
     Role.DSL: [
         ("Worklist", "/worklist"),
         ("Raise a concern", "/concerns/new"),
         ("My concerns", "/concerns/mine"),
+        ("My actions", "/actions"),
     ],
     Role.AUDITOR: [("Audit", "/audit")],
     Role.ADMIN: [("Accounts", "/admin/users")],
@@ -55,6 +61,7 @@ class Web:
     accounts: AccountService
     children: ChildSearch
     cases: CasePages
+    actions: ActionService
     sessions: SessionStore
     throttle: AddressThrottle
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from safeshare.entrypoints.web.routes import admin, auth, cases, concerns, start
+from safeshare.entrypoints.web.routes import actions, admin, auth, cases, concerns, start
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     start.router,
     admin.router,
     concerns.router,
+    actions.router,
     cases.router,
 ]

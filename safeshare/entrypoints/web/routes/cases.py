@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,7 +13,7 @@ from starlette.responses import Response
 from domain.body_map import BodyRegion
 from domain.codes import Article6Basis, Article9Condition, ConsentFrom, NotSoughtReason
 from domain.errors import InvalidValue, PolicyRefusal
-from domain.user import Role
+from domain.user import ROLE_LABELS, Role
 from safeshare.entrypoints.web.pages import (
     FormErrors,
     redirect,
@@ -30,6 +31,7 @@ STEPS: dict[str, str] = {
     "basis": "cases/basis.html",
     "decide": "cases/decide.html",
     "inform": "cases/inform.html",
+    "action": "cases/action.html",
 }
 
 
@@ -61,6 +63,13 @@ def _step_context(request: Request, step: str) -> dict[str, Any]:
         "article6": [a for a in Article6Basis if a is not Article6Basis.CONSENT],
         "article9": [a for a in Article9Condition if a is not Article9Condition.EXPLICIT_CONSENT],
         "agencies": web_of(request).school.agencies.entries(),
+        "assignees": [
+            (str(r.account.user_id), f"{r.account.name} ({ROLE_LABELS[r.account.role]})")
+            for r in web_of(request).accounts.listing()
+            if r.account.role in (Role.STAFF, Role.DSL) and not r.locked
+        ]
+        if step == "action"
+        else [],
     }
 
 
@@ -96,6 +105,7 @@ async def record_step(request: Request, concern_id: str, step: str) -> Response:
         "basis": lambda: _basis(request, str(concern.id), values, account.actor),
         "decide": lambda: _decide(request, str(concern.id), values, account.actor),
         "inform": lambda: _inform(request, str(concern.id), values, account.actor),
+        "action": lambda: _assign(request, str(concern.id), values, account.actor),
     }
     try:
         done = commands[step]()
@@ -182,6 +192,18 @@ def _inform(request: Request, concern_id: str, v: dict[str, Any], by: str) -> st
         concern_id, informed == "yes", by, reason=v.get("reason") or None
     )
     return "Recorded whether the family was told."
+
+
+def _assign(request: Request, concern_id: str, v: dict[str, Any], by: str) -> str:
+    parts = [v.get(f"due-{p}", "").strip() for p in ("year", "month", "day")]
+    if not all(parts):
+        raise InvalidValue("due", "enter the date it is due, for example 27 3 2026")
+    try:
+        due = date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat()
+    except ValueError:
+        raise InvalidValue("due", "enter a real date, for example 27 3 2026") from None
+    web_of(request).actions.assign(concern_id, v.get("assignee", ""), v.get("what", ""), due, by)
+    return "Action assigned. It is on their list now."
 
 
 @router.get("/children/{child_id}/erase")
