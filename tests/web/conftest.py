@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from playwright.sync_api import Browser as Chromium
+from playwright.sync_api import sync_playwright
 
 from safeshare.bootstrap import Safeshare, build
 from safeshare.entrypoints.web.app import create_app
 from safeshare.settings import Settings
 from safeshare.setup import initialise
 from tests.support import FakeClock, copy_identity
+from tests.web.browsers import ARGS, CHROMIUM
 from tests.web.support import Browser, Person, add_person
 
 
@@ -78,3 +81,14 @@ def browser(app: FastAPI, web_school: Safeshare) -> Browser:
 
 def new_browser(app: FastAPI, school: Safeshare) -> Browser:
     return Browser(app, school)
+
+
+@pytest.fixture
+def chromium() -> Iterator[Chromium]:
+    """Debian's headless Chromium (never a browser Playwright downloads)."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -6,41 +6,25 @@ of the journey; each page is kept as a screenshot, desktop and 360 px wide."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pyotp
-import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from safeshare.bootstrap import Safeshare
-from safeshare.entrypoints.web.app import STATIC, create_app
+from safeshare.entrypoints.web.app import create_app
+from tests.web.browsers import BROWSER_JOURNEY
 from tests.web.conftest import People
 from tests.web.live_server import serving
 from tests.web.support import PASSWORD, SCHOOL_TIME
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 SERIOUS = {"serious", "critical"}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium: make chromium"),
-    pytest.mark.skipif(
-        not (STATIC / "app.css").exists(), reason="needs the built styles: make assets"
-    ),
-]
+pytestmark = BROWSER_JOURNEY
 
 
 class Journey:
@@ -76,16 +60,6 @@ class Journey:
 
     def serious(self) -> list[str]:
         return [f for f in self.findings if f.split(": ", 1)[1].split(" ", 1)[0] in SERIOUS]
-
-
-@pytest.fixture
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_staff_raise_an_urgent_concern_and_the_dsl_shares_it_signed_in_with_totp(
