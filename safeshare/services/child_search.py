@@ -75,6 +75,11 @@ class ChildSearch:
         found.sort(key=lambda m: m.name.lower())
         return found[:MAX_RESULTS]
 
+    def known(self) -> list[ChildMatch]:
+        """Every child on the roll (for the roll import to find who is already there)."""
+        self.catch_up()
+        return list(self._entries.values())
+
     def get(self, child_id: UUID) -> ChildMatch | None:
         self.catch_up()
         return self._entries.get(child_id)

@@ -121,3 +121,20 @@ def test_serve_answers_the_sign_in_page_with_its_headers(env: dict[str, str]) ->
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_roll_imports_from_the_command_line_and_a_bad_row_is_named(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    export = tmp_path / "pupils.csv"
+    export.write_text(
+        "UPN,Surname,Forename,Date of Birth\n"
+        "A123456789012,Walsh,Ben,2014-01-19\n"
+        ",Nobody,No,2014-01-19\n",
+        encoding="utf-8",
+    )
+    done = run(env, "roll", "import", str(export))
+    assert done.returncode == 2
+    assert "added 1, already on the roll 0" in done.stdout
+    assert "line 3: upn: is empty" in done.stdout
+    assert "Walsh" not in done.stdout + done.stderr

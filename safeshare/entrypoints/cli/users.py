@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import typer
 
+from domain.errors import InvalidValue
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
@@ -39,6 +41,7 @@ def add(
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="user")
+    root.add_typer(roll_app, name="roll")
 
     @root.command("serve")
     def serve(
@@ -51,3 +54,38 @@ def register(root: typer.Typer) -> None:
         from safeshare.entrypoints.web.app import create_app
 
         uvicorn.run(create_app(state.safeshare()), host=host, port=port, proxy_headers=True)
+
+
+roll_app = typer.Typer(help="The school roll from the MIS (SIMS, Arbor, Bromcom pupil export).")
+
+
+@roll_app.command("import")
+def roll_import(
+    file: Path = typer.Argument(..., help="The MIS pupil export, CSV with a header row."),
+    as_json: bool = JSON,
+) -> None:
+    """Register each pupil not yet on the roll (by UPN); names are sealed at once. A bad row
+    is named by its line and field; the other rows are recorded."""
+    from safeshare.services.child_search import ChildSearch
+    from safeshare.services.roll import RollImport
+
+    by = f"{getpass.getuser()} (command line roll import)"
+    with guarded(as_json):
+        s = state.safeshare()
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except OSError as e:
+            raise InvalidValue("file", f"cannot be read ({type(e).__name__})") from None
+        result = RollImport(s.children, ChildSearch(s.ctx)).import_csv(text, by)
+    emit(
+        {"added": result.added, "already": result.already_on_roll, "problems": result.problems},
+        as_json,
+        lambda: console.print(
+            f"added {result.added}, already on the roll {result.already_on_roll}"
+            + "".join(f"\n{p}" for p in result.problems),
+            highlight=False,
+            markup=False,
+        ),
+    )
+    if result.problems:
+        raise typer.Exit(2)

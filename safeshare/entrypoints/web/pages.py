@@ -43,7 +43,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("My actions", "/actions"),
     ],
     Role.AUDITOR: [("Audit", "/audit")],
-    Role.ADMIN: [("Accounts", "/admin/users")],
+    Role.ADMIN: [("Accounts", "/admin/users"), ("School roll", "/admin/roll")],
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,8 +19,10 @@ from safeshare.entrypoints.web.pages import (
     text,
     web_of,
 )
+from safeshare.services.roll import RollImport
 
 router = APIRouter()
+MAX_ROLL_BYTES = 5 * 1024 * 1024
 
 FIELD_IDS = {"name": "name", "email": "email", "role": "role", "password": "password"}
 
@@ -78,3 +81,38 @@ async def unlock(request: Request, user_id: str) -> Response:
         return _page(request, FormErrors(), {}, 404)
     web.accounts.unlock(account.user_id, f"{admin.actor} (web)")
     return redirect("/admin/users", f"{account.name}'s account is unlocked.", request)
+
+
+@router.get("/admin/roll")
+async def roll_page(request: Request) -> Response:
+    require(request, Role.ADMIN)
+    return render_page(request, "admin/roll.html", errors=FormErrors(), result=None)
+
+
+@router.post("/admin/roll")
+async def roll_upload(request: Request) -> Response:
+    admin = require(request, Role.ADMIN)
+    web = web_of(request)
+    form = await request.form()
+    upload = form.get("roll")
+    errors = FormErrors()
+    result = None
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors.add("roll", "Choose the pupil export (a CSV file) from your MIS")
+    else:
+        data = await upload.read(MAX_ROLL_BYTES + 1)
+        try:
+            if len(data) > MAX_ROLL_BYTES:
+                raise InvalidValue("roll", "the file is larger than 5 MB")
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise InvalidValue("roll", "the file must be a CSV file in UTF-8") from None
+            result = RollImport(web.school.children, web.children).import_csv(
+                text, f"{admin.actor} (web roll import)"
+            )
+        except InvalidValue as e:
+            errors.add("roll", f"The file: {e.problem}")
+    return render_page(
+        request, "admin/roll.html", status=400 if errors else 200, errors=errors, result=result
+    )
