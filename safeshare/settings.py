@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=True, description="send the session cookie over HTTPS only (tests on http: false)"
     )
+    web_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="where the web pages are, for the links in DSL alerts",
+    )
     web_address_failures_per_minute: int = Field(
         default=30, ge=1, description="wrong passwords from one address per minute, then refused"
     )

@@ -20,6 +20,7 @@ from domain.user import Role
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.accounts import Account
 from safeshare.services.actions import ActionRow, ActionService
+from safeshare.services.alerts import Acknowledgements
 from safeshare.services.context import Context
 from safeshare.services.views import ViewService
 
@@ -88,6 +89,7 @@ class CasePage:
     family_informed: bool | None
     can_do_casework: bool
     actions: list[ActionRow] = field(default_factory=list)
+    alert_awaiting: bool = False
     marked_regions: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -182,6 +184,7 @@ class CasePages:
             family_informed=c["family_informed"],
             can_do_casework=may_do_casework(account),
             actions=self.actions.rows(concern_id=concern.id),
+            alert_awaiting=Acknowledgements(self.ctx).awaiting(concern.id),
             marked_regions=frozenset(m.region for m in marks),
         )
 

@@ -150,6 +150,18 @@ class SmtpChannel:
         except (smtplib.SMTPException, OSError) as exc:
             raise _classify(exc) from exc
 
+    def send_notice(self, recipient: str, message: EmailMessage) -> Delivered:
+        """Deliver a short notice (a DSL alert) through the same relay, STARTTLS required; the
+        caller sets Subject, To and Message-ID, and keeps personal data out of it."""
+        if "@" not in recipient:
+            raise PermanentDeliveryError("smtp-bad-address")
+        if message["From"] is None:
+            message["From"] = self._sender
+        try:
+            return self._send(recipient, message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise _classify(exc) from exc
+
     def _send(self, recipient: str, message: EmailMessage) -> Delivered:
         # Connecting in the constructor is what sets the name STARTTLS verifies the
         # certificate against; a greeting other than 220 raises SMTPConnectError here.

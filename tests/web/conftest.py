@@ -15,9 +15,12 @@ from safeshare.bootstrap import Safeshare, build
 from safeshare.entrypoints.web.app import create_app
 from safeshare.settings import Settings
 from safeshare.setup import initialise
+from tests.agency_fixtures import agency_pki, smtp_agency, tls_settings
 from tests.support import FakeClock, copy_identity
 from tests.web.browsers import ARGS, CHROMIUM
 from tests.web.support import Browser, Person, add_person
+
+__all__ = ["agency_pki", "smtp_agency", "tls_settings"]
 
 
 def fast_settings(data: Path, **overrides: object) -> Settings:

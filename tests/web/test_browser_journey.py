@@ -1,6 +1,7 @@
 """The journey in a real browser (headless Chromium, Debian's own: Playwright never downloads
 one): a member of staff signs in, finds the child and raises an urgent concern with a
-body-map mark; the DSL signs in with TOTP, records consent refused and a lawful basis, and
+body-map mark; the DSLs get an alert mail with nothing personal in it; the DSL signs in
+with TOTP, acknowledges the alert, records consent refused and a lawful basis, and
 shares with the MASH and the police. axe finds no serious or critical violation on any page
 of the journey; each page is kept as a screenshot, desktop and 360 px wide."""
 
@@ -15,7 +16,10 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
 from safeshare.bootstrap import Safeshare
+from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.entrypoints.web.app import create_app
+from safeshare.services.alerts import AlertService
+from sharing.channels import SmtpChannel, TlsSettings
 from tests.web.browsers import BROWSER_JOURNEY
 from tests.web.conftest import People
 from tests.web.live_server import serving
@@ -63,7 +67,12 @@ class Journey:
 
 
 def test_staff_raise_an_urgent_concern_and_the_dsl_shares_it_signed_in_with_totp(
-    chromium: Browser, web_school: Safeshare, people: People, child_id: str
+    chromium: Browser,
+    web_school: Safeshare,
+    people: People,
+    child_id: str,
+    smtp_agency: SmtpAgency,
+    tls_settings: TlsSettings,
 ) -> None:
     school = web_school
     with serving(create_app(school)) as base:
@@ -111,6 +120,13 @@ def test_staff_raise_an_urgent_concern_and_the_dsl_shares_it_signed_in_with_totp
         staff.get_by_role("button", name="Sign out").click()
         staff.wait_for_url(f"{base}/login")
 
+        # -- the DSL is told by email: the urgency and a link, nothing personal -------------
+        channel = SmtpChannel(smtp_agency.host, smtp_agency.port, "dsl@school.test", tls_settings)
+        AlertService(school.ctx, school.projection_db()).send_new(channel.send_notice)
+        (alert,) = smtp_agency.messages
+        assert alert.subject.startswith("URGENT")
+        assert "Walsh" not in alert.raw.decode()
+
         # -- the DSL, with the authenticator app --------------------------------------------
         dsl = journey.person()
         dsl.goto(f"{base}/login")
@@ -128,6 +144,8 @@ def test_staff_raise_an_urgent_concern_and_the_dsl_shares_it_signed_in_with_totp
         journey.look(dsl, "worklist")
         dsl.get_by_role("link", name="Ben Walsh").first.click()
         journey.look(dsl, "case-page")
+        dsl.get_by_role("button", name="Acknowledge: I am dealing with it").click()
+        assert dsl.get_by_text("Alert acknowledged.").is_visible()
 
         dsl.get_by_role("link", name="Consent", exact=True).click()
         journey.look(dsl, "consent")

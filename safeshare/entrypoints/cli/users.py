@@ -42,6 +42,7 @@ def add(
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="user")
     root.add_typer(roll_app, name="roll")
+    register_alerts(root)
 
     @root.command("serve")
     def serve(
@@ -89,3 +90,42 @@ def roll_import(
     )
     if result.problems:
         raise typer.Exit(2)
+
+
+def register_alerts(root: typer.Typer) -> None:
+    @root.command("alerts")
+    def alerts(
+        once: bool = typer.Option(False, "--once", help="Send what is due, then stop."),
+        interval: float = typer.Option(5.0, "--interval", help="Seconds between looks."),
+    ) -> None:
+        """Mail every DSL when a concern is raised (no personal data: the urgency and a
+        link), through the referrals' SMTP relay. Run beside the relay, not in the web
+        process."""
+        import time
+
+        from safeshare.services.alerts import AlertService
+        from sharing.channels import SmtpChannel, TlsSettings
+
+        s = state.safeshare()
+        st = s.settings
+        channel = SmtpChannel(
+            st.smtp_host,
+            st.smtp_port,
+            st.smtp_sender,
+            TlsSettings(
+                ca_file=st.tls_ca_file,
+                client_cert=st.tls_client_cert,
+                client_key=st.tls_client_key,
+                timeout_seconds=st.channel_timeout_seconds,
+            ),
+            username=st.smtp_username,
+            password=st.smtp_password,
+        )
+        service = AlertService(s.ctx, s.projection_db())
+        while True:
+            sent = service.send_new(channel.send_notice)
+            if sent:
+                console.print(f"alerted the DSLs of {sent} new concern(s)")
+            if once:
+                return
+            time.sleep(interval)

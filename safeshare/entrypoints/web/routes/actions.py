@@ -9,10 +9,24 @@ from starlette.responses import Response
 from domain.errors import InvalidValue
 from domain.user import Role
 from safeshare.entrypoints.web.pages import redirect, render_page, require, text, web_of
+from safeshare.services.alerts import Acknowledgements
 from safeshare.services.case_pages import CaseNotFound
 
 router = APIRouter()
 ASSIGNEES = (Role.STAFF, Role.DSL)
+
+
+@router.post("/concerns/{concern_id}/acknowledge")
+async def acknowledge(request: Request, concern_id: str) -> Response:
+    """A DSL acknowledges the urgent alert for this concern."""
+    account = require(request)
+    web = web_of(request)
+    concern = web.cases.for_casework(concern_id, account)
+    try:
+        Acknowledgements(web.school.ctx).acknowledge(concern.id, account)
+    except InvalidValue:
+        raise CaseNotFound from None
+    return redirect(f"/concerns/{concern.id}", "Alert acknowledged.", request)
 
 
 @router.get("/actions")
