@@ -4,6 +4,7 @@ urgency and a link), and, for an urgent concern, acknowledged by a DSL."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -20,11 +21,24 @@ def needs_acknowledgement(urgent: bool) -> bool:
     return urgent
 
 
+def escalation_due(sent_at: datetime, now: datetime, after: timedelta) -> bool:
+    """Issue 13: "unacknowledged after a configured time (default 15 minutes) it escalates"."""
+    return now - sent_at >= after
+
+
 class DslAlert(CheapCopy, Aggregate):
     class Sent(Aggregate.Created):
         TOPIC = "safeshare:dsl-alert:sent"
         concern_id: UUID
         urgent: bool
+        recipients: int
+        receipts: list[str]
+        failures: list[str]
+        sent_at: datetime
+        requested_by: str
+
+    class Escalated(Aggregate.Event):
+        TOPIC = "safeshare:dsl-alert:escalated"
         recipients: int
         receipts: list[str]
         failures: list[str]
@@ -47,12 +61,36 @@ class DslAlert(CheapCopy, Aggregate):
         recipients: int,
         receipts: list[str],
         failures: list[str],
+        sent_at: datetime,
         requested_by: str,
     ) -> None:
         self.concern_id = concern_id
         self.urgent = urgent
         self.recipients = recipients
+        self.sent_at = sent_at
+        self.escalated = False
         self.acknowledged_by: str | None = None
+
+    def should_escalate(self, now: datetime, after: timedelta) -> bool:
+        return (
+            self.awaiting_acknowledgement
+            and not self.escalated
+            and escalation_due(self.sent_at, now, after)
+        )
+
+    def record_escalation(self, recipients: int, receipts: list[str], failures: list[str]) -> None:
+        self._escalated(
+            recipients=recipients,
+            receipts=receipts,
+            failures=failures,
+            requested_by="dsl alerts",
+        )
+
+    @event(Escalated)
+    def _escalated(
+        self, recipients: int, receipts: list[str], failures: list[str], requested_by: str
+    ) -> None:
+        self.escalated = True
 
     @property
     def awaiting_acknowledgement(self) -> bool:

@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="where the web pages are, for the links in DSL alerts",
     )
+    alert_escalate_after_minutes: float = Field(
+        default=15.0, gt=0, description="an urgent alert unacknowledged this long escalates"
+    )
+    headteacher_email: str | None = Field(
+        default=None, description="who an unacknowledged urgent alert escalates to, beside DSLs"
+    )
     web_address_failures_per_minute: int = Field(
         default=30, ge=1, description="wrong passwords from one address per minute, then refused"
     )

@@ -9,6 +9,7 @@ sent is recorded as a `DslAlert`; an urgent one waits for a DSL to acknowledge i
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from email.message import EmailMessage
 from uuid import UUID
 
@@ -44,6 +45,18 @@ def alert_message(concern_id: UUID, urgent: bool, base_url: str, alert_id: UUID)
         else "A member of staff has raised a concern. Sign in to read it:"
     )
     m.set_content(f"{first}\n\n{link}\n\nThis message carries no personal data.\n")
+    return m
+
+
+def escalation_message(concern_id: UUID, base_url: str, alert_id: UUID) -> EmailMessage:
+    m = EmailMessage()
+    m["Subject"] = "ESCALATED: an urgent safeguarding concern has not been acknowledged"
+    m["Message-ID"] = f"<alert-{alert_id}-escalated@safeshare.invalid>"
+    link = f"{base_url.rstrip('/')}/concerns/{concern_id}"
+    m.set_content(
+        "No designated safeguarding lead has acknowledged an urgent concern in time. "
+        f"Sign in and act on it now:\n\n{link}\n\nThis message carries no personal data.\n"
+    )
     return m
 
 
@@ -115,9 +128,41 @@ class AlertService:
                 recipients=len(recipients),
                 receipts=receipts,
                 failures=failures,
+                sent_at=self.ctx.clock(),
                 requested_by="dsl alerts",
             )
         )
+
+    def escalate_due(self, send: Sender) -> int:
+        """Urgent alerts nobody acknowledged in time go again to every DSL (deputies are DSLs)
+        and to the headteacher, marked as escalated; returns how many."""
+        after = timedelta(minutes=self.ctx.settings.alert_escalate_after_minutes)
+        now = self.ctx.clock()
+        escalated = 0
+        for n in self.ctx.app.recorder.select_notifications(
+            start=None, limit=10**9, topics=[DslAlert.Sent.TOPIC]
+        ):
+            alert = self.ctx.app.get(UUID(str(n.originator_id)), DslAlert)
+            if not alert.should_escalate(now, after):
+                continue
+            recipients = self.dsl_emails()
+            head = self.ctx.settings.headteacher_email
+            if head and head not in recipients:
+                recipients.append(head)
+            receipts, failures = [], []
+            for address in recipients:
+                message = escalation_message(
+                    alert.concern_id, self.ctx.settings.web_base_url, alert.id
+                )
+                message["To"] = address
+                try:
+                    receipts.append(send(address, message).receipt)
+                except DeliveryError as e:
+                    failures.append(e.error_class)
+            alert.record_escalation(len(recipients), receipts, failures)
+            self.ctx.app.save(alert)
+            escalated += 1
+        return escalated
 
 
 class Acknowledgements:

@@ -12,6 +12,7 @@ from safeshare.bootstrap import Safeshare
 from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.services.alerts import AlertService
 from sharing.channels import SmtpChannel, TlsSettings
+from tests.support import FakeClock
 from tests.web.conftest import People
 from tests.web.support import Browser, add_person, raise_concern, text_of
 
@@ -84,3 +85,33 @@ def test_a_routine_concern_is_mailed_without_urgency_and_needs_no_acknowledgemen
     dsl = Browser(app, web_school)
     dsl.sign_in(people.dsl)
     assert "Urgent alert" not in dsl.get(f"/concerns/{concern_id}").text
+
+
+def test_an_urgent_alert_nobody_acknowledges_escalates_to_the_headteacher_once(
+    app: FastAPI,
+    web_school: Safeshare,
+    people: People,
+    child_id: str,
+    smtp_agency: SmtpAgency,
+    tls_settings: TlsSettings,
+    clock: FakeClock,
+) -> None:
+    web_school.ctx.settings.headteacher_email = "head@school.test"
+    staff = Browser(app, web_school)
+    staff.sign_in(people.staff)
+    raise_concern(staff, child_id, **{"immediate-risk": "yes"})
+    channel = SmtpChannel(
+        smtp_agency.host, smtp_agency.port, "safeguarding@school.test", tls_settings
+    )
+    alerts = AlertService(web_school.ctx, web_school.projection_db())
+    alerts.send_new(channel.send_notice)
+    clock.advance(minutes=14)
+    assert alerts.escalate_due(channel.send_notice) == 0
+    clock.advance(minutes=1)
+    assert alerts.escalate_due(channel.send_notice) == 1
+    assert alerts.escalate_due(channel.send_notice) == 0
+    escalations = [m for m in smtp_agency.messages if m.subject.startswith("ESCALATED")]
+    assert sorted(str(m.message["To"]) for m in escalations) == [
+        "dee@school.test",
+        "head@school.test",
+    ]

@@ -124,8 +124,9 @@ def register_alerts(root: typer.Typer) -> None:
         service = AlertService(s.ctx, s.projection_db())
         while True:
             sent = service.send_new(channel.send_notice)
-            if sent:
-                console.print(f"alerted the DSLs of {sent} new concern(s)")
+            escalated = service.escalate_due(channel.send_notice)
+            if sent or escalated:
+                console.print(f"alerts: {sent} new concern(s), {escalated} escalated")
             if once:
                 return
             time.sleep(interval)
