@@ -20,8 +20,8 @@ from domain.user import Role
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.accounts import Account
 from safeshare.services.actions import ActionRow, ActionService
-from safeshare.services.alerts import Acknowledgements
 from safeshare.services.context import Context
+from safeshare.services.dsl_alerts import Acknowledgements
 from safeshare.services.views import ViewService
 
 _LISTS = uuid5(NAMESPACE_URL, "https://safeshare.invalid/lists")

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from domain.alert import DslAlert
 from safeshare.bootstrap import Safeshare
 from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.services.alerts import AlertService
+from safeshare.services.dsl_alerts import AlertService
 from sharing.channels import SmtpChannel, TlsSettings
 from tests.support import FakeClock
 from tests.web.conftest import People

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page
 from safeshare.bootstrap import Safeshare
 from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.entrypoints.web.app import create_app
-from safeshare.services.alerts import AlertService
+from safeshare.services.dsl_alerts import AlertService
 from sharing.channels import SmtpChannel, TlsSettings
 from tests.web.browsers import BROWSER_JOURNEY
 from tests.web.conftest import People

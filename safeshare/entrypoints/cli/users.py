@@ -103,7 +103,7 @@ def register_alerts(root: typer.Typer) -> None:
         process."""
         import time
 
-        from safeshare.services.alerts import AlertService
+        from safeshare.services.dsl_alerts import AlertService
         from sharing.channels import SmtpChannel, TlsSettings
 
         s = state.safeshare()

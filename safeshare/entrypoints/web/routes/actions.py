@@ -9,8 +9,8 @@ from starlette.responses import Response
 from domain.errors import InvalidValue
 from domain.user import Role
 from safeshare.entrypoints.web.pages import redirect, render_page, require, text, web_of
-from safeshare.services.alerts import Acknowledgements
 from safeshare.services.case_pages import CaseNotFound
+from safeshare.services.dsl_alerts import Acknowledgements
 
 router = APIRouter()
 ASSIGNEES = (Role.STAFF, Role.DSL)
