@@ -141,7 +141,7 @@ def build_projection_db(settings: Settings) -> ProjectionDb:
 def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safeshare:
     """Build the school's safeshare; the key files must exist (`safeshare init`)."""
     kek = KeyEncryptionKey.load(settings.kek_path)
-    app = CaseRecords(env=event_store_env(settings))
+    app = CaseRecords(env=event_store_env(settings), clock=clock)
     keystore = build_keystore(settings)
     ctx = Context(app=app, sealer=Sealer(keystore, kek), settings=settings, clock=clock)
     agencies = AgencyService(ctx)

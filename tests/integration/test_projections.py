@@ -23,7 +23,7 @@ from safeshare.bootstrap import Safeshare
 from safeshare.services import projections as ps
 from tests.history import generate
 from tests.projection_support import dump
-from tests.support import CANARY_FACT, CANARY_NAME, PG_URL
+from tests.support import CANARY_FACT, CANARY_NAME, PG_URL, born
 
 EVENTS = 3000
 
@@ -94,7 +94,7 @@ def test_exactly_once_when_the_runner_is_killed_mid_batch(
 
 
 def _case(school: Safeshare) -> tuple[str, str]:
-    child = school.children.register(CANARY_NAME, "2015-03-01", by="Office")
+    child = school.children.register(CANARY_NAME, born(school.ctx.clock, 11), by="Office")
     concern = school.concerns.raise_concern(
         str(child), "neglect", CANARY_FACT, school.ctx.clock().isoformat(), "Mr Jones"
     )
