@@ -22,7 +22,8 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import get_topic
 
 from bench.common import bench_line, bench_school, rate, scale
-from safeshare.bootstrap import Safeshare, event_store_env
+from safeshare.bootstrap import event_store_env
+from safeshare.services.school import Safeshare
 
 FACTS = "Arrived without a coat on three cold days; said there was no breakfast at home. " * 2
 OPINION = "Home seems chaotic since the new baby arrived."

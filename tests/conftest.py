@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from safeshare.setup import initialise
 from tests.support import FakeClock, open_school

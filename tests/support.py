@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from safeshare.setup import initialise
 

@@ -24,8 +24,9 @@ from uuid import UUID
 from celery import Celery
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare
-from safeshare.dispatch import SafeshareDispatchStore, wiring_for
+from safeshare.bootstrap import wiring_for
+from safeshare.services.dispatch_store import SafeshareDispatchStore
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from tests.support import CANARY_FACT, CANARY_NAME, born
 from workers.celery_app import alert_dsl, declare, enqueue, make_celery, purge_and_delete

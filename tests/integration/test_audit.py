@@ -36,10 +36,10 @@ from projections.integrity_diagnosis import (
 )
 from safeshare.adapters.audit_key import load_audit_key, public_key_pem
 from safeshare.adapters.sealing import ERASED
-from safeshare.bootstrap import Safeshare
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.main import app as cli_app
 from safeshare.services.audit import AuditService, audit_service
+from safeshare.services.school import Safeshare
 from safeshare.setup import initialise
 from tests.integration.test_bundle_offline import bare_python
 from tests.support import CANARY_FACT, CANARY_NAME, PG_URL, FakeClock, ago, born

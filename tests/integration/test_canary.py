@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap
 
 from safeshare.adapters.sealing import KeyEncryptionKey
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.support import CANARY_FACT, CANARY_NAME, PG_DB, ago, born
 
 NEEDLES = [CANARY_NAME.encode(), b"Quixote", CANARY_FACT.encode(), b"quixotic canary"]

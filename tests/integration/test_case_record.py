@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 
 from domain.errors import InvalidValue, PolicyRefusal
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.support import FakeClock, ago, born
 
 

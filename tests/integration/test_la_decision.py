@@ -12,9 +12,9 @@ from domain.referral import Referral
 from projections.standards import Standards, Step
 from projections.timeliness import Timeliness, steps
 from projections.workdays import Calendar, deadline
-from safeshare.bootstrap import Safeshare
-from safeshare.dispatch import acknowledge_referral
 from safeshare.services import projections as ps
+from safeshare.services.referrals import acknowledge_referral
+from safeshare.services.school import Safeshare
 from tests.support import FakeClock, ago, born
 
 

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from sharing.packet import parse_packet
 from tests.support import CANARY_FACT, CANARY_NAME, ago, born
 
