@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from safeshare.bootstrap import build
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.entrypoints.initialise import initialise
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
-from safeshare.setup import initialise
 from tests.support import FakeClock, open_school
 
 
@@ -17,7 +19,11 @@ from tests.support import FakeClock, open_school
 def identity_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Keys, the school's signing identity and the demo agencies' keys, made once."""
     data = tmp_path_factory.mktemp("identity")
-    initialise(Settings(data=data), FakeClock())
+    settings = Settings(data=data)
+    initialise(settings, FakeClock())
+    s = build(settings, FakeClock())
+    install_demo_agencies(s)
+    s.close()
     return data
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from domain.errors import InvalidValue
+
 _MAIN = ("host", "port", "user", "password", "dbname")
 
 
@@ -24,13 +26,12 @@ class PgParams:
     @classmethod
     def from_url(cls, url: str) -> PgParams:
         if not url.startswith(("postgresql://", "postgres://")):
-            msg = "SAFESHARE_DATABASE_URL: must start with postgresql://"
-            raise ValueError(msg)
+            raise InvalidValue("SAFESHARE_DATABASE_URL", "must start with postgresql://")
         try:
             parts = {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
         except Exception as e:  # psycopg.ProgrammingError: a malformed URL
-            msg = "SAFESHARE_DATABASE_URL: not a valid PostgreSQL URL"
-            raise ValueError(msg) from e
+            problem = "not a valid PostgreSQL URL"
+            raise InvalidValue("SAFESHARE_DATABASE_URL", problem) from e
         return cls(
             host=parts.get("host", "127.0.0.1"),
             port=int(parts.get("port", "5432")),

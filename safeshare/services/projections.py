@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from domain.errors import InvalidValue
 from projections.audit_trail import AuditTrail
 from projections.chronology import Chronology
 from projections.runner import Progress, Projection, Runner, rebuild_together
@@ -41,8 +42,8 @@ def runners(s: Safeshare, names: Sequence[str] | None = None) -> list[Runner]:
     wanted = list(names) if names else list(FACTORIES)
     unknown = [n for n in wanted if n not in FACTORIES]
     if unknown:
-        msg = f"no projection named {', '.join(unknown)} (known: {', '.join(FACTORIES)})"
-        raise ValueError(msg)
+        msg = f"none named {', '.join(unknown)} (known: {', '.join(FACTORIES)})"
+        raise InvalidValue("projection", msg)
     source = s.event_source()
     out: list[Runner] = []
     for name in wanted:

@@ -16,6 +16,9 @@ from typing import Any
 
 import pytest
 
+from safeshare.bootstrap import build
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.settings import Settings
 from tests.support import SESSION_START, FakeClock, ago, born, copy_identity
 
 OBSERVED = ago(FakeClock(), hours=2)
@@ -52,7 +55,27 @@ def cli(identity_template: Path, tmp_path: Path) -> Cli:
     copy_identity(identity_template, data)
     c = Cli(data)
     assert c.run("init").returncode == 0
+    school = build(Settings(data=data))
+    install_demo_agencies(school)  # what `safeshare demo` adds, without the demo's cases
+    school.close()
     return c
+
+
+def test_init_makes_a_school_and_no_agencies_until_the_demo(
+    identity_template: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "fresh"
+    c = Cli(data)
+    assert c.run("init").returncode == 0
+    assert c.json("agency", "list") == []
+    assert not (data / "agencies").exists()
+    assert c.run("demo").returncode == 0
+    assert {a["agency_id"] for a in c.json("agency", "list")} == {
+        "mash",
+        "social-care",
+        "nspcc",
+        "police",
+    }
 
 
 def test_a_dsl_records_a_case_from_concern_to_referral(cli: Cli, tmp_path: Path) -> None:

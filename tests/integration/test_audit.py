@@ -36,11 +36,10 @@ from projections.integrity_diagnosis import (
 )
 from safeshare.adapters.audit_key import load_audit_key, public_key_pem
 from safeshare.adapters.sealing import ERASED
-from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.main import app as cli_app
+from safeshare.entrypoints.initialise import initialise
 from safeshare.services.audit import AuditService, audit_service
 from safeshare.services.school import Safeshare
-from safeshare.setup import initialise
 from tests.integration.test_bundle_offline import bare_python
 from tests.support import CANARY_FACT, CANARY_NAME, PG_URL, FakeClock, ago, born
 
@@ -147,13 +146,11 @@ def cli(s: Safeshare, *args: str) -> Any:
     env = {"SAFESHARE_DATA": str(s.settings.data), "SAFESHARE_SCHOOL": s.settings.school}
     if s.settings.database_url:
         env["SAFESHARE_DATABASE_URL"] = s.settings.database_url
-    state.close()
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
         return CliRunner().invoke(cli_app, list(args))
     finally:
-        state.close()
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -20,8 +20,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from projections.integrity_diagnosis import CHECKPOINT_TIMESTAMP
 from safeshare.adapters.timestamping import TimestampError, request_timestamp
 from safeshare.bootstrap import build
+from safeshare.entrypoints.initialise import initialise
 from safeshare.services.audit import AuditService
-from safeshare.setup import initialise
 from tests.support import FakeClock, born, copy_identity, school_settings
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")

@@ -16,15 +16,7 @@ from typing import Any
 import pytest
 
 from domain.referral import Referral
-from safeshare.bootstrap import build
-from safeshare.demo.agencies.certs import AgencyPki
-from safeshare.demo.agencies.https import HttpsAgency
-from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.services.referrals import retry_referral
-from safeshare.services.school import Safeshare
-from safeshare.settings import Settings
-from safeshare.setup import initialise
-from tests.integration.dispatch_support import (
+from harness.dispatch import (
     RABBIT_URL,
     Dispatch,
     WorkerProcess,
@@ -40,6 +32,15 @@ from tests.integration.dispatch_support import (
     unique_prefix,
     wait_for,
 )
+from safeshare.bootstrap import build
+from safeshare.demo.agencies.certs import AgencyPki
+from safeshare.demo.agencies.https import HttpsAgency
+from safeshare.demo.agencies.smtp import SmtpAgency
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.entrypoints.initialise import initialise
+from safeshare.services.referrals import retry_referral
+from safeshare.services.school import Safeshare
+from safeshare.settings import Settings
 from tests.support import CANARY_FACT, CANARY_NAME, copy_identity, drop_pg_schemas, school_settings
 
 pytestmark = pytest.mark.postgres
@@ -92,6 +93,7 @@ def dispatch_school(
     copy_identity(identity_template, settings.data)
     initialise(settings)
     school = build(settings)
+    install_demo_agencies(school)
     for agency_id in ("mash", "police", "nspcc"):
         point_agency(school, agency_id, "smtp", f"{agency_id}@agency.example")
     point_agency(school, "social-care", "https", https_agency.url)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.history import generate
 from projections.chronology import entries
 from projections.runner import Runner, wait_until
 from projections.standards import Standards
@@ -21,7 +22,6 @@ from projections.workdays import Calendar
 from safeshare.adapters.sealing import ERASED
 from safeshare.services import projections as ps
 from safeshare.services.school import Safeshare
-from tests.history import generate
 from tests.projection_support import dump
 from tests.support import CANARY_FACT, CANARY_NAME, PG_URL, born
 

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from domain.codes import Category, ConsentStatus, NotSoughtReason, label
+from domain.errors import InvalidValue
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
@@ -126,7 +127,7 @@ def decide(
         for spec in field:
             agency, _, names = spec.partition("=")
             if not names:
-                raise ValueError("field: use AGENCY=FIELD,FIELD")
+                raise InvalidValue("field", "use AGENCY=FIELD,FIELD")
             fields[agency.strip()] = [n for n in names.split(",") if n.strip()]
         result = state.safeshare().concerns.decide(
             concern_id,

@@ -15,6 +15,7 @@ from types import FrameType
 
 import typer
 
+from domain.errors import InvalidValue
 from safeshare.adapters.logs import configure_logging
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, guarded
@@ -100,7 +101,7 @@ def worker(
 
     with guarded(as_json):
         if queues not in QUEUES:
-            raise ValueError(f"--queues must be one of {', '.join(QUEUES)}")
+            raise InvalidValue("queues", f"must be one of {', '.join(QUEUES)}")
         settings = state.settings()
         wiring = wiring_for(settings)
     config = wiring.config

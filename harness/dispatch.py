@@ -24,17 +24,17 @@ from uuid import UUID
 from celery import Celery
 
 from domain.referral import Referral
+from harness.schools import CANARY_FACT, CANARY_NAME, born
 from safeshare.bootstrap import wiring_for
 from safeshare.services.dispatch_store import SafeshareDispatchStore
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
-from tests.support import CANARY_FACT, CANARY_NAME, born
 from workers.celery_app import alert_dsl, declare, enqueue, make_celery, purge_and_delete
 from workers.config import DispatchConfig
 from workers.ports import Job
 from workers.relay import Reconciler, Relay
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672//"
 LOCK_FILE = Path(tempfile.gettempdir()) / "safeshare-tests-rabbitmq.lock"
 SETTING_ENV = {
