@@ -185,6 +185,9 @@ class SafeshareDispatchStore:
             except (SafeshareError, SharingError) as exc:
                 return Skip(referral_id, f"packet-failed:{type(exc).__name__}", escalate=True)
             agency = ready.agency
+            channel = str(agency["channel"])
+            if channel not in CHANNELS:
+                return Skip(referral_id, "unknown-channel", escalate=True)
             try:
                 envelope = Envelope.of(
                     packet_id=ready.packet_id,
@@ -192,14 +195,12 @@ class SafeshareDispatchStore:
                     school=self.s.settings.school_name,
                     urgent=r.urgent,
                     address=str(agency["address"]),
-                    sealed=ready.sealed.der,
+                    sealed=ready.sealed.for_channel(channel),
+                    packet_sha256=ready.sealed.sha256,
                 )
             except ValueError:
                 return Skip(referral_id, "bad-agency-address", escalate=True)
             attempt = r.attempts + 1
-            channel = str(agency["channel"])
-            if channel not in CHANNELS:
-                return Skip(referral_id, "unknown-channel", escalate=True)
             r.record_dispatched(attempt, channel, ready.packet_id, ready.sealed.sha256)
             try:
                 self.s.app.save(r)

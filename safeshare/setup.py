@@ -44,7 +44,9 @@ def initialise(settings: Settings, now: datetime | None = None) -> list[Path]:
     made += create_audit_key(settings)
     sdir = school_dir(settings)
     if not (sdir / "school-ca.pem").exists():
-        generate_school_identity(settings.school_name, now).save(sdir)
+        generate_school_identity(
+            settings.school_name, now, sender_address=settings.smtp_sender
+        ).save(sdir)
         made.append(sdir)
     SchoolIdentity.load(sdir)
     s = build(settings)

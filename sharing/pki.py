@@ -135,13 +135,18 @@ def _write_private(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def generate_school_identity(school_name: str, now: datetime) -> SchoolIdentity:
+def generate_school_identity(
+    school_name: str, now: datetime, *, sender_address: str
+) -> SchoolIdentity:
     """Create a self-signed school CA and an S/MIME signing certificate issued by it.
 
     The signing certificate carries KeyUsage digitalSignature and ExtendedKeyUsage
-    emailProtection, which `openssl cms -verify` requires of an S/MIME signer by default.
+    emailProtection, which `openssl cms -verify` requires of an S/MIME signer by default, and
+    the school's From address (`SAFESHARE_SMTP_SENDER`) as an rfc822Name: mail clients mark
+    an S/MIME signature valid only when the signing certificate names the sender (RFC 8550).
     """
     _require_aware(now)
+    sender_address = _mail_address(sender_address)
     ca_key = _new_rsa_key(SCHOOL_KEY_BITS)
     ca_name = _name(f"{school_name} safeguarding CA", "Safeguarding")
     ca_cert = (
@@ -175,6 +180,7 @@ def generate_school_identity(school_name: str, now: datetime) -> SchoolIdentity:
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)
+        .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(sender_address)]), False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(signing_key.public_key()), False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
@@ -184,6 +190,28 @@ def generate_school_identity(school_name: str, now: datetime) -> SchoolIdentity:
     return SchoolIdentity(
         ca_certificate=ca_cert, signing_certificate=signing_cert, signing_key=signing_key
     )
+
+
+def _mail_address(address: str) -> str:
+    """A bare addr-spec (`dsl@school.example`), as an rfc822Name must be."""
+    address = address.strip()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or any(c in address for c in ' <>\r\n"(),;:'):
+        raise ValueError(f"{address!r} is not a plain mail address like dsl@school.example")
+    return address
+
+
+def signing_certificate_names(identity: SchoolIdentity, address: str) -> bool:
+    """Whether the school's signing certificate carries `address` as an rfc822Name, so a mail
+    client marks a referral mail from that address as validly signed."""
+    try:
+        san = identity.signing_certificate.extensions.get_extension_for_class(
+            x509.SubjectAlternativeName
+        ).value
+    except x509.ExtensionNotFound:
+        return False
+    wanted = address.strip().lower()
+    return any(name.lower() == wanted for name in san.get_values_for_type(x509.RFC822Name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,12 +52,16 @@ NOW = datetime.now(UTC)
 
 @pytest.fixture(scope="module")
 def school() -> SchoolIdentity:
-    return generate_school_identity("Northshire Primary School", NOW)
+    return generate_school_identity(
+        "Northshire Primary School", NOW, sender_address="dsl@northshire.school.example"
+    )
 
 
 @pytest.fixture(scope="module")
 def another_school() -> SchoolIdentity:
-    return generate_school_identity("Elsewhere Academy", NOW)
+    return generate_school_identity(
+        "Elsewhere Academy", NOW, sender_address="dsl@elsewhere.school.example"
+    )
 
 
 @pytest.fixture(scope="module")
