@@ -46,6 +46,9 @@ from workers.ports import Attempt, Job, OpenReferral, Skip, Trigger
 log = logging.getLogger("safeshare.dispatch")
 TRIGGER_TOPICS = (Referral.Prepared.TOPIC, Referral.RetryRequested.TOPIC)
 CHANNELS = ("smtp", "https")
+PORTAL_UPLOAD = "portal-upload"
+"""Escalation reason: the agency cannot open encrypted mail, so the DSL uploads the packet to
+its portal (`domain.directory.referred_through_portal`); it is never mailed in plain text."""
 OPEN = (ReferralStatus.PREPARED, ReferralStatus.DISPATCHED, ReferralStatus.FAILED)
 _SAVE_TRIES = 5
 
@@ -180,6 +183,8 @@ class SafeshareDispatchStore:
                 return Skip(referral_id, "consent-withdrawn", escalate=True)
             if concern.child_data_erased:
                 return Skip(referral_id, "child-erased", escalate=True)
+            if self.s.agencies.portal_upload(r.agency_id) is not None:
+                return Skip(referral_id, PORTAL_UPLOAD, escalate=True)
             try:
                 ready = self.s.packets.seal(r)
             except (SafeshareError, SharingError) as exc:
@@ -299,11 +304,7 @@ class SafeshareDispatchStore:
         message["Message-ID"] = make_msgid("alert", "safeshare")
         message["Date"] = formatdate(usegmt=True)
         message["X-Safeshare-Referral-Id"] = referral_id
-        message.set_content(
-            f"Referral {referral_id} could not be delivered ({reason}) and needs you.\n"
-            "See the worklist in safeshare; after fixing the agency, run\n"
-            f"  safeshare referral retry {referral_id} --by <your name>\n"
-        )
+        message.set_content(self._alert_text(referral_id, reason))
         try:
             smtp = smtplib.SMTP(st.smtp_host, st.smtp_port, timeout=st.channel_timeout_seconds)
             try:
@@ -318,6 +319,19 @@ class SafeshareDispatchStore:
         except (smtplib.SMTPException, OSError) as exc:
             raise TransientDeliveryError("alert-not-sent") from exc
 
+    def _alert_text(self, referral_id: str, reason: str) -> str:
+        """What the DSL is told: ids, a reason code and what to do; never personal data."""
+        if reason == PORTAL_UPLOAD:
+            referral = self._referral(referral_id)
+            portal = None if referral is None else self.s.agencies.portal_upload(referral.agency_id)
+            if portal is not None:
+                return portal_upload_instructions(referral_id, portal)
+        return (
+            f"Referral {referral_id} could not be delivered ({reason}) and needs you.\n"
+            "See the worklist in safeshare; after fixing the agency, run\n"
+            f"  safeshare referral retry {referral_id} --by <your name>\n"
+        )
+
     def close(self) -> None:
         for channel in self._channels.values():
             if isinstance(channel, HttpsChannel):
@@ -325,6 +339,36 @@ class SafeshareDispatchStore:
         self._channels.clear()
         if self._own:
             self.s.close()
+
+
+def portal_upload_instructions(referral_id: str, portal: str) -> str:
+    """What the DSL does for an agency whose mailbox cannot hold a certificate."""
+    return (
+        f"Referral {referral_id} is not sent by mail: the agency cannot open encrypted mail.\n"
+        "Export the sealed packet and upload it to the agency's portal yourself:\n"
+        f"  safeshare referral packet {referral_id} --out referral.p7m --by <your name>\n"
+        f"  then upload referral.p7m at {portal}\n"
+        "Never send the referral as a plain-text mail instead.\n"
+    )
+
+
+def portal_uploads(s: Safeshare, referral_ids: Sequence[str]) -> list[dict[str, str]]:
+    """For the DSL at the moment of deciding: each referral that goes by portal upload, with
+    what to do. Dispatch escalates these too (`PORTAL_UPLOAD`), so none is forgotten."""
+    uploads = []
+    for rid in referral_ids:
+        agency_id = s.packets.referral(rid).agency_id
+        portal = s.agencies.portal_upload(agency_id)
+        if portal is not None:
+            uploads.append(
+                {
+                    "referral_id": rid,
+                    "agency_id": agency_id,
+                    "portal": portal,
+                    "instructions": portal_upload_instructions(rid, portal),
+                }
+            )
+    return uploads
 
 
 def list_referrals(s: Safeshare, status: str | None = None) -> list[dict[str, Any]]:

@@ -8,8 +8,10 @@ from typing import Any
 import typer
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from domain.codes import Category, ConsentStatus, NotSoughtReason, label
+from safeshare.dispatch import portal_uploads
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
@@ -140,6 +142,7 @@ def decide(
             identifiable=not not_identifiable,
             police_not_told_reason=police_not_told_reason,
         )
+    uploads = portal_uploads(state.safeshare(), [str(r) for r in result.referral_ids])
     data = {
         "concern_id": concern_id,
         "decision_no": result.decision_no,
@@ -147,6 +150,7 @@ def decide(
         "decided_at": result.decided_at_step,
         "path": result.path,
         "referral_ids": [str(r) for r in result.referral_ids],
+        "portal_uploads": uploads,
     }
 
     def human() -> None:
@@ -155,6 +159,8 @@ def decide(
         console.print("path: " + " → ".join(result.path))
         for r in result.referral_ids:
             console.print(f"referral {r}")
+        for upload in uploads:
+            console.print(Text(upload["instructions"]))
 
     emit(data, as_json, human)
 
