@@ -40,6 +40,7 @@ from sharing.channels import (
     TransientDeliveryError,
 )
 from sharing.errors import SharingError
+from sharing.pki import signing_certificate_names
 from workers.config import DispatchConfig, Wiring
 from workers.ports import Attempt, Job, OpenReferral, Skip, Trigger
 
@@ -278,6 +279,12 @@ class SafeshareDispatchStore:
     def _make_channel(self, kind: str) -> Channel:
         st = self.s.settings
         if kind == "smtp":
+            if not signing_certificate_names(self.s.packets.school, st.smtp_sender):
+                log.warning(
+                    "the school's signing certificate does not name SAFESHARE_SMTP_SENDER: "
+                    "agencies' mail clients will not mark referral signatures valid "
+                    "(docs/agency.md); issue a new signing identity for that address"
+                )
             return SmtpChannel(
                 st.smtp_host,
                 st.smtp_port,

@@ -8,6 +8,7 @@ trusted there for mail, as docs/agency.md tells an agency to do in Thunderbird.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ class NssMailClient:
     """An NSS database holding the agency's key and trusting the school's CA for mail."""
 
     def __init__(self, folder: Path, agency_dir: Path, school_ca: Path) -> None:
+        assert nss_tools_installed(), (
+            "NSS tools missing: `make services` installs them (apt-get install -y libnss3-tools)"
+        )
         self.folder = folder
         self.db = f"sql:{folder / 'nssdb'}"
         (folder / "nssdb").mkdir(parents=True)
@@ -114,31 +118,32 @@ class OpensslOpened:
         )
 
 
+SMIME_DECRYPT = (
+    "openssl smime -decrypt -in mail.eml -recip agency-cert.pem -inkey agency-key.pem "
+    "-out inner.eml"
+)
+SMIME_VERIFY = "openssl smime -verify -in inner.eml -CAfile school-ca.pem -out packet.mime"
+SIGNED_ENTITY = "openssl cms -cmsout -inform SMIME -in inner.eml -outform DER -out signed.der"
+"""The commands docs/agency.md gives for a saved referral mail, word for word."""
+
+
 def open_mail_with_openssl(
     folder: Path, mail: bytes, agency_dir: Path, school_ca: Path
 ) -> OpensslOpened:
-    """`openssl smime -decrypt` on the whole mail, then `openssl smime -verify` against the
-    school's CA on what it decrypted to."""
+    """The documented `openssl smime -decrypt` on the whole mail, then `openssl smime -verify`
+    against the school's CA on what it decrypted to, in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "mail.eml").write_bytes(mail)
+    for name in ("agency-cert.pem", "agency-key.pem"):
+        shutil.copyfile(agency_dir / name, folder / name)
+    if school_ca != folder / "school-ca.pem":
+        shutil.copyfile(school_ca, folder / "school-ca.pem")
     for name in ("inner.eml", "packet.mime"):
         (folder / name).unlink(missing_ok=True)
-    decrypt = _run(
-        [
-            "openssl", "smime", "-decrypt", "-in", "mail.eml",
-            "-recip", str(agency_dir / "agency-cert.pem"),
-            "-inkey", str(agency_dir / "agency-key.pem"),
-            "-out", "inner.eml",
-        ],
-        folder,
-    )  # fmt: skip
-    inner = (folder / "inner.eml").read_bytes() if decrypt.returncode == 0 else b""
+    decrypt = _run(shlex.split(SMIME_DECRYPT), folder)
     if decrypt.returncode != 0:
         return OpensslOpened(decrypt, None, b"", b"")
-    verify = _run(
-        ["openssl", "smime", "-verify", "-in", "inner.eml", "-CAfile", str(school_ca),
-         "-out", "packet.mime"],
-        folder,
-    )  # fmt: skip
+    inner = (folder / "inner.eml").read_bytes()
+    verify = _run(shlex.split(SMIME_VERIFY), folder)
     content = (folder / "packet.mime").read_bytes() if verify.returncode == 0 else b""
     return OpensslOpened(decrypt, verify, inner, content)

@@ -23,6 +23,7 @@ from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.dispatch import retry_referral
 from safeshare.settings import Settings
 from safeshare.setup import initialise
+from tests.agency_mail_client import open_mail_with_openssl
 from tests.integration.dispatch_support import (
     RABBIT_URL,
     Dispatch,
@@ -155,7 +156,10 @@ def test_happy_path_both_channels(
     [mail] = smtp_agency.messages
     assert mail.attachment is not None
     assert CANARY_NAME.encode() not in mail.raw
-    assert CANARY_NAME.encode() in open_packet(tmp_path / "mash", mail.attachment, data, "mash")
+    opened_mail = open_mail_with_openssl(
+        tmp_path / "mash", mail.raw, data / "agencies" / "mash", data / "school" / "school-ca.pem"
+    )
+    assert opened_mail.ok and CANARY_NAME.encode() in opened_mail.content
     care = school.app.get(by_agency["social-care"], Referral)
     assert care.receipt
     [post] = https_agency.received

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import shlex
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,17 +33,15 @@ from safeshare.setup import initialise
 from sharing.packet import FACT_LABEL, OPINION_LABEL, parse_packet
 from sharing.smime import signed_data_of, signed_mime_entity
 from tests.agency_mail_client import (
+    SIGNED_ENTITY,
+    SMIME_DECRYPT,
+    SMIME_VERIFY,
     NssMailClient,
-    nss_tools_installed,
     open_mail_with_openssl,
 )
 from tests.integration.test_dispatch import point_agency
 from tests.support import CANARY_FACT, CANARY_NAME, copy_identity, school_settings
 from workers.delivery import Done, deliver_once
-
-pytestmark = pytest.mark.skipif(
-    not nss_tools_installed(), reason="NSS tools missing: apt-get install -y libnss3-tools"
-)
 
 CANARY_OPINION = "I think the canary is frightened of going home."
 MASH_MAILBOX = "mash@agency.example"
@@ -272,10 +271,12 @@ def test_the_recorded_sha256_is_the_signed_entitys_whichever_way_the_packet_trav
 ) -> None:
     """By mail: the SignedData inside the decrypted entity. By export (portals, `openssl
     cms`): `signed.der` from `openssl cms -decrypt`. Each is what the referral recorded."""
-    opened = open_mail_with_openssl(
-        tmp_path / "openssl", arrived.mail.raw, arrived.agency_dir, arrived.school_ca
-    )
-    by_mail = hashlib.sha256(signed_data_of(opened.inner)).hexdigest()
+    folder = tmp_path / "openssl"
+    opened = open_mail_with_openssl(folder, arrived.mail.raw, arrived.agency_dir, arrived.school_ca)
+    assert opened.ok
+    subprocess.run(shlex.split(SIGNED_ENTITY), cwd=folder, check=True, capture_output=True)
+    by_mail = hashlib.sha256((folder / "signed.der").read_bytes()).hexdigest()
+    assert hashlib.sha256(signed_data_of(opened.inner)).hexdigest() == by_mail
     assert arrived.school.packets.referral(arrived.referral_id).packet_sha256 == by_mail
     assert arrived.mail.message["X-Safeshare-Packet-SHA256"] == by_mail
 
@@ -290,3 +291,9 @@ def test_the_recorded_sha256_is_the_signed_entitys_whichever_way_the_packet_trav
     signers = pkcs7.load_der_pkcs7_certificates((tmp_path / "signed.der").read_bytes())
     assert arrived.school.packets.school.signing_certificate in signers
     assert re.fullmatch(r"[0-9a-f]{64}", by_export)
+
+
+def test_the_agency_guide_gives_exactly_the_mail_commands_tested_here() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "agency.md").read_text("utf-8")
+    for command in (SMIME_DECRYPT, SMIME_VERIFY, SIGNED_ENTITY):
+        assert command in guide
