@@ -31,6 +31,7 @@ from safeshare.dispatch import SafeshareDispatchStore, dispatch_config
 from safeshare.services.packets import packet_id_for
 from safeshare.setup import initialise
 from sharing.packet import FACT_LABEL, OPINION_LABEL, parse_packet
+from sharing.pki import signing_certificate_names
 from sharing.smime import signed_data_of, signed_mime_entity
 from tests.agency_mail_client import (
     SIGNED_ENTITY,
@@ -264,6 +265,8 @@ def test_the_signing_certificate_names_the_from_address(arrived: Arrived) -> Non
     san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.RFC822Name) == [sender]
     assert sender == arrived.school.settings.smtp_sender
+    assert signing_certificate_names(arrived.school.packets.school, sender.upper())
+    assert not signing_certificate_names(arrived.school.packets.school, "someone@else.example")
 
 
 def test_the_recorded_sha256_is_the_signed_entitys_whichever_way_the_packet_travels(
