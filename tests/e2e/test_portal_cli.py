@@ -41,6 +41,7 @@ def test_a_portal_only_agency_is_entered_and_the_dsl_is_told_to_upload_its_packe
     dsl.json(*enter_nspcc(dsl, "--portal", PORTAL))
     [nspcc] = [a for a in dsl.json("agency", "list") if a["agency_id"] == "nspcc"]
     assert nspcc["mail_certificate"] is False and nspcc["portal"] == PORTAL
+    assert "no mail" in dsl.run("agency", "list").stdout  # the table wraps the cell
 
     dob = (clock() - timedelta(days=3650)).date().isoformat()
     child = dsl.json("child", "add", "--name", "Ben Walsh", "--dob", dob)["child_id"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, fail, guarded
@@ -77,7 +78,11 @@ def list_(as_json: bool = JSON) -> None:
                 a["agency_id"],
                 a["name"],
                 a["kind"],
-                a["channel"],
+                Text(
+                    a["channel"]
+                    if a.get("mail_certificate", True)
+                    else f"{a['channel']} (no mail certificate: upload to {a.get('portal')})"
+                ),
                 a["address"],
                 ", ".join(a["profile"]),
             )
