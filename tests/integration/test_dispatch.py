@@ -4,6 +4,7 @@ prefork` subprocesses → real SMTP and HTTPS agencies on loopback, opened with 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import signal
@@ -166,6 +167,8 @@ def test_happy_path_both_channels(
     assert post.idempotency_key == str(care.id)
     opened = open_packet(tmp_path / "care", post.body, data, "social-care")
     assert CANARY_FACT.encode() in opened
+    signed = (tmp_path / "care" / "signed.der").read_bytes()
+    assert post.packet_sha256 == care.packet_sha256 == hashlib.sha256(signed).hexdigest()
     worker_log = log.read_text(errors="replace")
     assert CANARY_NAME not in worker_log
     assert CANARY_FACT not in worker_log
