@@ -31,9 +31,10 @@ from kombu.entity import Exchange, Queue
 from kombu.messaging import Consumer
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
 from safeshare.demo.agencies.certs import make_pki
 from safeshare.demo.agencies.smtp import SmtpAgency
+from safeshare.services.school import Safeshare
 from safeshare.setup import initialise
 from tests.integration.dispatch_support import (
     RABBIT_URL,

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from eventsourcing.persistence import StoredEvent
 
-from safeshare.bootstrap import Safeshare
 from safeshare.services import projections as ps
+from safeshare.services.school import Safeshare
 from tests.history import generate
 from tests.support import open_school
 

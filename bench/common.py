@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from safeshare.setup import initialise
 from tests.support import copy_identity, drop_pg_schemas, school_settings

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from safeshare.adapters.audit_key import create_audit_key
-from safeshare.bootstrap import build, create_keys
+from safeshare.bootstrap import build, create_keys, utc_now
 from safeshare.settings import Settings
 
 DEMO_AGENCIES: list[tuple[str, str, str, str, str]] = [
@@ -31,14 +32,14 @@ def agency_dir(settings: Settings, agency_id: str) -> Path:
     return settings.data / "agencies" / agency_id
 
 
-def initialise(settings: Settings, now: datetime | None = None) -> list[Path]:
+def initialise(settings: Settings, clock: Callable[[], datetime] = utc_now) -> list[Path]:
     """Create what is missing: keys, the school's signing identity, the demo agencies.
 
     Idempotent: running it again creates nothing that exists.
     """
     from sharing.pki import SchoolIdentity, generate_agency_keypair, generate_school_identity
 
-    now = now or datetime.now(UTC)
+    now = clock()
     settings.data.mkdir(parents=True, exist_ok=True)
     made = create_keys(settings)
     made += create_audit_key(settings)
@@ -49,7 +50,7 @@ def initialise(settings: Settings, now: datetime | None = None) -> list[Path]:
         ).save(sdir)
         made.append(sdir)
     SchoolIdentity.load(sdir)
-    s = build(settings)
+    s = build(settings, clock)
     try:
         if not s.agencies.entries():
             for agency_id, name, kind, channel, address in DEMO_AGENCIES:

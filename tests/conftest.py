@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from safeshare.setup import initialise
 from tests.support import FakeClock, open_school
@@ -17,7 +17,7 @@ from tests.support import FakeClock, open_school
 def identity_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Keys, the school's signing identity and the demo agencies' keys, made once."""
     data = tmp_path_factory.mktemp("identity")
-    initialise(Settings(data=data))
+    initialise(Settings(data=data), FakeClock())
     return data
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from safeshare.setup import initialise
 
@@ -24,11 +25,16 @@ CANARY_NAME = "Zebedee Quixote-Canary"
 CANARY_FACT = "canary-fact: Zebedee said the quixotic canary sings at night"
 
 
+SESSION_START = datetime.now(UTC).replace(microsecond=0)
+"""The real time when the test session started: every test clock starts here, so the suite
+runs on whatever day it is run (and under libfaketime, on whatever day it is told)."""
+
+
 @dataclass
 class FakeClock:
-    """Time that moves only when a test says so."""
+    """Time that moves only when a test says so; it starts at the session's real start."""
 
-    now: datetime = field(default_factory=lambda: datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+    now: datetime = field(default_factory=lambda: SESSION_START)
 
     def __call__(self) -> datetime:
         return self.now
@@ -75,12 +81,28 @@ def open_school(
     template: Path, data: Path, backend: str, clock: FakeClock | None = None
 ) -> Iterator[Safeshare]:
     settings = school_settings(data, backend)
+    clock = clock or FakeClock()
     copy_identity(template, data)
-    initialise(settings)
-    s = build(settings, clock=clock) if clock is not None else build(settings)
+    initialise(settings, clock)
+    s = build(settings, clock=clock)
     try:
         yield s
     finally:
         s.close()
         if backend == "postgres":
             drop_pg_schemas(settings.school)
+
+
+def ago(clock: Callable[[], datetime], **delta: float) -> str:
+    """An ISO moment `delta` before the clock's now (`ago(clock, hours=2)`)."""
+    return (clock() - timedelta(**delta)).isoformat()
+
+
+def born(clock: Callable[[], datetime], years: int, days: int = 0) -> str:
+    """A date of birth `years` (and `days`) before the clock's today, as YYYY-MM-DD."""
+    today = clock().date()
+    try:
+        birthday = today.replace(year=today.year - years)
+    except ValueError:  # 29 February in a year without one
+        birthday = today.replace(year=today.year - years, day=28)
+    return (birthday - timedelta(days=days)).isoformat()

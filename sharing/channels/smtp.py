@@ -153,6 +153,16 @@ class SmtpChannel:
         except (smtplib.SMTPException, OSError) as exc:
             raise _classify(exc) from exc
 
+    def send_notice(self, recipient: str, message: EmailMessage) -> Delivered:
+        """Send a notice the school writes itself (an alert to the DSL) over the same relay,
+        STARTTLS and credentials as referrals; failures are classified as for a packet."""
+        if "@" not in recipient:
+            raise PermanentDeliveryError("smtp-bad-address")
+        try:
+            return self._send(recipient, message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise _classify(exc) from exc
+
     def _send(self, recipient: str, message: EmailMessage) -> Delivered:
         # Connecting in the constructor is what sets the name STARTTLS verifies the
         # certificate against; a greeting other than 220 raises SMTPConnectError here.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -20,7 +21,7 @@ from safeshare.entrypoints.cli.main import app
 from safeshare.settings import Settings
 from safeshare.setup import initialise
 from tests.history import generate
-from tests.support import copy_identity
+from tests.support import SESSION_START, copy_identity
 
 audit = typer.Typer(help="`safeshare audit` stands in here until the audit app is merged.")
 
@@ -106,9 +107,9 @@ def test_timeliness_report_formats(data: Path, tmp_path: Path) -> None:
         "report",
         "timeliness",
         "--from",
-        "2025-09-01",
+        (SESSION_START - timedelta(days=450)).date().isoformat(),
         "--to",
-        "2026-12-31",
+        (SESSION_START + timedelta(days=30)).date().isoformat(),
     ]
     report = run_json(data, *args)
     assert report["months"] and report["summaries"][0]["step"] == "decision"

@@ -24,10 +24,11 @@ from uuid import UUID
 from celery import Celery
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare
-from safeshare.dispatch import SafeshareDispatchStore, wiring_for
+from safeshare.bootstrap import wiring_for
+from safeshare.services.dispatch_store import SafeshareDispatchStore
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
-from tests.support import CANARY_FACT, CANARY_NAME
+from tests.support import CANARY_FACT, CANARY_NAME, born
 from workers.celery_app import alert_dsl, declare, enqueue, make_celery, purge_and_delete
 from workers.config import DispatchConfig
 from workers.ports import Job
@@ -227,7 +228,9 @@ class Dispatch:
 
 
 def register_child(school: Safeshare, name: str = CANARY_NAME) -> str:
-    return str(school.children.register(name, "2015-04-02", by="Office", upn="A123456789012"))
+    return str(
+        school.children.register(name, born(school.ctx.clock, 11), by="Office", upn="A123456789012")
+    )
 
 
 def share(

@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.https import HttpsAgency
 from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.dispatch import retry_referral
+from safeshare.services.referrals import retry_referral
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from safeshare.setup import initialise
 from tests.agency_mail_client import open_mail_with_openssl

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
+from safeshare.services.school import Safeshare
 from safeshare.setup import initialise
 from tests.integration.dispatch_support import (
     REPO_ROOT,

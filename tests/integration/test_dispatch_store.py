@@ -13,12 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.dispatch import SafeshareDispatchStore, retry_referral
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.main import app as cli
+from safeshare.services.dispatch_store import SafeshareDispatchStore
+from safeshare.services.referrals import retry_referral
+from safeshare.services.school import Safeshare
 from safeshare.setup import initialise
 from tests.integration.dispatch_support import register_child, share
 from tests.integration.test_dispatch import point_agency

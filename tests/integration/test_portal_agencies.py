@@ -11,10 +11,13 @@ import pytest
 
 from domain.errors import InvalidValue
 from domain.referral import ReferralStatus
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.dispatch import PORTAL_UPLOAD, SafeshareDispatchStore, portal_uploads
+from safeshare.services.alerts import PORTAL_UPLOAD
+from safeshare.services.dispatch_store import SafeshareDispatchStore
+from safeshare.services.referrals import portal_uploads
+from safeshare.services.school import Safeshare
 from safeshare.setup import initialise
 from sharing.packet import parse_packet
 from tests.integration.test_referral_packet import open_as_agency

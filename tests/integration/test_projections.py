@@ -19,11 +19,11 @@ from projections.standards import Standards
 from projections.timeliness import Timeliness, steps
 from projections.workdays import Calendar
 from safeshare.adapters.sealing import ERASED
-from safeshare.bootstrap import Safeshare
 from safeshare.services import projections as ps
+from safeshare.services.school import Safeshare
 from tests.history import generate
 from tests.projection_support import dump
-from tests.support import CANARY_FACT, CANARY_NAME, PG_URL
+from tests.support import CANARY_FACT, CANARY_NAME, PG_URL, born
 
 EVENTS = 3000
 
@@ -94,7 +94,7 @@ def test_exactly_once_when_the_runner_is_killed_mid_batch(
 
 
 def _case(school: Safeshare) -> tuple[str, str]:
-    child = school.children.register(CANARY_NAME, "2015-03-01", by="Office")
+    child = school.children.register(CANARY_NAME, born(school.ctx.clock, 11), by="Office")
     concern = school.concerns.raise_concern(
         str(child), "neglect", CANARY_FACT, school.ctx.clock().isoformat(), "Mr Jones"
     )
@@ -164,8 +164,8 @@ def test_no_personal_data_in_projection_tables(school: Safeshare, tmp_path: Path
         assert b"audit_trail" in blob and b"Governor Grey" in blob
     else:
         school.projection_db().close()
-        school.extras.pop("projection_db")
-        school.extras.pop("projection_runners")
+        school._projection_db = None
+        school.runners.clear()
         path = school.settings.projections_db
         blob = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
         assert b"Governor Grey" in blob

@@ -24,11 +24,12 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build, dispatch_config
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import ReceivedMail, SmtpAgency
-from safeshare.dispatch import SafeshareDispatchStore, dispatch_config
+from safeshare.services.dispatch_store import SafeshareDispatchStore
 from safeshare.services.packets import packet_id_for
+from safeshare.services.school import Safeshare
 from safeshare.setup import initialise
 from sharing.packet import FACT_LABEL, OPINION_LABEL, parse_packet
 from sharing.pki import signing_certificate_names

@@ -11,9 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from domain.codes import Category, ConsentStatus, NotSoughtReason, label
-from safeshare.dispatch import portal_uploads
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.services.referrals import portal_uploads
 
 app = typer.Typer(help="Concerns: raise one, then seek advice, consent, basis, decide, inform.")
 

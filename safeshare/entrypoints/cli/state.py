@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 
 _state: dict[str, object] = {}
