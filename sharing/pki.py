@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from sharing.errors import CertificateRefused
+from sharing.sender import plain_mail_address
 
 SCHOOL_KEY_BITS = 3072
 """RSA, not EC, for the school: every S/MIME client an agency may use verifies RSA signatures."""
@@ -146,7 +147,7 @@ def generate_school_identity(
     an S/MIME signature valid only when the signing certificate names the sender (RFC 8550).
     """
     _require_aware(now)
-    sender_address = _mail_address(sender_address)
+    sender_address = plain_mail_address(sender_address)
     ca_key = _new_rsa_key(SCHOOL_KEY_BITS)
     ca_name = _name(f"{school_name} safeguarding CA", "Safeguarding")
     ca_cert = (
@@ -190,28 +191,6 @@ def generate_school_identity(
     return SchoolIdentity(
         ca_certificate=ca_cert, signing_certificate=signing_cert, signing_key=signing_key
     )
-
-
-def _mail_address(address: str) -> str:
-    """A bare addr-spec (`dsl@school.example`), as an rfc822Name must be."""
-    address = address.strip()
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain or any(c in address for c in ' <>\r\n"(),;:'):
-        raise ValueError(f"{address!r} is not a plain mail address like dsl@school.example")
-    return address
-
-
-def signing_certificate_names(identity: SchoolIdentity, address: str) -> bool:
-    """Whether the school's signing certificate carries `address` as an rfc822Name, so a mail
-    client marks a referral mail from that address as validly signed."""
-    try:
-        san = identity.signing_certificate.extensions.get_extension_for_class(
-            x509.SubjectAlternativeName
-        ).value
-    except x509.ExtensionNotFound:
-        return False
-    wanted = address.strip().lower()
-    return any(name.lower() == wanted for name in san.get_values_for_type(x509.RFC822Name))
 
 
 @dataclass(frozen=True, slots=True)

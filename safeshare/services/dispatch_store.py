@@ -30,7 +30,7 @@ from safeshare.services.alerts import PORTAL_UPLOAD, escalation_alert
 from safeshare.services.school import Safeshare
 from sharing.channels import Channel, Envelope, HttpsChannel, SmtpChannel
 from sharing.errors import SharingError
-from sharing.pki import signing_certificate_names
+from sharing.sender import signing_certificate_names
 from workers.ports import Attempt, Job, OpenReferral, Skip, Trigger
 
 log = structlog.get_logger("safeshare.dispatch")

@@ -32,7 +32,7 @@ from safeshare.services.packets import packet_id_for
 from safeshare.services.school import Safeshare
 from safeshare.setup import initialise
 from sharing.packet import FACT_LABEL, OPINION_LABEL, parse_packet
-from sharing.pki import signing_certificate_names
+from sharing.sender import signing_certificate_names
 from sharing.smime import signed_data_of, signed_mime_entity
 from tests.agency_mail_client import (
     SIGNED_ENTITY,
