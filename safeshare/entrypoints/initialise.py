@@ -30,7 +30,9 @@ def initialise(settings: Settings, clock: Callable[[], datetime] = utc_now) -> l
     made += create_audit_key(settings)
     sdir = school_dir(settings)
     if not (sdir / "school-ca.pem").exists():
-        generate_school_identity(settings.school_name, now).save(sdir)
+        generate_school_identity(
+            settings.school_name, now, sender_address=settings.smtp_sender
+        ).save(sdir)
         made.append(sdir)
     SchoolIdentity.load(sdir)
     build(settings, clock).close()  # creates the stores

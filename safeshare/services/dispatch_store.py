@@ -26,10 +26,11 @@ from domain.errors import PolicyRefusal, SafeshareError
 from domain.referral import Referral, ReferralStatus
 from projections.runner import TRACKING_DDL
 from safeshare.adapters.channels import CHANNELS, make_channel
-from safeshare.services.alerts import escalation_alert
+from safeshare.services.alerts import PORTAL_UPLOAD, escalation_alert
 from safeshare.services.school import Safeshare
 from sharing.channels import Channel, Envelope, HttpsChannel, SmtpChannel
 from sharing.errors import SharingError
+from sharing.sender import signing_certificate_names
 from workers.ports import Attempt, Job, OpenReferral, Skip, Trigger
 
 log = structlog.get_logger("safeshare.dispatch")
@@ -140,11 +141,16 @@ class SafeshareDispatchStore:
                 return Skip(referral_id, "consent-withdrawn", escalate=True)
             if concern.child_data_erased:
                 return Skip(referral_id, "child-erased", escalate=True)
+            if self.s.agencies.portal_upload(r.agency_id) is not None:
+                return Skip(referral_id, PORTAL_UPLOAD, escalate=True)
             try:
                 ready = self.s.packets.seal(r)
             except (SafeshareError, SharingError) as exc:
                 return Skip(referral_id, f"packet-failed:{type(exc).__name__}", escalate=True)
             agency = ready.agency
+            channel = str(agency["channel"])
+            if channel not in CHANNELS:
+                return Skip(referral_id, "unknown-channel", escalate=True)
             try:
                 envelope = Envelope.of(
                     packet_id=ready.packet_id,
@@ -152,14 +158,12 @@ class SafeshareDispatchStore:
                     school=self.s.settings.school_name,
                     urgent=r.urgent,
                     address=str(agency["address"]),
-                    sealed=ready.sealed.der,
+                    sealed=ready.sealed.for_channel(channel),
+                    packet_sha256=ready.sealed.sha256,
                 )
             except ValueError:
                 return Skip(referral_id, "bad-agency-address", escalate=True)
             attempt = r.attempts + 1
-            channel = str(agency["channel"])
-            if channel not in CHANNELS:
-                return Skip(referral_id, "unknown-channel", escalate=True)
             r.record_dispatched(attempt, channel, ready.packet_id, ready.sealed.sha256)
             try:
                 self.s.app.save(r)
@@ -216,9 +220,21 @@ class SafeshareDispatchStore:
     def channel(self, kind: str) -> Channel:
         found = self._channels.get(kind)
         if found is None:
+            if kind == "smtp":
+                self._check_signer_names_sender()
             found = make_channel(kind, self.s.settings)
             self._channels[kind] = found
         return found
+
+    def _check_signer_names_sender(self) -> None:
+        """Mail clients mark a signature valid only when the signing certificate names the
+        sender; an identity made before the From address changed does not."""
+        if not signing_certificate_names(self.s.packets.school, self.s.settings.smtp_sender):
+            log.warning(
+                "the school's signing certificate does not name SAFESHARE_SMTP_SENDER: "
+                "agencies' mail clients will not mark referral signatures valid "
+                "(docs/agency.md); issue a new signing identity for that address"
+            )
 
     def send_alert(self, referral_id: str, reason: str) -> None:
         """Mail the DSL through the referrals' SMTP channel: ids and a reason code only (the
@@ -231,8 +247,14 @@ class SafeshareDispatchStore:
             return
         channel = self.channel("smtp")
         assert isinstance(channel, SmtpChannel)
+        portal = None
+        if reason == PORTAL_UPLOAD:
+            referral = self._referral(referral_id)
+            if referral is not None:
+                portal = self.s.agencies.portal_upload(referral.agency_id)
         channel.send_notice(
-            st.dsl_email, escalation_alert(st.smtp_sender, st.dsl_email, referral_id, reason)
+            st.dsl_email,
+            escalation_alert(st.smtp_sender, st.dsl_email, referral_id, reason, portal=portal),
         )
 
     def close(self) -> None:

@@ -3,13 +3,34 @@ agency, and the local authority's acknowledgement."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from domain.codes import AgencyOutcome
 from domain.referral import Referral, ReferralStatus
+from safeshare.services.alerts import portal_upload_instructions
 from safeshare.services.school import Safeshare
 from safeshare.validation import MAX_NAME, code, moment, required_text
+
+
+def portal_uploads(s: Safeshare, referral_ids: Sequence[str]) -> list[dict[str, str]]:
+    """For the DSL at the moment of deciding: each referral that goes by portal upload, with
+    what to do. Dispatch escalates these too (`PORTAL_UPLOAD`), so none is forgotten."""
+    uploads = []
+    for rid in referral_ids:
+        agency_id = s.packets.referral(rid).agency_id
+        portal = s.agencies.portal_upload(agency_id)
+        if portal is not None:
+            uploads.append(
+                {
+                    "referral_id": rid,
+                    "agency_id": agency_id,
+                    "portal": portal,
+                    "instructions": portal_upload_instructions(rid, portal),
+                }
+            )
+    return uploads
 
 
 def list_referrals(s: Safeshare, status: str | None = None) -> list[dict[str, Any]]:

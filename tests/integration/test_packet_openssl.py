@@ -53,12 +53,16 @@ NOW = SESSION_START
 
 @pytest.fixture(scope="module")
 def school() -> SchoolIdentity:
-    return generate_school_identity("Northshire Primary School", NOW)
+    return generate_school_identity(
+        "Northshire Primary School", NOW, sender_address="dsl@northshire.school.example"
+    )
 
 
 @pytest.fixture(scope="module")
 def another_school() -> SchoolIdentity:
-    return generate_school_identity("Elsewhere Academy", NOW)
+    return generate_school_identity(
+        "Elsewhere Academy", NOW, sender_address="dsl@elsewhere.school.example"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
+from domain.errors import InvalidValue
 from safeshare.adapters.pg import PgParams
 
 
@@ -29,5 +30,6 @@ def test_defaults_for_what_the_url_leaves_out() -> None:
 
 @pytest.mark.parametrize("url", ["mysql://x@y/z", "127.0.0.1:5432"])
 def test_a_url_that_is_not_postgresql_names_the_setting(url: str) -> None:
-    with pytest.raises(ValueError, match="SAFESHARE_DATABASE_URL"):
+    with pytest.raises(InvalidValue) as refused:
         PgParams.from_url(url)
+    assert refused.value.field == "SAFESHARE_DATABASE_URL"
