@@ -115,6 +115,7 @@ class AlertService:
         recipients = self.dsl_emails()
         for address in recipients:
             message = alert_message(concern_id, concern.urgent, base, alert_id)
+            message["From"] = self.ctx.settings.smtp_sender
             message["To"] = address
             try:
                 receipts.append(send(address, message).receipt)
@@ -154,6 +155,7 @@ class AlertService:
                 message = escalation_message(
                     alert.concern_id, self.ctx.settings.web_base_url, alert.id
                 )
+                message["From"] = self.ctx.settings.smtp_sender
                 message["To"] = address
                 try:
                     receipts.append(send(address, message).receipt)

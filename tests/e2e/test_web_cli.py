@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import copy_identity
+from tests.support import FakeClock, born, copy_identity
 from tests.web.live_server import free_port
 
 SAFESHARE = [sys.executable, "-m", "safeshare.entrypoints.cli"]
@@ -127,10 +127,9 @@ def test_the_roll_imports_from_the_command_line_and_a_bad_row_is_named(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     export = tmp_path / "pupils.csv"
+    dob = born(FakeClock(), 12)
     export.write_text(
-        "UPN,Surname,Forename,Date of Birth\n"
-        "A123456789012,Walsh,Ben,2014-01-19\n"
-        ",Nobody,No,2014-01-19\n",
+        f"UPN,Surname,Forename,Date of Birth\nA123456789012,Walsh,Ben,{dob}\n,Nobody,No,{dob}\n",
         encoding="utf-8",
     )
     done = run(env, "roll", "import", str(export))

@@ -11,12 +11,14 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser as Chromium
 from playwright.sync_api import sync_playwright
 
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.entrypoints.initialise import initialise
 from safeshare.entrypoints.web.app import create_app
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
-from safeshare.setup import initialise
 from tests.agency_fixtures import agency_pki, smtp_agency, tls_settings
-from tests.support import FakeClock, copy_identity
+from tests.support import FakeClock, born, copy_identity
 from tests.web.browsers import ARGS, CHROMIUM
 from tests.web.support import Browser, Person, add_person
 
@@ -46,8 +48,9 @@ class People:
 def web_school(identity_template: Path, tmp_path: Path, clock: FakeClock) -> Iterator[Safeshare]:
     settings = fast_settings(tmp_path / "var")
     copy_identity(identity_template, settings.data)
-    initialise(settings)
+    initialise(settings, clock)
     school = build(settings, clock=clock)
+    install_demo_agencies(school)
     try:
         yield school
     finally:
@@ -70,11 +73,13 @@ def app(web_school: Safeshare) -> FastAPI:
     return create_app(web_school)
 
 
+BEN_UPN = "A123456789012"
+
+
 @pytest.fixture
-def child_id(web_school: Safeshare) -> str:
-    return str(
-        web_school.children.register("Ben Walsh", "2014-01-19", by="Office", upn="A123456789012")
-    )
+def child_id(web_school: Safeshare, clock: FakeClock) -> str:
+    """Ben Walsh, twelve, on the roll."""
+    return str(web_school.children.register("Ben Walsh", born(clock, 12), by="Office", upn=BEN_UPN))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pyotp
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 
 PASSWORD = "correct horse battery staple"
 SCHOOL_TIME = ZoneInfo("Europe/London")

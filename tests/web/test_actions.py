@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from domain.user import User
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.support import FakeClock
 from tests.web.conftest import People
 from tests.web.support import Browser, raise_concern, text_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from domain.user import User
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.web.conftest import People
 from tests.web.support import PASSWORD, Browser, text_of
 

@@ -8,9 +8,9 @@ from uuid import UUID
 from fastapi import FastAPI
 
 from domain.alert import DslAlert
-from safeshare.bootstrap import Safeshare
 from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.services.dsl_alerts import AlertService
+from safeshare.services.school import Safeshare
 from sharing.channels import SmtpChannel, TlsSettings
 from tests.support import FakeClock
 from tests.web.conftest import People

@@ -15,10 +15,10 @@ import pyotp
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
-from safeshare.bootstrap import Safeshare
 from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.entrypoints.web.app import create_app
 from safeshare.services.dsl_alerts import AlertService
+from safeshare.services.school import Safeshare
 from sharing.channels import SmtpChannel, TlsSettings
 from tests.web.browsers import BROWSER_JOURNEY
 from tests.web.conftest import People

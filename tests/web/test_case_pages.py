@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
+from tests.support import born
 from tests.web.conftest import People
 from tests.web.support import Browser, raise_concern, text_of
 
@@ -22,7 +23,7 @@ def raised_by_staff(
 def test_the_worklist_shows_urgent_concerns_first_with_the_childs_name(
     app: FastAPI, web_school: Safeshare, people: People, child_id: str, browser: Browser
 ) -> None:
-    other = str(web_school.children.register("Amy Lee", "2015-03-03", "Office"))
+    other = str(web_school.children.register("Amy Lee", born(web_school.ctx.clock, 11), "Office"))
     raised_by_staff(app, web_school, people, other, category="neglect")
     raised_by_staff(app, web_school, people, child_id, **{"immediate-risk": "yes"})
     browser.sign_in(people.dsl)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.concern import Concern
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.web.conftest import People
 from tests.web.support import Browser, raise_concern
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from playwright.sync_api import Browser, Page
 
-from safeshare.bootstrap import Safeshare
 from safeshare.entrypoints.web.app import create_app
+from safeshare.services.school import Safeshare
 from tests.web.browsers import BROWSER_JOURNEY
 from tests.web.conftest import People
 from tests.web.live_server import serving

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from domain.access import AccessLog
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.web.conftest import People
 from tests.web.support import Browser, Person, raise_concern
 

@@ -3,20 +3,29 @@ already on the roll left alone, a bad row named by its line; staff then find the
 
 from __future__ import annotations
 
-from safeshare.bootstrap import Safeshare
+from datetime import date
+
+from safeshare.services.school import Safeshare
+from tests.support import FakeClock, born
 from tests.web.conftest import People
 from tests.web.support import Browser, text_of
 
-SIMS_EXPORT = (
-    "UPN,Legal Surname,Legal Forename,Preferred Forename,DOB,Year,Reg Group\n"
-    "A123456789012,Walsh,Benjamin,Ben,19/01/2014,7,7W\n"
-    "B123456789012,Lee,Amelia,,03/03/2015,6,6L\n"
-    "C123456789012,Okafor,Chidi,,31/02/2014,7,7W\n"
-)
+
+def sims_export(clock: FakeClock) -> str:
+    """The pupil export as SIMS writes it (dates of birth as dd/mm/yyyy); the third pupil's
+    date of birth is a day that does not exist."""
+    ben = date.fromisoformat(born(clock, 12))
+    amy = date.fromisoformat(born(clock, 11))
+    return (
+        "UPN,Legal Surname,Legal Forename,Preferred Forename,DOB,Year,Reg Group\n"
+        f"A123456789012,Walsh,Benjamin,Ben,{ben:%d/%m/%Y},7,7W\n"
+        f"B123456789012,Lee,Amelia,,{amy:%d/%m/%Y},6,6L\n"
+        f"C123456789012,Okafor,Chidi,,31/02/{ben.year},7,7W\n"
+    )
 
 
 def test_an_admin_uploads_the_roll_and_staff_find_the_pupils_by_preferred_name(
-    browser: Browser, people: People, web_school: Safeshare
+    browser: Browser, people: People, web_school: Safeshare, clock: FakeClock
 ) -> None:
     browser.sign_in(people.admin)
     browser.get("/admin/roll")
@@ -24,7 +33,7 @@ def test_an_admin_uploads_the_roll_and_staff_find_the_pupils_by_preferred_name(
     r = browser.client.post(
         "/admin/roll",
         data={"csrf_token": token},
-        files={"roll": ("pupils.csv", SIMS_EXPORT.encode(), "text/csv")},
+        files={"roll": ("pupils.csv", sims_export(clock).encode(), "text/csv")},
     )
     page = text_of(r.text)
     assert "2 pupils added 0 already on the roll." in page
@@ -32,7 +41,7 @@ def test_an_admin_uploads_the_roll_and_staff_find_the_pupils_by_preferred_name(
     again = browser.client.post(
         "/admin/roll",
         data={"csrf_token": token},
-        files={"roll": ("pupils.csv", SIMS_EXPORT.encode(), "text/csv")},
+        files={"roll": ("pupils.csv", sims_export(clock).encode(), "text/csv")},
     )
     assert "0 pupils added 2 already on the roll." in text_of(again.text)
 
@@ -40,7 +49,7 @@ def test_an_admin_uploads_the_roll_and_staff_find_the_pupils_by_preferred_name(
     staff.sign_in(people.staff)
     staff.get("/concerns/new")
     found = text_of(staff.post("/concerns/new/search", {"name-or-upn": "ben walsh"}).text)
-    assert "Ben Walsh (Benjamin Walsh) born 2014-01-19, UPN A123456789012" in found
+    assert f"Ben Walsh (Benjamin Walsh) born {born(clock, 12)}, UPN A123456789012" in found
 
 
 def test_a_file_without_the_columns_it_needs_is_refused_naming_them(

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from domain.user import User
-from safeshare.bootstrap import Safeshare
 from safeshare.services.projections import runner
+from safeshare.services.school import Safeshare
 from tests.support import FakeClock
 from tests.web.conftest import People
 from tests.web.support import PASSWORD, Browser, text_of

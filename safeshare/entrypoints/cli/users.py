@@ -103,24 +103,11 @@ def register_alerts(root: typer.Typer) -> None:
         process."""
         import time
 
+        from safeshare.adapters.channels import smtp_channel
         from safeshare.services.dsl_alerts import AlertService
-        from sharing.channels import SmtpChannel, TlsSettings
 
         s = state.safeshare()
-        st = s.settings
-        channel = SmtpChannel(
-            st.smtp_host,
-            st.smtp_port,
-            st.smtp_sender,
-            TlsSettings(
-                ca_file=st.tls_ca_file,
-                client_cert=st.tls_client_cert,
-                client_key=st.tls_client_key,
-                timeout_seconds=st.channel_timeout_seconds,
-            ),
-            username=st.smtp_username,
-            password=st.smtp_password,
-        )
+        channel = smtp_channel(s.settings)
         service = AlertService(s.ctx, s.projection_db())
         while True:
             sent = service.send_new(channel.send_notice)

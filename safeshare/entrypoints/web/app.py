@@ -17,7 +17,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from domain.user import AccountLocked
-from safeshare.bootstrap import Safeshare
 from safeshare.entrypoints.web import routes
 from safeshare.entrypoints.web.pages import (
     Forbidden,
@@ -32,6 +31,7 @@ from safeshare.entrypoints.web.throttle import AddressThrottle
 from safeshare.services.actions import ActionService
 from safeshare.services.case_pages import CaseNotFound, CasePages
 from safeshare.services.child_search import ChildSearch
+from safeshare.services.school import Safeshare
 
 STATIC = Path(__file__).parent / "static"
 

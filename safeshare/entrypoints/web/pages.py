@@ -13,7 +13,6 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from domain.errors import InvalidValue
 from domain.user import ROLE_LABELS, Role
-from safeshare.bootstrap import Safeshare
 from safeshare.entrypoints.web.security import check_csrf
 from safeshare.entrypoints.web.sessions import Session, SessionStore
 from safeshare.entrypoints.web.templating import build_environment
@@ -22,6 +21,7 @@ from safeshare.services.accounts import Account, AccountService
 from safeshare.services.actions import ActionService
 from safeshare.services.case_pages import CasePages
 from safeshare.services.child_search import ChildSearch
+from safeshare.services.school import Safeshare
 
 START_PAGE: dict[Role, str] = {
     Role.STAFF: "/concerns/new",
