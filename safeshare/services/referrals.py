@@ -11,7 +11,7 @@ from domain.codes import AgencyOutcome
 from domain.referral import Referral, ReferralStatus
 from safeshare.services.alerts import portal_upload_instructions
 from safeshare.services.school import Safeshare
-from safeshare.validation import MAX_NAME, code, moment, required_text
+from safeshare.validation import MAX_NAME, code, moment, optional_code, required_text
 
 
 def portal_uploads(s: Safeshare, referral_ids: Sequence[str]) -> list[dict[str, str]]:
@@ -36,7 +36,7 @@ def portal_uploads(s: Safeshare, referral_ids: Sequence[str]) -> list[dict[str, 
 def list_referrals(s: Safeshare, status: str | None = None) -> list[dict[str, Any]]:
     """Every referral (ids, agency, status, attempts, last error code), escalated and failed
     first, then urgent first: what `safeshare referral list` shows. No personal data."""
-    wanted = ReferralStatus(status) if status else None
+    wanted = optional_code("status", status, ReferralStatus)
     rows = []
     for n in s.app.recorder.select_notifications(
         start=None, limit=10**9, topics=[Referral.Prepared.TOPIC]
