@@ -194,6 +194,10 @@ def test_staff_raise_an_urgent_concern_and_the_dsl_shares_it_signed_in_with_totp
         assert "Check in with Ben at lunch tomorrow" in dsl.locator("#actions").inner_text()
         journey.look(dsl, "action-assigned")
 
+        dsl.get_by_role("link", name="The child's chronology across concerns").click()
+        assert "Ben Walsh" in dsl.locator("h1").inner_text()
+        journey.look(dsl, "chronology")
+
     report = "\n".join(journey.findings) or "none"
     (SHOTS / "axe.txt").write_text(report + "\n")
     assert not journey.serious(), report

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from fastapi import FastAPI
 
+from domain.access import AccessLog
 from domain.referral import Referral
 from safeshare.services.school import Safeshare
 from tests.support import born
@@ -114,3 +117,20 @@ def test_erasure_names_what_becomes_unrecoverable_and_needs_confirmation(
     assert "The child&#39;s personal data has been erased." in browser.follow(r).text
     case = text_of(browser.get(f"/concerns/{concern_id}").text)
     assert "[erased] Erased" in case and "Ben Walsh" not in case
+
+
+def test_the_childs_chronology_is_a_page_for_the_dsl_and_reading_it_is_recorded(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str, browser: Browser
+) -> None:
+    raised_by_staff(app, web_school, people, child_id, facts="Said <b>he</b> was hit.")
+    browser.sign_in(people.dsl)
+    r = browser.get(f"/children/{child_id}/chronology")
+    assert r.status_code == 200
+    page = text_of(r.text)
+    assert "Chronology across concerns Ben Walsh" in page
+    assert "Said &lt;b&gt;he&lt;/b&gt; was hit." in page
+    views = [
+        getattr(e, "action", None)
+        for e in web_school.app.events.get(AccessLog.create_id(UUID(child_id)))
+    ]
+    assert "chronology" in views

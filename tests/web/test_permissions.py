@@ -48,6 +48,8 @@ ROUTES: list[tuple[str, str, tuple[int, ...]]] = [
     ("POST", "/concerns/{case}/acknowledge", (303, 404, 404, 404, 404, 404)),
     ("POST", "/concerns/{case}/consent", (303, 404, 404, 400, 404, 404)),
     ("POST", "/concerns/{case}/decide", (303, 404, 404, 400, 404, 404)),
+    ("GET", "/children/{child}/chronology", (303, 403, 403, 200, 200, 403)),
+    ("GET", "/children/{missing}/chronology", (303, 403, 403, 404, 404, 403)),
     ("GET", "/children/{child}/erase", (303, 403, 403, 200, 403, 403)),
     ("POST", "/children/{child}/erase", (303, 403, 403, 400, 403, 403)),
     ("GET", "/audit", (303, 403, 403, 403, 200, 403)),

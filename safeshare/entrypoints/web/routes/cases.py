@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -14,6 +15,7 @@ from domain.body_map import BodyRegion
 from domain.codes import Article6Basis, Article9Condition, ConsentFrom, NotSoughtReason
 from domain.errors import InvalidValue, PolicyRefusal
 from domain.user import ROLE_LABELS, Role
+from safeshare.adapters.sealing import ERASED
 from safeshare.entrypoints.web.pages import (
     FormErrors,
     redirect,
@@ -23,6 +25,7 @@ from safeshare.entrypoints.web.pages import (
     web_of,
 )
 from safeshare.services.case_pages import CaseNotFound
+from safeshare.services.chronology import child_chronology
 
 router = APIRouter()
 
@@ -233,3 +236,21 @@ async def erase(request: Request, child_id: str) -> Response:
     if errors:
         return render_page(request, "cases/erase.html", status=400, preview=preview, errors=errors)
     return redirect("/worklist", "The child's personal data has been erased.", request)
+
+
+@router.get("/children/{child_id}/chronology")
+async def chronology(request: Request, child_id: str) -> Response:
+    """The child's chronology across concerns, printable; the view is recorded."""
+    account = require(request, Role.DSL, Role.AUDITOR)
+    web = web_of(request)
+    try:
+        found = child_chronology(web.school, child_id, f"{account.actor} (web)")
+    except InvalidValue:
+        raise CaseNotFound from None
+    match = web.children.get(UUID(found.child_id))
+    return render_page(
+        request,
+        "cases/chronology.html",
+        chronology=found,
+        child_name=match.name if match else ERASED,
+    )
