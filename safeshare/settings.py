@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     headteacher_email: str | None = Field(
         default=None, description="who an unacknowledged urgent alert escalates to, beside DSLs"
     )
+    attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="the largest file a concern takes"
+    )
     web_address_failures_per_minute: int = Field(
         default=30, ge=1, description="wrong passwords from one address per minute, then refused"
     )

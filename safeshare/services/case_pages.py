@@ -20,6 +20,7 @@ from domain.user import Role
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.accounts import Account
 from safeshare.services.actions import ActionRow, ActionService
+from safeshare.services.attachments import AttachmentRow, AttachmentService
 from safeshare.services.context import Context
 from safeshare.services.dsl_alerts import Acknowledgements
 from safeshare.services.views import ViewService
@@ -90,6 +91,8 @@ class CasePage:
     can_do_casework: bool
     actions: list[ActionRow] = field(default_factory=list)
     alert_awaiting: bool = False
+    attachments: list[AttachmentRow] = field(default_factory=list)
+    can_attach: bool = False
     marked_regions: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -112,10 +115,17 @@ class ErasurePreview:
 
 
 class CasePages:
-    def __init__(self, ctx: Context, views: ViewService, actions: ActionService) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        views: ViewService,
+        actions: ActionService,
+        attachments: AttachmentService,
+    ) -> None:
         self.ctx = ctx
         self.views = views
         self.actions = actions
+        self.attachments = attachments
 
     def readable(self, concern_id: str, account: Account, action: str) -> Concern:
         """The concern, if this account may read it; otherwise CaseNotFound, and an attempt
@@ -185,6 +195,8 @@ class CasePages:
             can_do_casework=may_do_casework(account),
             actions=self.actions.rows(concern_id=concern.id),
             alert_awaiting=Acknowledgements(self.ctx).awaiting(concern.id),
+            attachments=self.attachments.rows(concern.id),
+            can_attach=account.role in (Role.STAFF, Role.DSL) and not concern.child_data_erased,
             marked_regions=frozenset(m.region for m in marks),
         )
 

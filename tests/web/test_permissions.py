@@ -45,6 +45,8 @@ ROUTES: list[tuple[str, str, tuple[int, ...]]] = [
     ("GET", "/concerns/{case}/inform", (303, 404, 404, 200, 404, 404)),
     ("GET", "/concerns/{case}/action", (303, 404, 404, 200, 404, 404)),
     ("GET", "/actions", (303, 200, 200, 200, 403, 403)),
+    ("GET", "/attachments/{missing}", (303, 404, 404, 404, 404, 404)),
+    ("POST", "/concerns/{case}/attachments", (303, 303, 404, 303, 403, 403)),
     ("POST", "/concerns/{case}/acknowledge", (303, 404, 404, 404, 404, 404)),
     ("POST", "/concerns/{case}/consent", (303, 404, 404, 400, 404, 404)),
     ("POST", "/concerns/{case}/decide", (303, 404, 404, 400, 404, 404)),

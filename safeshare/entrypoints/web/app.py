@@ -29,6 +29,7 @@ from safeshare.entrypoints.web.security import CsrfRejected, add_security_header
 from safeshare.entrypoints.web.sessions import COOKIE, SessionStore
 from safeshare.entrypoints.web.throttle import AddressThrottle
 from safeshare.services.actions import ActionService
+from safeshare.services.attachments import AttachmentService
 from safeshare.services.case_pages import CaseNotFound, CasePages
 from safeshare.services.child_search import ChildSearch
 from safeshare.services.school import Safeshare
@@ -39,12 +40,14 @@ STATIC = Path(__file__).parent / "static"
 def create_app(school: Safeshare) -> FastAPI:
     s = school.settings
     actions = ActionService(school.ctx)
+    attachments = AttachmentService(school.ctx)
     web = Web(
         school=school,
         accounts=school.accounts,
         children=ChildSearch(school.ctx),
-        cases=CasePages(school.ctx, school.views, actions),
+        cases=CasePages(school.ctx, school.views, actions, attachments),
         actions=actions,
+        attachments=attachments,
         sessions=SessionStore(
             school.ctx.clock,
             idle=timedelta(minutes=s.session_idle_minutes),

@@ -19,6 +19,7 @@ from safeshare.entrypoints.web.templating import build_environment
 from safeshare.entrypoints.web.throttle import AddressThrottle
 from safeshare.services.accounts import Account, AccountService
 from safeshare.services.actions import ActionService
+from safeshare.services.attachments import AttachmentService
 from safeshare.services.case_pages import CasePages
 from safeshare.services.child_search import ChildSearch
 from safeshare.services.school import Safeshare
@@ -62,6 +63,7 @@ class Web:
     children: ChildSearch
     cases: CasePages
     actions: ActionService
+    attachments: AttachmentService
     sessions: SessionStore
     throttle: AddressThrottle
 
@@ -113,6 +115,9 @@ def render_page(request: Request, template: str, status: int = 200, **context: A
     session = session_of(request)
     account = signed_in(request)
     flash, session.flash = session.flash, None
+    problem, session.flash_problem = session.flash_problem, None
+    if problem is not None and "errors" not in context:
+        context["errors"] = FormErrors([problem])
     html = (
         environment()
         .get_template(template)
@@ -136,6 +141,14 @@ def redirect(
     """Post / redirect / get; the banner message rides in the session, never the URL."""
     if flash and request is not None:
         session_of(request).flash = flash
+    return RedirectResponse(url, status_code=303)
+
+
+def redirect_with_problem(
+    url: str, field_id: str, message: str, request: Request
+) -> RedirectResponse:
+    """Back to the page the form is on, with the problem in its error summary."""
+    session_of(request).flash_problem = (field_id, message)
     return RedirectResponse(url, status_code=303)
 
 

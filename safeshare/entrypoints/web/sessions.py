@@ -29,6 +29,7 @@ class Session:
     pending_user_id: UUID | None = None
     pending_secret: str | None = None
     flash: str | None = None
+    flash_problem: tuple[str, str] | None = None
     recovery_codes: list[str] = field(default_factory=list)
 
     @property

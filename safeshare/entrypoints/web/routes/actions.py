@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from domain.errors import InvalidValue
 from domain.user import Role
-from safeshare.entrypoints.web.pages import redirect, render_page, require, text, web_of
+from safeshare.entrypoints.web.pages import (
+    redirect,
+    redirect_with_problem,
+    render_page,
+    require,
+    text,
+    web_of,
+)
 from safeshare.services.case_pages import CaseNotFound
 from safeshare.services.dsl_alerts import Acknowledgements
 
@@ -27,6 +35,51 @@ async def acknowledge(request: Request, concern_id: str) -> Response:
     except InvalidValue:
         raise CaseNotFound from None
     return redirect(f"/concerns/{concern.id}", "Alert acknowledged.", request)
+
+
+@router.post("/concerns/{concern_id}/attachments")
+async def attach(request: Request, concern_id: str) -> Response:
+    """The raiser or a DSL attaches a PDF, JPEG or PNG to the concern."""
+    account = require(request, *ASSIGNEES)
+    web = web_of(request)
+    concern = web.cases.readable(concern_id, account, "attach a file")
+    form = await request.form()
+    upload = form.get("file")
+    limit = web.school.settings.attachment_max_bytes
+    problem = None
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        problem = "Choose a PDF, JPEG or PNG file to attach"
+    else:
+        content = await upload.read(limit + 1)
+        try:
+            web.attachments.add(concern, upload.filename, content, account.actor)
+        except InvalidValue as e:
+            problem = f"The file {e.problem}"
+    if problem:
+        return redirect_with_problem(f"/concerns/{concern.id}", "file", problem, request)
+    return redirect(f"/concerns/{concern.id}", "File attached.", request)
+
+
+@router.get("/attachments/{attachment_id}")
+async def download(request: Request, attachment_id: str) -> Response:
+    """The file, to whoever may read its concern; the view is recorded."""
+    account = require(request)
+    web = web_of(request)
+    found = web.attachments.attachment(attachment_id)
+    if found is None:
+        raise CaseNotFound
+    web.cases.readable(str(found.concern_id), account, "attachment")
+    try:
+        opened = web.attachments.open(found)
+    except InvalidValue:
+        raise CaseNotFound from None
+    web.school.views.record_view(found.id, f"{account.actor} (web)", "attachment download")
+    name = f"attachment-{opened.attachment_id[:8]}.{opened.media_type.extension}"
+    return Response(
+        opened.content,
+        media_type=opened.media_type.value,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/actions")

@@ -53,6 +53,7 @@ async def case_page(request: Request, concern_id: str) -> Response:
         request,
         "cases/case.html",
         case=case,
+        max_attachment_mb=max(1, web_of(request).school.settings.attachment_max_bytes // 2**20),
         front_regions=[r for r in BodyRegion if r.side == "front"],
         back_regions=[r for r in BodyRegion if r.side == "back"],
     )
