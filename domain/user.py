@@ -71,6 +71,20 @@ class User(CheapCopy, Aggregate):
         recovery_code_hashes: list[str]
         recorded_by: str
 
+    class PasskeyRegistered(Aggregate.Event):
+        TOPIC = "safeshare:user:passkey-registered"
+        credential_id: str
+        public_key: str
+        sign_count: int
+        recovery_code_hashes: list[str]
+        recorded_by: str
+
+    class PasskeyUsed(Aggregate.Event):
+        TOPIC = "safeshare:user:passkey-used"
+        credential_id: str
+        sign_count: int
+        recorded_by: str
+
     class RecoveryCodeUsed(Aggregate.Event):
         TOPIC = "safeshare:user:recovery-code-used"
         index: int
@@ -124,6 +138,8 @@ class User(CheapCopy, Aggregate):
         self.added_by = added_by
         self.totp_secret: str | None = None
         self.recovery_code_hashes: list[str | None] = []
+        self.passkeys: dict[str, tuple[str, int]] = {}
+        """credential id (base64url) -> (public key, base64url; last signature count)"""
         self.failures = 0
         self.locked = False
 
@@ -134,7 +150,54 @@ class User(CheapCopy, Aggregate):
 
     @property
     def enrolled(self) -> bool:
-        return self.totp_secret is not None
+        """A second factor is set up: an authenticator app, or a passkey."""
+        return self.totp_secret is not None or bool(self.passkeys)
+
+    def register_passkey(
+        self,
+        credential_id: str,
+        public_key: str,
+        sign_count: int,
+        recovery_code_hashes: list[str],
+    ) -> None:
+        """A passkey or security key (WebAuthn) as the second factor; the first one set up
+        brings the recovery codes."""
+        if credential_id in self.passkeys:
+            raise InvalidValue("passkey", "this passkey is already registered")
+        self._passkey_registered(
+            credential_id=credential_id,
+            public_key=public_key,
+            sign_count=sign_count,
+            recovery_code_hashes=list(recovery_code_hashes),
+            recorded_by=self.actor,
+        )
+
+    @event(PasskeyRegistered)
+    def _passkey_registered(
+        self,
+        credential_id: str,
+        public_key: str,
+        sign_count: int,
+        recovery_code_hashes: list[str],
+        recorded_by: str,
+    ) -> None:
+        self.passkeys = {**self.passkeys, credential_id: (public_key, sign_count)}
+        if recovery_code_hashes:
+            self.recovery_code_hashes = list(recovery_code_hashes)
+
+    def record_passkey_use(self, credential_id: str, sign_count: int) -> None:
+        """WebAuthn: a signature count that does not move forward may mean a cloned key."""
+        _, last = self.passkeys[credential_id]
+        if sign_count and last and sign_count <= last:
+            raise InvalidValue("passkey", "the security key's counter went backwards")
+        self._passkey_used(
+            credential_id=credential_id, sign_count=sign_count, recorded_by=self.actor
+        )
+
+    @event(PasskeyUsed)
+    def _passkey_used(self, credential_id: str, sign_count: int, recorded_by: str) -> None:
+        public_key, _ = self.passkeys[credential_id]
+        self.passkeys = {**self.passkeys, credential_id: (public_key, sign_count)}
 
     def enrol_second_factor(self, totp_secret: str, recovery_code_hashes: list[str]) -> None:
         self._enrolled(

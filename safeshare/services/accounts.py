@@ -114,6 +114,10 @@ class AccountService:
         rows.sort(key=lambda r: r.account.name.lower())
         return rows
 
+    def has_passkey(self, user_id: UUID) -> bool:
+        user = self._user(user_id)
+        return bool(user and user.passkeys)
+
     def _user(self, user_id: UUID) -> User | None:
         try:
             return self.ctx.app.read(user_id, User)
@@ -165,7 +169,7 @@ class AccountService:
             raise InvalidValue("code", "enter the 6-digit code your authenticator app shows now")
         user = self.ctx.app.get(user_id, User)
         codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
-        user.enrol_second_factor(secret, [_digest(c) for c in codes])
+        user.enrol_second_factor(secret, [recovery_digest(c) for c in codes])
         self.ctx.app.save(user)
         return codes
 
@@ -178,7 +182,7 @@ class AccountService:
         cleaned = otp.replace(" ", "").strip().lower()
         if self._totp_ok(user.totp_secret, cleaned):
             return True
-        digest = _digest(cleaned)
+        digest = recovery_digest(cleaned)
         for index, stored in enumerate(user.recovery_code_hashes):
             if stored is not None and hmac.compare_digest(stored, digest):
                 user.use_recovery_code(index)
@@ -198,5 +202,5 @@ class AccountService:
         self.ctx.app.save(user)
 
 
-def _digest(recovery_code: str) -> str:
+def recovery_digest(recovery_code: str) -> str:
     return hashlib.sha256(recovery_code.strip().lower().encode()).hexdigest()

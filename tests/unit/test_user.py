@@ -56,3 +56,15 @@ def test_a_recovery_code_works_once() -> None:
     with pytest.raises(InvalidValue, match="used or does not exist"):
         user.use_recovery_code(0)
     assert user.recovery_code_hashes == [None, "h2"]
+
+
+def test_a_passkey_is_a_second_factor_and_a_counter_going_backwards_is_refused() -> None:
+    user = staff()
+    assert not user.enrolled
+    user.register_passkey("cred-1", "public-key", 5, ["h1"])
+    assert user.enrolled and user.recovery_code_hashes == ["h1"]
+    user.record_passkey_use("cred-1", 6)
+    with pytest.raises(InvalidValue, match="counter went backwards"):
+        user.record_passkey_use("cred-1", 6)
+    with pytest.raises(InvalidValue, match="already registered"):
+        user.register_passkey("cred-1", "other", 0, [])

@@ -73,3 +73,15 @@ def test_signing_in_needs_the_csrf_token_too(browser: Browser, people: People) -
     browser.get("/login")
     r = browser.post("/login", {"email": people.staff.email, "password": "x"}, csrf=False)
     assert r.status_code == 403
+
+
+def test_the_passkey_scripts_json_posts_need_the_csrf_header(
+    browser: Browser, people: People
+) -> None:
+    browser.get("/login")
+    r = browser.client.post("/login/passkey", json={"credential": {}})
+    assert r.status_code == 403
+    r = browser.client.post(
+        "/login/passkey", json={"credential": {}}, headers={"X-CSRF-Token": browser.csrf()}
+    )
+    assert r.status_code == 403 and r.json() == {"error": "sign in first"}

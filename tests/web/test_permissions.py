@@ -55,6 +55,7 @@ ROUTES: list[tuple[str, str, tuple[int, ...]]] = [
     ("GET", "/children/{child}/erase", (303, 403, 403, 200, 403, 403)),
     ("POST", "/children/{child}/erase", (303, 403, 403, 400, 403, 403)),
     ("GET", "/audit", (303, 403, 403, 403, 200, 403)),
+    ("GET", "/login/passkey/options", (403, 403, 403, 403, 403, 403)),
     ("GET", "/admin", (303, 403, 403, 403, 403, 303)),
     ("GET", "/admin/users", (303, 403, 403, 403, 403, 200)),
     ("POST", "/admin/users", (303, 403, 403, 403, 403, 400)),

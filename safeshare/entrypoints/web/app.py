@@ -35,6 +35,7 @@ from safeshare.services.child_search import ChildSearch
 from safeshare.services.school import Safeshare
 
 STATIC = Path(__file__).parent / "static"
+SCRIPTS = Path(__file__).parent / "js"
 
 
 def create_app(school: Safeshare) -> FastAPI:
@@ -65,6 +66,7 @@ def create_app(school: Safeshare) -> FastAPI:
     app.state.web = web
     STATIC.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/js", StaticFiles(directory=SCRIPTS), name="js")
     for router in routes.ROUTERS:
         app.include_router(router)
 

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from domain.errors import InvalidValue
 from domain.user import ROLE_LABELS, Role
-from safeshare.entrypoints.web.security import check_csrf
+from safeshare.entrypoints.web.security import check_csrf, check_csrf_header
 from safeshare.entrypoints.web.sessions import Session, SessionStore
 from safeshare.entrypoints.web.templating import build_environment
 from safeshare.entrypoints.web.throttle import AddressThrottle
@@ -81,8 +81,13 @@ def session_of(request: Request) -> Session:
 
 
 async def csrf_guard(request: Request) -> None:
-    """Every form carries the session's CSRF token; a POST without it is refused (403)."""
-    if request.method == "POST":
+    """Every form carries the session's CSRF token; a POST without it is refused (403). The
+    passkey script's JSON posts carry it in the X-CSRF-Token header."""
+    if request.method != "POST":
+        return
+    if request.headers.get("content-type", "").startswith("application/json"):
+        check_csrf_header(request.headers.get("x-csrf-token"), session_of(request).csrf)
+    else:
         check_csrf(await request.form(), session_of(request).csrf)
 
 

@@ -41,5 +41,9 @@ class CsrfRejected(Exception):
 
 def check_csrf(form: FormData, expected: str) -> None:
     sent = form.get("csrf_token")
-    if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+    check_csrf_header(sent if isinstance(sent, str) else None, expected)
+
+
+def check_csrf_header(sent: str | None, expected: str) -> None:
+    if not sent or not hmac.compare_digest(sent, expected):
         raise CsrfRejected

@@ -28,6 +28,7 @@ class Session:
     user_id: UUID | None = None
     pending_user_id: UUID | None = None
     pending_secret: str | None = None
+    passkey_challenge: bytes | None = None
     flash: str | None = None
     flash_problem: tuple[str, str] | None = None
     recovery_codes: list[str] = field(default_factory=list)

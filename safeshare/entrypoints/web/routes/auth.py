@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from domain.errors import InvalidValue
 from safeshare.entrypoints.web.pages import (
@@ -19,6 +21,7 @@ from safeshare.entrypoints.web.pages import (
     web_of,
 )
 from safeshare.services.accounts import SignInRefused
+from safeshare.services.passkeys import PasskeyService
 
 router = APIRouter()
 VIA = "web"
@@ -78,9 +81,15 @@ def _note_address_failure(request: Request) -> None:
 
 @router.get("/login/second-factor")
 async def second_factor_page(request: Request) -> Response:
-    if session_of(request).pending_user_id is None:
+    user_id = session_of(request).pending_user_id
+    if user_id is None:
         raise SignInRequired
-    return render_page(request, "auth/second_factor.html", errors=FormErrors())
+    return render_page(
+        request,
+        "auth/second_factor.html",
+        errors=FormErrors(),
+        has_passkey=web_of(request).accounts.has_passkey(user_id),
+    )
 
 
 @router.post("/login/second-factor")
@@ -159,3 +168,74 @@ async def logout(request: Request) -> Response:
     web.sessions.end(session_of(request))
     request.state.session = web.sessions.new()
     return redirect("/login", "You have signed out", request)
+
+
+# -- passkeys (WebAuthn): the script's JSON half of each ceremony ------------------------------
+
+
+@router.get("/account/passkey/options")
+async def passkey_registration_options(request: Request) -> Response:
+    session = session_of(request)
+    web = web_of(request)
+    account = web.accounts.get(session.pending_user_id) if session.pending_user_id else None
+    if account is None or account.enrolled:
+        return JSONResponse({"error": "sign in first"}, status_code=403)
+    ceremony = PasskeyService(web.school.ctx).begin_registration(account.user_id)
+    session.passkey_challenge = ceremony.challenge
+    return Response(ceremony.options_json, media_type="application/json")
+
+
+@router.post("/account/passkey")
+async def passkey_register(request: Request) -> Response:
+    session = session_of(request)
+    web = web_of(request)
+    account = web.accounts.get(session.pending_user_id) if session.pending_user_id else None
+    challenge, session.passkey_challenge = session.passkey_challenge, None
+    if account is None or account.enrolled or challenge is None:
+        return JSONResponse({"error": "sign in first"}, status_code=403)
+    try:
+        body = await request.json()
+        codes = PasskeyService(web.school.ctx).finish_registration(
+            account.user_id, json.dumps(body["credential"]), challenge
+        )
+    except (InvalidValue, KeyError, TypeError, ValueError):
+        return JSONResponse({"error": "the passkey was not set up"}, status_code=400)
+    web.accounts.complete_sign_in(account.user_id, VIA)
+    fresh = web.sessions.begin(session, account.user_id)
+    fresh.recovery_codes = codes
+    request.state.session = fresh
+    return JSONResponse({"next": "/account/recovery-codes"})
+
+
+@router.get("/login/passkey/options")
+async def passkey_sign_in_options(request: Request) -> Response:
+    session = session_of(request)
+    web = web_of(request)
+    if session.pending_user_id is None:
+        return JSONResponse({"error": "sign in first"}, status_code=403)
+    try:
+        ceremony = PasskeyService(web.school.ctx).begin_authentication(session.pending_user_id)
+    except InvalidValue:
+        return JSONResponse({"error": "no passkey"}, status_code=400)
+    session.passkey_challenge = ceremony.challenge
+    return Response(ceremony.options_json, media_type="application/json")
+
+
+@router.post("/login/passkey")
+async def passkey_sign_in(request: Request) -> Response:
+    session = session_of(request)
+    web = web_of(request)
+    user_id = session.pending_user_id
+    challenge, session.passkey_challenge = session.passkey_challenge, None
+    if user_id is None or challenge is None:
+        return JSONResponse({"error": "sign in first"}, status_code=403)
+    try:
+        body = await request.json()
+        PasskeyService(web.school.ctx).finish_authentication(
+            user_id, json.dumps(body["credential"]), challenge
+        )
+    except (InvalidValue, KeyError, TypeError, ValueError):
+        return JSONResponse({"error": "the passkey did not sign in"}, status_code=400)
+    account = web.accounts.complete_sign_in(user_id, VIA)
+    request.state.session = web.sessions.begin(session, user_id)
+    return JSONResponse({"next": START_PAGE[account.role]})
