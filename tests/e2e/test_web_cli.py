@@ -137,3 +137,16 @@ def test_the_roll_imports_from_the_command_line_and_a_bad_row_is_named(
     assert "added 1, already on the roll 0" in done.stdout
     assert "line 3: upn: is empty" in done.stdout
     assert "Walsh" not in done.stdout + done.stderr
+
+
+def test_demo_accounts_one_per_role_sign_in_with_what_is_printed(env: dict[str, str]) -> None:
+    import json
+
+    done = run(env, "demo-accounts", "--json")
+    assert done.returncode == 0, done.stderr
+    accounts = {a["role"]: a for a in json.loads(done.stdout)}
+    assert sorted(accounts) == ["admin", "auditor", "dsl", "staff"]
+    assert accounts["staff"]["totp_secret"] is None
+    assert accounts["dsl"]["totp_secret"]
+    again = run(env, "demo-accounts", "--json")
+    assert json.loads(again.stdout) == json.loads(done.stdout)

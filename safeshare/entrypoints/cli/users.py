@@ -43,6 +43,7 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="user")
     root.add_typer(roll_app, name="roll")
     register_alerts(root)
+    register_demo_accounts(root)
 
     @root.command("serve")
     def serve(
@@ -117,3 +118,26 @@ def register_alerts(root: typer.Typer) -> None:
             if once:
                 return
             time.sleep(interval)
+
+
+def register_demo_accounts(root: typer.Typer) -> None:
+    @root.command("demo-accounts")
+    def demo_accounts(as_json: bool = JSON) -> None:
+        """Add one demonstration account per role (demo only) and print how to sign in."""
+        from safeshare.demo.accounts import add_demo_accounts
+
+        with guarded(as_json):
+            made = add_demo_accounts(state.safeshare())
+        emit(
+            [a.__dict__ for a in made],
+            as_json,
+            lambda: console.print(
+                "\n".join(
+                    f"{a.role:8} {a.email}  password: {a.password!r}"
+                    + (f"  authenticator key: {a.totp_secret}" if a.totp_secret else "")
+                    for a in made
+                ),
+                highlight=False,
+                markup=False,
+            ),
+        )
