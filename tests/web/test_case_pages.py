@@ -134,3 +134,23 @@ def test_the_childs_chronology_is_a_page_for_the_dsl_and_reading_it_is_recorded(
         for e in web_school.app.events.get(AccessLog.create_id(UUID(child_id)))
     ]
     assert "chronology" in views
+
+
+def test_bad_input_on_the_basis_and_family_pages_is_named_and_nothing_is_recorded(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str, browser: Browser
+) -> None:
+    concern_id = raised_by_staff(app, web_school, people, child_id)
+    browser.sign_in(people.dsl)
+    before = len(list(web_school.app.events.get(UUID(concern_id))))
+    browser.get(f"/concerns/{concern_id}/basis")
+    r = browser.post(f"/concerns/{concern_id}/basis", {"article6": "public-task"})
+    assert r.status_code == 400
+    assert "Justification: say why sharing without consent is justified" in r.text
+    r = browser.post(
+        f"/concerns/{concern_id}/basis", {"article6": "whim", "justification": "Because."}
+    )
+    assert r.status_code == 400 and "Article6: &#39;whim&#39; is not one of" in r.text
+    browser.get(f"/concerns/{concern_id}/inform")
+    r = browser.post(f"/concerns/{concern_id}/inform", {})
+    assert r.status_code == 400 and "Informed: choose whether the family was told" in r.text
+    assert len(list(web_school.app.events.get(UUID(concern_id)))) == before

@@ -17,6 +17,7 @@ from uuid import UUID
 from safeshare.services.context import Clock
 
 COOKIE = "safeshare_session"
+SWEEP_EVERY = 256
 
 
 @dataclass
@@ -44,14 +45,30 @@ class SessionStore:
         self.idle = idle
         self.absolute = absolute
         self._sessions: dict[str, Session] = {}
+        self._made = 0
         self._lock = threading.Lock()
 
     def new(self) -> Session:
         now = self.clock()
         s = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), now, now)
         with self._lock:
+            self._made += 1
+            if self._made % SWEEP_EVERY == 0:
+                self._sweep(now)
             self._sessions[s.sid] = s
         return s
+
+    def _sweep(self, now: datetime) -> None:
+        """Forget sessions that have ended (visitors who never came back, bots)."""
+        for sid in [
+            sid
+            for sid, s in self._sessions.items()
+            if now - s.last_seen > self.idle or now - s.started > self.absolute
+        ]:
+            del self._sessions[sid]
+
+    def __len__(self) -> int:
+        return len(self._sessions)
 
     def get(self, sid: str | None) -> Session | None:
         """The live session with this id, touched; None if unknown or timed out."""
