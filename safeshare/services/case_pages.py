@@ -23,6 +23,7 @@ from safeshare.services.actions import ActionRow, ActionService
 from safeshare.services.attachments import AttachmentRow, AttachmentService
 from safeshare.services.context import Context
 from safeshare.services.dsl_alerts import Acknowledgements
+from safeshare.services.restrictions import Restrictions
 from safeshare.services.views import ViewService
 
 _LISTS = uuid5(NAMESPACE_URL, "https://safeshare.invalid/lists")
@@ -33,13 +34,21 @@ class CaseNotFound(Exception):
     """No such case, or not one this account may read: the same answer for both."""
 
 
-def may_read(account: Account, concern: Concern, assigned: bool = False) -> bool:
-    """Staff read only the concerns they raised (or hold a follow-up action on); DSLs and
-    auditors read every case; admins read none."""
-    if account.role is Role.DSL or account.role is Role.AUDITOR:
+def may_read(
+    account: Account,
+    concern: Concern,
+    assigned: bool = False,
+    restricted_to: list[str] | None = None,
+) -> bool:
+    """Staff read only the concerns they raised (or hold a follow-up action on); DSLs read
+    every case unless it is restricted to other DSLs; auditors read every case; admins none."""
+    raised_it = concern.raised_by_account == str(account.user_id)
+    if account.role is Role.AUDITOR:
         return True
+    if account.role is Role.DSL:
+        return restricted_to is None or str(account.user_id) in restricted_to or raised_it
     if account.role is Role.STAFF:
-        return concern.raised_by_account == str(account.user_id) or assigned
+        return raised_it or (assigned and restricted_to is None)
     return False
 
 
@@ -93,6 +102,7 @@ class CasePage:
     alert_awaiting: bool = False
     attachments: list[AttachmentRow] = field(default_factory=list)
     can_attach: bool = False
+    restricted_to: list[str] | None = None
     marked_regions: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -126,6 +136,7 @@ class CasePages:
         self.views = views
         self.actions = actions
         self.attachments = attachments
+        self.restrictions = Restrictions(ctx)
 
     def readable(self, concern_id: str, account: Account, action: str) -> Concern:
         """The concern, if this account may read it; otherwise CaseNotFound, and an attempt
@@ -137,10 +148,13 @@ class CasePages:
         assigned = account.role is Role.STAFF and self.actions.assigned_to(
             account.user_id, concern.id
         )
-        if not may_read(account, concern, assigned):
+        if not may_read(account, concern, assigned, self.restrictions.restricted_to(concern.id)):
             self.views.record_view(concern.id, account.actor, f"refused: {action}")
             raise CaseNotFound
         return concern
+
+    def restrict(self, concern_id: str, account: Account, allowed: list[str]) -> None:
+        self.restrictions.restrict(self.for_casework(concern_id, account), account, allowed)
 
     def for_casework(self, concern_id: str, account: Account) -> Concern:
         concern = self.readable(concern_id, account, "casework")
@@ -197,6 +211,7 @@ class CasePages:
             alert_awaiting=Acknowledgements(self.ctx).awaiting(concern.id),
             attachments=self.attachments.rows(concern.id),
             can_attach=account.role in (Role.STAFF, Role.DSL) and not concern.child_data_erased,
+            restricted_to=self.restrictions.names(self.restrictions.restricted_to(concern.id)),
             marked_regions=frozenset(m.region for m in marks),
         )
 
@@ -206,6 +221,10 @@ class CasePages:
         rows: list[ConcernRow] = []
         for item in self.views.worklist():
             concern = self.ctx.app.find(UUID(str(item["concern_id"])), Concern)
+            if concern is not None and not may_read(
+                account, concern, restricted_to=self.restrictions.restricted_to(concern.id)
+            ):
+                continue
             rows.append(
                 ConcernRow(
                     str(item["concern_id"]),
@@ -218,6 +237,10 @@ class CasePages:
         for action in self.actions.rows():
             if action.overdue:
                 concern = self.ctx.app.find(UUID(action.concern_id), Concern)
+                if concern is not None and not may_read(
+                    account, concern, restricted_to=self.restrictions.restricted_to(concern.id)
+                ):
+                    continue
                 rows.append(
                     ConcernRow(
                         action.concern_id,

@@ -43,6 +43,7 @@ ROUTES: list[tuple[str, str, tuple[int, ...]]] = [
     ("GET", "/concerns/{case}/basis", (303, 404, 404, 200, 404, 404)),
     ("GET", "/concerns/{case}/decide", (303, 404, 404, 200, 404, 404)),
     ("GET", "/concerns/{case}/inform", (303, 404, 404, 200, 404, 404)),
+    ("GET", "/concerns/{case}/restrict", (303, 404, 404, 200, 404, 404)),
     ("GET", "/concerns/{case}/action", (303, 404, 404, 200, 404, 404)),
     ("GET", "/actions", (303, 200, 200, 200, 403, 403)),
     ("GET", "/attachments/{missing}", (303, 404, 404, 404, 404, 404)),

@@ -24,6 +24,7 @@ from safeshare.entrypoints.web.pages import (
     text,
     web_of,
 )
+from safeshare.services.accounts import Account
 from safeshare.services.case_pages import CaseNotFound
 from safeshare.services.chronology import child_chronology
 
@@ -35,6 +36,7 @@ STEPS: dict[str, str] = {
     "decide": "cases/decide.html",
     "inform": "cases/inform.html",
     "action": "cases/action.html",
+    "restrict": "cases/restrict.html",
 }
 
 
@@ -74,6 +76,12 @@ def _step_context(request: Request, step: str) -> dict[str, Any]:
         ]
         if step == "action"
         else [],
+        "dsls": [
+            (str(a.user_id), a.name, a.email)
+            for a in web_of(request).cases.restrictions.accounts_with(Role.DSL)
+        ]
+        if step == "restrict"
+        else [],
     }
 
 
@@ -103,6 +111,7 @@ async def record_step(request: Request, concern_id: str, step: str) -> Response:
     form = await request.form()
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     values["to"] = [v for v in form.getlist("to") if isinstance(v, str)]
+    values["dsls"] = [v for v in form.getlist("dsls") if isinstance(v, str)]
     errors = FormErrors()
     commands: dict[str, Callable[[], str]] = {
         "consent": lambda: _consent(request, str(concern.id), values, account.actor),
@@ -110,6 +119,7 @@ async def record_step(request: Request, concern_id: str, step: str) -> Response:
         "decide": lambda: _decide(request, str(concern.id), values, account.actor),
         "inform": lambda: _inform(request, str(concern.id), values, account.actor),
         "action": lambda: _assign(request, str(concern.id), values, account.actor),
+        "restrict": lambda: _restrict(request, str(concern.id), values, account),
     }
     try:
         done = commands[step]()
@@ -196,6 +206,11 @@ def _inform(request: Request, concern_id: str, v: dict[str, Any], by: str) -> st
         concern_id, informed == "yes", by, reason=v.get("reason") or None
     )
     return "Recorded whether the family was told."
+
+
+def _restrict(request: Request, concern_id: str, v: dict[str, Any], account: Account) -> str:
+    web_of(request).cases.restrict(concern_id, account, v["dsls"])
+    return "The case is now readable only by the DSLs you named."
 
 
 def _assign(request: Request, concern_id: str, v: dict[str, Any], by: str) -> str:
