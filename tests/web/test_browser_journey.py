@@ -166,16 +166,29 @@ def test_staff_raise_an_urgent_concern_and_the_dsl_shares_it_signed_in_with_totp
         assert dsl.get_by_text("Lawful basis recorded.").is_visible()
 
         dsl.get_by_role("link", name="Decide whether to share").click()
-        dsl.get_by_label("Is there a clear and legitimate purpose").fill(
+        journey.look(dsl, "decide-purpose")
+        dsl.get_by_label("Yes", exact=True).check()
+        dsl.get_by_label("What is the purpose? (if yes)").fill(
             "A strategy discussion about the injury and the disclosure"
         )
+        dsl.get_by_role("button", name="Continue").click()
+        journey.look(dsl, "decide-share")
         dsl.get_by_label("Share", exact=True).check()
+        dsl.get_by_role("button", name="Continue").click()
+        journey.look(dsl, "decide-recipients")
         dsl.get_by_label("County Multi-Agency Safeguarding Hub", exact=False).check()
         dsl.get_by_label("Police Child Protection Unit", exact=False).check()
+        dsl.get_by_role("button", name="Continue").click()
         dsl.get_by_label("Your reasons").fill("Injury with a disclosure; urgent.")
-        journey.look(dsl, "decide")
-        dsl.get_by_role("button", name="Save and return to the case").click()
-        assert dsl.get_by_text("Decided to share. 2 referrals queued to send").is_visible()
+        dsl.get_by_role("button", name="Continue").click()
+        journey.look(dsl, "check-answers")
+        assert "County Multi-Agency Safeguarding Hub, Police Child Protection Unit" in (
+            dsl.locator(".govuk-summary-list").inner_text()
+        )
+        dsl.get_by_role("button", name="Record the decision").click()
+        assert dsl.get_by_text("2 referrals are queued to send, urgent first.").is_visible()
+        journey.look(dsl, "decision-recorded")
+        dsl.get_by_role("link", name="Back to the case").click()
         history = dsl.locator("#history").inner_text()
         assert "Consent refused from parent" in history
         assert "Decided to share with mash, police" in history

@@ -154,3 +154,30 @@ def test_bad_input_on_the_basis_and_family_pages_is_named_and_nothing_is_recorde
     r = browser.post(f"/concerns/{concern_id}/inform", {})
     assert r.status_code == 400 and "Informed: choose whether the family was told" in r.text
     assert len(list(web_school.app.events.get(UUID(concern_id)))) == before
+
+
+def test_the_decision_as_question_pages_with_check_your_answers_and_what_happens_next(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str, browser: Browser
+) -> None:
+    concern_id = raised_by_staff(app, web_school, people, child_id)
+    browser.sign_in(people.dsl)
+    base = f"/concerns/{concern_id}/decide"
+    page = text_of(browser.get(f"{base}/purpose").text)
+    assert "Is there a clear and legitimate purpose for sharing information?" in page
+    r = browser.post(f"{base}/purpose", {"purpose-clear": "yes"})
+    assert r.status_code == 400 and "Say what the purpose is" in r.text
+    r = browser.post(f"{base}/purpose", {"purpose-clear": "no"})
+    assert r.headers["location"] == f"{base}/reasons"  # no purpose: do not share
+    browser.get(f"{base}/reasons")
+    r = browser.post(f"{base}/reasons", {"reasons": "No clear purpose yet; monitor."})
+    check = text_of(browser.follow(r).text)
+    assert "Clear and legitimate purpose No" in check and "Share No" in check
+    assert "Reasons No clear purpose yet; monitor." in check
+    assert not list(web_school.app.events.get(UUID(concern_id)))[-1].__class__.__name__.startswith(
+        "Sharing"
+    )
+    r = browser.post(f"{base}/check", {})
+    done = text_of(browser.follow(r).text)
+    assert "Decision recorded Do not share (decided at: purpose)" in done
+    assert "Nothing is sent. Your reasons are in the record." in done
+    assert "Decision 1: do not share" in text_of(browser.get(f"/concerns/{concern_id}").text)

@@ -43,6 +43,8 @@ ROUTES: list[tuple[str, str, tuple[int, ...]]] = [
     ("GET", "/concerns/{case}/basis", (303, 404, 404, 200, 404, 404)),
     ("GET", "/concerns/{case}/decide", (303, 404, 404, 200, 404, 404)),
     ("GET", "/concerns/{case}/inform", (303, 404, 404, 200, 404, 404)),
+    ("GET", "/concerns/{case}/decide/purpose", (303, 404, 404, 200, 404, 404)),
+    ("POST", "/concerns/{case}/decide/check", (303, 404, 404, 400, 404, 404)),
     ("GET", "/concerns/{case}/restrict", (303, 404, 404, 200, 404, 404)),
     ("GET", "/concerns/{case}/action", (303, 404, 404, 200, 404, 404)),
     ("GET", "/actions", (303, 200, 200, 200, 403, 403)),

@@ -12,6 +12,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from safeshare.services.context import Clock
@@ -33,6 +34,8 @@ class Session:
     flash: str | None = None
     flash_problem: tuple[str, str] | None = None
     recovery_codes: list[str] = field(default_factory=list)
+    drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """A decision's answers between its question pages, by concern id."""
 
     @property
     def signed_in(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from safeshare.entrypoints.web.routes import actions, admin, auth, cases, concerns, start
+from safeshare.entrypoints.web.routes import actions, admin, auth, cases, concerns, decision, start
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -12,5 +12,6 @@ ROUTERS: list[APIRouter] = [
     admin.router,
     concerns.router,
     actions.router,
+    decision.router,
     cases.router,
 ]
