@@ -12,7 +12,7 @@ from domain.referral import Referral
 from safeshare.services.school import Safeshare
 from tests.support import born
 from tests.web.conftest import People
-from tests.web.support import Browser, raise_concern, text_of
+from tests.web.support import Browser, problems, raise_concern, text_of
 
 
 def raised_by_staff(
@@ -60,18 +60,20 @@ def test_consent_refused_a_lawful_basis_and_a_share_are_recorded_from_the_case_p
         },
     )
     assert "Lawful basis recorded." in browser.follow(r).text
-    browser.get(f"/concerns/{concern_id}/decide")
-    r = browser.post(
-        f"/concerns/{concern_id}/decide",
-        {
-            "purpose": "Strategy discussion about the injury",
-            "share": "yes",
-            "to": ["mash", "police"],
-            "reasons": "Injury with a disclosure; consent refused, lawful basis recorded.",
-        },
-    )
-    page = text_of(browser.follow(r).text)
-    assert "Decided to share. 2 referrals queued to send, urgent first." in page
+    base = f"/concerns/{concern_id}/decide"
+    for question, answers in (
+        ("purpose", {"purpose-clear": "yes", "purpose": "Strategy discussion about the injury"}),
+        ("share", {"share": "yes"}),
+        ("recipients", {"to": ["mash", "police"]}),
+        ("reasons", {"reasons": "Injury with a disclosure; consent refused, basis recorded."}),
+        ("check", {}),
+    ):
+        browser.get(f"{base}/{question}")
+        r = browser.post(f"{base}/{question}", answers)
+        assert r.status_code == 303, problems(r.text)
+    done = text_of(browser.follow(r).text)
+    assert "2 referrals are queued to send, urgent first." in done
+    page = text_of(browser.get(f"/concerns/{concern_id}").text)
     assert "Decision 1: share" in page
     assert "Consent refused by the parent" in page
     assert "Lawful basis Art. 6(1)(e) public task; Art. 9(2)(g), DPA 2018 Sch. 1 para 18" in page
@@ -93,11 +95,32 @@ def test_a_decision_without_reasons_is_refused_naming_the_field(
 ) -> None:
     concern_id = raised_by_staff(app, web_school, people, child_id)
     browser.sign_in(people.dsl)
-    browser.get(f"/concerns/{concern_id}/decide")
-    r = browser.post(f"/concerns/{concern_id}/decide", {"share": "no"})
+    browser.get(f"/concerns/{concern_id}/decide/reasons")
+    r = browser.post(f"/concerns/{concern_id}/decide/reasons", {"reasons": " "})
     assert r.status_code == 400
-    assert "<title>Error: Decide whether to share" in r.text
-    assert "Reasons: give the reasons for the decision (golden rule 7)" in r.text
+    assert "<title>Error: Your reasons" in r.text
+    assert 'href="#reasons"' in r.text
+    assert "Give the reasons for your decision (golden rule 7)" in r.text
+
+
+def test_an_urgent_share_without_the_police_or_a_reason_is_refused_at_check_naming_the_rule(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str, browser: Browser
+) -> None:
+    concern_id = raised_by_staff(app, web_school, people, child_id, **{"immediate-risk": "yes"})
+    browser.sign_in(people.dsl)
+    base = f"/concerns/{concern_id}/decide"
+    browser.get(f"{base}/purpose")
+    browser.post(f"{base}/purpose", {"purpose-clear": "yes", "purpose": "Protect the child"})
+    browser.post(f"{base}/share", {"share": "yes"})
+    browser.post(f"{base}/recipients", {"to": ["mash"]})
+    browser.post(f"{base}/reasons", {"reasons": "Disclosure."})
+    browser.get(f"{base}/check")
+    r = browser.post(f"{base}/check", {})
+    assert r.status_code == 400
+    assert "the police must be among the recipients" in r.text
+    assert not web_school.app.recorder.select_notifications(
+        start=None, limit=5, topics=[Referral.Prepared.TOPIC]
+    )
 
 
 def test_erasure_names_what_becomes_unrecoverable_and_needs_confirmation(

@@ -33,7 +33,6 @@ router = APIRouter()
 STEPS: dict[str, str] = {
     "consent": "cases/consent.html",
     "basis": "cases/basis.html",
-    "decide": "cases/decide.html",
     "inform": "cases/inform.html",
     "action": "cases/action.html",
     "restrict": "cases/restrict.html",
@@ -68,7 +67,6 @@ def _step_context(request: Request, step: str) -> dict[str, Any]:
         "not_sought_reasons": list(NotSoughtReason),
         "article6": [a for a in Article6Basis if a is not Article6Basis.CONSENT],
         "article9": [a for a in Article9Condition if a is not Article9Condition.EXPLICIT_CONSENT],
-        "agencies": web_of(request).school.agencies.entries(),
         "assignees": [
             (str(r.account.user_id), f"{r.account.name} ({ROLE_LABELS[r.account.role]})")
             for r in web_of(request).accounts.listing()
@@ -110,13 +108,11 @@ async def record_step(request: Request, concern_id: str, step: str) -> Response:
     concern = web.cases.for_casework(concern_id, account)
     form = await request.form()
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-    values["to"] = [v for v in form.getlist("to") if isinstance(v, str)]
     values["dsls"] = [v for v in form.getlist("dsls") if isinstance(v, str)]
     errors = FormErrors()
     commands: dict[str, Callable[[], str]] = {
         "consent": lambda: _consent(request, str(concern.id), values, account.actor),
         "basis": lambda: _basis(request, str(concern.id), values, account.actor),
-        "decide": lambda: _decide(request, str(concern.id), values, account.actor),
         "inform": lambda: _inform(request, str(concern.id), values, account.actor),
         "action": lambda: _assign(request, str(concern.id), values, account.actor),
         "restrict": lambda: _restrict(request, str(concern.id), values, account),
@@ -141,7 +137,9 @@ async def record_step(request: Request, concern_id: str, step: str) -> Response:
 
 
 def _policy_field(step: str) -> str:
-    return {"consent": "status", "basis": "article6", "decide": "share", "inform": "informed"}[step]
+    """The field a policy refusal on this step's form is shown against."""
+    fields = {"consent": "status", "basis": "article6", "inform": "informed", "restrict": "dsls"}
+    return fields.get(step, "what")
 
 
 def _consent(request: Request, concern_id: str, v: dict[str, Any], by: str) -> str:
@@ -171,31 +169,6 @@ def _basis(request: Request, concern_id: str, v: dict[str, Any], by: str) -> str
         article9=v.get("article9") or None,
     )
     return "Lawful basis recorded."
-
-
-def _decide(request: Request, concern_id: str, v: dict[str, Any], by: str) -> str:
-    share = v.get("share", "")
-    if share not in ("yes", "no"):
-        raise InvalidValue("share", "choose whether to share information or not")
-    if not v.get("reasons", "").strip():
-        raise InvalidValue("reasons", "give the reasons for the decision (golden rule 7)")
-    if share == "yes" and not v["to"]:
-        raise InvalidValue("to", "choose at least one agency to share with")
-    result = web_of(request).school.concerns.decide(
-        concern_id,
-        share == "yes",
-        v.get("reasons"),
-        by,
-        purpose=v.get("purpose") or None,
-        to=v["to"] if share == "yes" else [],
-        police_not_told_reason=v.get("police-not-told-reason") or None,
-    )
-    if result.share:
-        n = len(result.referral_ids)
-        return (
-            f"Decided to share. {n} referral{'s' if n != 1 else ''} queued to send, urgent first."
-        )
-    return "Decided not to share. The reasons are recorded."
 
 
 def _inform(request: Request, concern_id: str, v: dict[str, Any], by: str) -> str:
