@@ -39,12 +39,17 @@ class Journey:
         self.base = base
         self.axe = Axe()
         self.findings: list[str] = []
+        self.console: list[str] = []
+        """What the browser said: a CSP refusal or a script error would show here."""
         self.shots: list[Path] = []
         self.step = 0
 
     def person(self) -> Page:
         context = self.browser.new_context(viewport={"width": 1280, "height": 900})
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        return page
 
     def look(self, page: Page, name: str) -> None:
         """axe on the page, then a screenshot at desktop width and at 360 px."""
@@ -214,4 +219,7 @@ def test_staff_raise_an_urgent_concern_and_the_dsl_shares_it_signed_in_with_totp
     report = "\n".join(journey.findings) or "none"
     (SHOTS / "axe.txt").write_text(report + "\n")
     assert not journey.serious(), report
+    assert not [m for m in journey.console if "error" in m.lower() or "policy" in m.lower()], (
+        journey.console
+    )
     assert len(journey.shots) == 2 * journey.step
