@@ -15,6 +15,7 @@ from safeshare.entrypoints.cli import (
     children,
     concerns,
     dispatch,
+    health,
     projections,
     referrals,
     state,
@@ -34,6 +35,7 @@ app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.registered_commands += dispatch.app.registered_commands
 projections.register(app)
+app.command("health")(health.health)
 audit_trail.register(audit.app)
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
