@@ -15,6 +15,7 @@ from safeshare.entrypoints.cli import (
     children,
     concerns,
     dispatch,
+    health,
     projections,
     referrals,
     state,
@@ -35,6 +36,7 @@ app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.registered_commands += dispatch.app.registered_commands
 projections.register(app)
+app.command("health")(health.health)
 audit_trail.register(audit.app)
 users.register(app)
 
