@@ -2,19 +2,19 @@
 
 Each command is named in the policy's words and guarded by a named check from
 `domain.policy`; guards run before any event is triggered, so a refused command records
-nothing.
+nothing. The values the record holds are in `domain.concern_values`, its events in
+`domain.concern_events`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import concern_events as events
 from domain import policy
 from domain.codes import (
     AgencyKind,
@@ -27,127 +27,35 @@ from domain.codes import (
     NotSoughtReason,
     RetentionOutcome,
 )
+from domain.concern_values import (
+    Advice,
+    Consent,
+    Decision,
+    LawfulBasis,
+    RecipientChoice,
+    RecipientDecision,
+)
 from domain.copying import CheapCopy
-from domain.errors import ChildErased, ConcernClosed, PolicyRefusal
-from domain.packet_fields import PacketField
+from domain.errors import ChildErased, ConcernClosed
 from domain.referral import Referral
 from domain.sealed import Sealed
 from domain.topics import stable_topics
 
-
-@dataclass(frozen=True, slots=True)
-class RecipientChoice:
-    """One recipient of a share and what it receives."""
-
-    agency_id: str
-    kind: AgencyKind
-    fields: frozenset[PacketField]
-    profile: frozenset[PacketField]
-    widening_reason: Sealed | None = None
-
-    def __deepcopy__(self, memo: dict[int, object]) -> RecipientChoice:
-        return self  # immutable: copies of the aggregate may share it
-
-
-@dataclass(frozen=True, slots=True)
-class LawfulBasis:
-    article6: Article6Basis
-    article9: Article9Condition | None
-    justification: Sealed
-    recorded_by: str
-
-    def __deepcopy__(self, memo: dict[int, object]) -> LawfulBasis:
-        return self  # immutable: copies of the aggregate may share it
-
-
-@dataclass(frozen=True, slots=True)
-class Consent:
-    status: ConsentStatus
-    from_whom: ConsentFrom | None = None
-    scope: tuple[str, ...] = ()
-    not_sought_reason: NotSoughtReason | None = None
-    note: Sealed | None = None
-    recorded_by: str = ""
-
-    def covers(self, agency_id: str, kind: AgencyKind) -> bool:
-        """Consent given for named recipients covers only those (empty scope: any)."""
-        return not self.scope or agency_id in self.scope or kind.value in self.scope
-
-    def __deepcopy__(self, memo: dict[int, object]) -> Consent:
-        return self  # immutable: copies of the aggregate may share it
+__all__ = ["Concern", "RecipientChoice"]
 
 
 class Concern(CheapCopy, Aggregate):
     """The case record of one concern."""
 
-    class Raised(Aggregate.Created):
-        TOPIC = "safeshare:concern:raised"
-        child_id: UUID
-        category: str
-        facts: Sealed
-        opinion: Sealed | None
-        observed_at: datetime
-        immediate_risk: bool
-        crime_suspected: bool
-        raised_by: str
-
-    class AdviceSought(Aggregate.Event):
-        TOPIC = "safeshare:concern:advice-sought"
-        from_whom: str
-        question: Sealed
-        answer: Sealed | None
-        sought_by: str
-
-    class ConsentRecorded(Aggregate.Event):
-        TOPIC = "safeshare:concern:consent-recorded"
-        status: str
-        from_whom: str | None
-        scope: list[str]
-        not_sought_reason: str | None
-        note: Sealed | None
-        recorded_by: str
-
-    class LawfulBasisRecorded(Aggregate.Event):
-        TOPIC = "safeshare:concern:lawful-basis-recorded"
-        article6: str
-        article9: str | None
-        justification: Sealed
-        recorded_by: str
-
-    class SharingDecided(Aggregate.Event):
-        TOPIC = "safeshare:concern:sharing-decided"
-        decision_no: int
-        share: bool
-        purpose: Sealed | None
-        reasons: Sealed
-        decided_at_step: str
-        path: list[str]
-        identifiable: bool
-        recipients: list[dict[str, Any]]
-        police_not_told_reason: Sealed | None
-        decided_by: str
-
-    class FamilyInformed(Aggregate.Event):
-        TOPIC = "safeshare:concern:family-informed"
-        informed: bool
-        reason: Sealed | None
-        recorded_by: str
-
-    class RetentionReviewed(Aggregate.Event):
-        TOPIC = "safeshare:concern:retention-reviewed"
-        outcome: str
-        reason: str
-        next_review: date | None
-        reviewed_by: str
-
-    class ChildDataErased(Aggregate.Event):
-        TOPIC = "safeshare:concern:child-data-erased"
-        erased_by: str
-
-    class Closed(Aggregate.Event):
-        TOPIC = "safeshare:concern:closed"
-        reason: str
-        closed_by: str
+    Raised = events.Raised
+    AdviceSought = events.AdviceSought
+    ConsentRecorded = events.ConsentRecorded
+    LawfulBasisRecorded = events.LawfulBasisRecorded
+    SharingDecided = events.SharingDecided
+    FamilyInformed = events.FamilyInformed
+    RetentionReviewed = events.RetentionReviewed
+    ChildDataErased = events.ChildDataErased
+    Closed = events.Closed
 
     @event(Raised)
     def __init__(
@@ -170,11 +78,11 @@ class Concern(CheapCopy, Aggregate):
         self.immediate_risk = immediate_risk
         self.crime_suspected = crime_suspected
         self.raised_by = raised_by
-        self.advice: list[dict[str, Any]] = []
+        self.advice: list[Advice] = []
         self.consent = Consent(ConsentStatus.NONE)
         self.consent_history: list[Consent] = []
         self.lawful_basis: LawfulBasis | None = None
-        self.decisions: list[dict[str, Any]] = []
+        self.decisions: list[Decision] = []
         self.family_informed: bool | None = None
         self.family_not_informed_reason: Sealed | None = None
         self.retention_next_review: date | None = None
@@ -197,10 +105,16 @@ class Concern(CheapCopy, Aggregate):
 
     @event(AdviceSought)
     def _advice_sought(
-        self, from_whom: str, question: Sealed, answer: Sealed | None, sought_by: str
+        self,
+        from_whom: str,
+        question: Sealed,
+        answer: Sealed | None,
+        sought_by: str,
+        child_identified: bool = False,
+        identified_reason: Sealed | None = None,
     ) -> None:
         self.advice.append(
-            {"from": from_whom, "question": question, "answer": answer, "by": sought_by}
+            Advice(from_whom, question, answer, sought_by, child_identified, identified_reason)
         )
 
     # -- consent -----------------------------------------------------------------------------------
@@ -246,8 +160,8 @@ class Concern(CheapCopy, Aggregate):
         """Consent may be not sought where "it is unsafe or inappropriate to do so" or "if to
         gain consent could place a child at risk"; the reason is required."""
         self.check_open_for_casework()
-        policy.check_consent_not_sought_has_reason(reason is not None)
-        self._record_consent(ConsentStatus.NOT_SOUGHT, None, (), reason, note, recorded_by)
+        why = policy.check_consent_not_sought_has_reason(reason)
+        self._record_consent(ConsentStatus.NOT_SOUGHT, None, (), why, note, recorded_by)
 
     def _record_consent(
         self,
@@ -299,12 +213,10 @@ class Concern(CheapCopy, Aggregate):
         """Golden rule 4: "you may share information without consent if, in your judgement,
         there is a lawful basis to do so"."""
         self.check_open_for_casework()
-        policy.check_basis_has_justification(justification is not None)
-        assert justification is not None
         self._lawful_basis_recorded(
             article6=article6.value,
             article9=article9.value if article9 else None,
-            justification=justification,
+            justification=policy.check_basis_has_justification(justification),
             recorded_by=recorded_by,
         )
 
@@ -348,50 +260,28 @@ class Concern(CheapCopy, Aggregate):
         and for what purpose."
         """
         self.check_open_for_casework()
-        policy.check_decision_has_reasons(reasons is not None)
-        policy.check_share_has_purpose(purpose is not None)
-        assert reasons is not None
-        if not recipients:
-            raise PolicyRefusal("golden rule 7", "a decision to share must name its recipients")
-        kinds = [r.kind for r in recipients]
+        reasons = policy.check_decision_has_reasons(reasons)
+        purpose = policy.check_share_has_purpose(purpose)
+        policy.check_share_names_recipients(recipients)
         policy.check_police_informed_when_urgent(
-            self.immediate_risk, self.crime_suspected, kinds, police_not_told_reason is not None
+            self.immediate_risk,
+            self.crime_suspected,
+            [r.kind for r in recipients],
+            police_not_told_reason,
         )
-        entries: list[dict[str, Any]] = []
-        steps: list[FlowchartStep] = []
-        path: list[str] = []
-        for r in recipients:
-            answer = policy.when_to_share(
-                self.question_for(True, r.agency_id, r.kind, identifiable)
-            )
-            policy.check_share_allowed(answer, r.agency_id)
-            policy.check_fields_within_profile(
-                r.agency_id, r.fields, r.profile, r.widening_reason is not None
-            )
-            policy.check_packet_adequate(r.fields)
-            policy.check_anonymised_share_carries_no_identity(identifiable, r.fields)
-            steps.append(answer.decided_at)
-            path = list(answer.path)
-            entries.append(
-                {
-                    "agency_id": r.agency_id,
-                    "kind": r.kind.value,
-                    "fields": sorted(f.value for f in r.fields),
-                    "widening_reason": r.widening_reason,
-                    "decided_at_step": answer.decided_at.value,
-                    "path": list(answer.path),
-                }
-            )
+        decided = [self.decide_for(r, identifiable) for r in recipients]
+        furthest = policy.furthest_step([r.decided_at_step for r in decided])
+        deciding = next(r for r in decided if r.decided_at_step is furthest)
         decision_no = len(self.decisions) + 1
         self._sharing_decided(
             decision_no=decision_no,
             share=True,
             purpose=purpose,
             reasons=reasons,
-            decided_at_step=max(steps, key=_step_order).value,
-            path=path,
+            decided_at_step=furthest.value,
+            path=list(deciding.path),
             identifiable=identifiable,
-            recipients=entries,
+            recipients=[r.as_event_data() for r in decided],
             police_not_told_reason=police_not_told_reason,
             decided_by=decided_by,
         )
@@ -400,14 +290,34 @@ class Concern(CheapCopy, Aggregate):
                 concern_id=self.id,
                 child_id=self.child_id,
                 decision_no=decision_no,
-                agency_id=e["agency_id"],
-                agency_kind=e["kind"],
-                fields=e["fields"],
+                agency_id=r.agency_id,
+                agency_kind=r.kind.value,
+                fields=[f.value for f in r.fields],
                 urgent=self.urgent,
                 identifiable=identifiable,
             )
-            for e in entries
+            for r in decided
         ]
+
+    def decide_for(self, choice: RecipientChoice, identifiable: bool) -> RecipientDecision:
+        """The flowchart and the "how" principles for one recipient; refuses what they refuse."""
+        answer = policy.when_to_share(
+            self.question_for(True, choice.agency_id, choice.kind, identifiable)
+        )
+        policy.check_share_allowed(answer, choice.agency_id)
+        policy.check_fields_within_profile(
+            choice.agency_id, choice.fields, choice.profile, choice.widening_reason
+        )
+        policy.check_packet_adequate(choice.fields)
+        policy.check_anonymised_share_carries_no_identity(identifiable, choice.fields)
+        return RecipientDecision(
+            agency_id=choice.agency_id,
+            kind=choice.kind,
+            fields=tuple(sorted(choice.fields)),
+            decided_at_step=answer.decided_at,
+            path=answer.path,
+            widening_reason=choice.widening_reason,
+        )
 
     def decide_not_to_share(
         self, reasons: Sealed | None, decided_by: str, purpose: Sealed | None = None
@@ -416,8 +326,7 @@ class Concern(CheapCopy, Aggregate):
         principle Record: "If the decision is not to share, it is good practice to record the
         reasons"."""
         self.check_open_for_casework()
-        policy.check_decision_has_reasons(reasons is not None)
-        assert reasons is not None
+        reasons = policy.check_decision_has_reasons(reasons)
         answer = policy.when_to_share(
             self.question_for(purpose is not None, "", AgencyKind.OTHER, True)
         )
@@ -445,23 +354,23 @@ class Concern(CheapCopy, Aggregate):
         decided_at_step: str,
         path: list[str],
         identifiable: bool,
-        recipients: list[dict[str, Any]],
+        recipients: list[dict[str, object]],
         police_not_told_reason: Sealed | None,
         decided_by: str,
     ) -> None:
         self.decisions.append(
-            {
-                "decision_no": decision_no,
-                "share": share,
-                "purpose": purpose,
-                "reasons": reasons,
-                "decided_at_step": decided_at_step,
-                "path": list(path),
-                "identifiable": identifiable,
-                "recipients": list(recipients),
-                "police_not_told_reason": police_not_told_reason,
-                "decided_by": decided_by,
-            }
+            Decision(
+                decision_no=decision_no,
+                share=share,
+                purpose=purpose,
+                reasons=reasons,
+                decided_at_step=FlowchartStep(decided_at_step),
+                path=tuple(path),
+                identifiable=identifiable,
+                recipients=tuple(RecipientDecision.from_event_data(r) for r in recipients),
+                police_not_told_reason=police_not_told_reason,
+                decided_by=decided_by,
+            )
         )
 
     # -- transparency ------------------------------------------------------------------------------
@@ -475,8 +384,8 @@ class Concern(CheapCopy, Aggregate):
     def record_family_not_informed(self, reason: Sealed | None, recorded_by: str) -> None:
         """ "... as long as doing so does not create or increase the risk of harm"."""
         self.check_open_for_casework()
-        policy.check_not_informed_has_reason(reason is not None)
-        self._family_informed(informed=False, reason=reason, recorded_by=recorded_by)
+        why = policy.check_not_informed_has_reason(reason)
+        self._family_informed(informed=False, reason=why, recorded_by=recorded_by)
 
     @event(FamilyInformed)
     def _family_informed(self, informed: bool, reason: Sealed | None, recorded_by: str) -> None:
@@ -490,10 +399,7 @@ class Concern(CheapCopy, Aggregate):
     ) -> None:
         """Principle Record: "there should be a review process scheduled at regular intervals
         to ensure data is not retained where it is unnecessary to do so"."""
-        if outcome is RetentionOutcome.KEEP and next_review is None:
-            raise PolicyRefusal("record: retention", "keeping the record needs a next review date")
-        if not reason.strip():
-            raise PolicyRefusal("record: retention", "a retention review needs a reason")
+        policy.check_retention_review_complete(outcome, reason, next_review)
         self._retention_reviewed(
             outcome=outcome.value, reason=reason, next_review=next_review, reviewed_by=reviewed_by
         )
@@ -540,25 +446,12 @@ class Concern(CheapCopy, Aggregate):
         return self.immediate_risk or self.crime_suspected
 
     @property
-    def latest_decision(self) -> dict[str, Any] | None:
+    def latest_decision(self) -> Decision | None:
         return self.decisions[-1] if self.decisions else None
 
     @property
     def awaiting_decision(self) -> bool:
         return not self.decisions and not self.closed and not self.child_data_erased
-
-
-_ORDER = [
-    FlowchartStep.PURPOSE,
-    FlowchartStep.CONSENT,
-    FlowchartStep.IDENTIFIABLE,
-    FlowchartStep.LAWFUL_BASIS,
-    FlowchartStep.DSL_JUDGEMENT,
-]
-
-
-def _step_order(step: FlowchartStep) -> int:
-    return _ORDER.index(step)
 
 
 stable_topics(Concern, "safeshare:concern")

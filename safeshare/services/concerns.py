@@ -17,6 +17,7 @@ from domain.codes import (
     RetentionOutcome,
 )
 from domain.concern import Concern, RecipientChoice
+from domain.concern_values import Decision
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
 from domain.referral import Referral
@@ -34,12 +35,34 @@ from safeshare.validation import (
 
 
 @dataclass(frozen=True)
+class RecipientPath:
+    agency_id: str
+    decided_at_step: str
+    path: list[str]
+
+
+@dataclass(frozen=True)
 class DecisionResult:
     decision_no: int
     share: bool
     decided_at_step: str
     path: list[str]
     referral_ids: list[UUID]
+    recipients: list[RecipientPath]
+
+    @classmethod
+    def of(cls, decision: Decision, referral_ids: list[UUID]) -> DecisionResult:
+        return cls(
+            decision.decision_no,
+            decision.share,
+            decision.decided_at_step.value,
+            list(decision.path),
+            referral_ids,
+            [
+                RecipientPath(r.agency_id, r.decided_at_step.value, list(r.path))
+                for r in decision.recipients
+            ],
+        )
 
 
 class ConcernService:
@@ -188,10 +211,7 @@ class ConcernService:
         if not share:
             concern.decide_not_to_share(sealed_reasons, by, purpose=sealed_purpose)
             self.ctx.app.save(concern)
-            last = concern.decisions[-1]
-            return DecisionResult(
-                last["decision_no"], False, last["decided_at_step"], last["path"], []
-            )
+            return DecisionResult.of(concern.decisions[-1], [])
         widening = seal.seal_optional(
             child_id, "decision.widening_reason", optional_text("widening-reason", widening_reason)
         )
@@ -227,14 +247,7 @@ class ConcernService:
             ),
         )
         self.ctx.app.save(concern, *referrals)
-        last = concern.decisions[-1]
-        return DecisionResult(
-            last["decision_no"],
-            True,
-            last["decided_at_step"],
-            last["path"],
-            [r.id for r in referrals],
-        )
+        return DecisionResult.of(concern.decisions[-1], [r.id for r in referrals])
 
     def inform(self, concern_id: str, informed: bool, by: str, reason: str | None = None) -> None:
         concern = self.ctx.concern(concern_id)

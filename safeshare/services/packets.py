@@ -81,8 +81,8 @@ class PacketService:
         basis = concern.lawful_basis
         dob = u(cid, child.date_of_birth)
         historical = now - concern.observed_at > HISTORICAL_AFTER
-        actions = [f"Advice sought from {a['from']}" for a in concern.advice]
-        actions.append(f"Decision to share recorded by {decision['decided_by']}")
+        actions = [f"Advice sought from {a.from_whom}" for a in concern.advice]
+        actions.append(f"Decision to share recorded by {decision.decided_by}")
         return pc.PacketContent(
             packet_id=packet_id_for(referral.id),
             referral_id=str(referral.id),
@@ -91,7 +91,7 @@ class PacketService:
             school=self.ctx.settings.school_name,
             issued_at=now,
             urgent=referral.urgent,
-            purpose=u(cid, decision["purpose"]) or "",
+            purpose=u(cid, decision.purpose) or "",
             consent=pc.ConsentStatus(
                 status=consent.status.value,
                 from_whom=consent.from_whom.value if consent.from_whom else None,
@@ -111,7 +111,7 @@ class PacketService:
             risk=pc.Risk(
                 immediate_risk=concern.immediate_risk,
                 crime_suspected=concern.crime_suspected,
-                reasoning=u(cid, decision["reasons"]) or "",
+                reasoning=u(cid, decision.reasons) or "",
             ),
             child=pc.ChildIdentity(
                 name=u(cid, child.name),

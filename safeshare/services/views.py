@@ -68,8 +68,8 @@ class ViewService:
     def referrals_of(self, concern: Concern, at: datetime | None = None) -> list[Referral]:
         found: list[Referral] = []
         for decision in concern.decisions:
-            for r in decision["recipients"]:
-                rid = Referral.create_id(concern.id, decision["decision_no"], r["agency_id"])
+            for r in decision.recipients:
+                rid = Referral.create_id(concern.id, decision.decision_no, r.agency_id)
                 version = self.ctx.app.version_at(rid, at) if at else None
                 if at and version is None:
                     continue
@@ -117,10 +117,12 @@ class ViewService:
             "urgent": c.urgent,
             "advice": [
                 {
-                    "from": a["from"],
-                    "question": u(cid, a["question"]),
-                    "answer": u(cid, a["answer"]),
-                    "by": a["by"],
+                    "from": a.from_whom,
+                    "question": u(cid, a.question),
+                    "answer": u(cid, a.answer),
+                    "by": a.sought_by,
+                    "child_identified": a.child_identified,
+                    "identified_reason": u(cid, a.identified_reason),
                 }
                 for a in c.advice
             ],
@@ -143,19 +145,25 @@ class ViewService:
             },
             "decisions": [
                 {
-                    "decision_no": d["decision_no"],
-                    "share": d["share"],
-                    "purpose": u(cid, d["purpose"]),
-                    "reasons": u(cid, d["reasons"]),
-                    "decided_at_step": d["decided_at_step"],
-                    "path": d["path"],
-                    "identifiable": d["identifiable"],
+                    "decision_no": d.decision_no,
+                    "share": d.share,
+                    "purpose": u(cid, d.purpose),
+                    "reasons": u(cid, d.reasons),
+                    "decided_at_step": d.decided_at_step.value,
+                    "path": list(d.path),
+                    "identifiable": d.identifiable,
                     "recipients": [
-                        {"agency_id": r["agency_id"], "kind": r["kind"], "fields": r["fields"]}
-                        for r in d["recipients"]
+                        {
+                            "agency_id": r.agency_id,
+                            "kind": r.kind.value,
+                            "fields": [f.value for f in r.fields],
+                            "decided_at_step": r.decided_at_step.value,
+                            "path": list(r.path),
+                        }
+                        for r in d.recipients
                     ],
-                    "police_not_told_reason": u(cid, d["police_not_told_reason"]),
-                    "decided_by": d["decided_by"],
+                    "police_not_told_reason": u(cid, d.police_not_told_reason),
+                    "decided_by": d.decided_by,
                 }
                 for d in c.decisions
             ],

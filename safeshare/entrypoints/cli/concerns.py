@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -147,12 +148,18 @@ def decide(
         "decided_at": result.decided_at_step,
         "path": result.path,
         "referral_ids": [str(r) for r in result.referral_ids],
+        "recipients": [
+            {"agency_id": r.agency_id, "decided_at": r.decided_at_step, "path": r.path}
+            for r in result.recipients
+        ],
     }
 
     def human() -> None:
         verdict = "SHARE" if result.share else "DO NOT SHARE"
         console.print(f"[bold]{verdict}[/] (decided at: {result.decided_at_step})")
         console.print("path: " + " → ".join(result.path))
+        for each in result.recipients:
+            console.print(f"  {escape(each.agency_id)}: " + " → ".join(each.path))
         for r in result.referral_ids:
             console.print(f"referral {r}")
 
