@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import concern_events as events
-from domain import policy
+from domain import policy, without_consent
 from domain.codes import (
     AgencyKind,
     Article6Basis,
@@ -135,9 +135,15 @@ class Concern(CheapCopy, Aggregate):
     def record_consent_refused(
         self, from_whom: ConsentFrom, note: Sealed | None, recorded_by: str
     ) -> None:
-        """Golden rule 4: "where possible, respect the wishes of those who do not consent"."""
+        """Golden rule 4: "where possible, respect the wishes of those who do not consent".
+        A refusal after consent was given is its withdrawal (footnote 1)."""
         self.check_open_for_casework()
-        self._record_consent(ConsentStatus.REFUSED, from_whom, (), None, note, recorded_by)
+        status = (
+            ConsentStatus.WITHDRAWN
+            if without_consent.refusal_is_withdrawal(self.consent.status)
+            else ConsentStatus.REFUSED
+        )
+        self._record_consent(status, from_whom, (), None, note, recorded_by)
 
     def record_consent_withdrawn(
         self, from_whom: ConsentFrom | None, note: Sealed | None, recorded_by: str
@@ -155,13 +161,21 @@ class Concern(CheapCopy, Aggregate):
         )
 
     def record_consent_not_sought(
-        self, reason: NotSoughtReason | None, note: Sealed | None, recorded_by: str
+        self,
+        reason: NotSoughtReason | None,
+        note: Sealed | None,
+        recorded_by: str,
+        delay_harm: Sealed | None = None,
     ) -> None:
         """Consent may be not sought where "it is unsafe or inappropriate to do so" or "if to
-        gain consent could place a child at risk"; the reason is required."""
+        gain consent could place a child at risk"; the reason is required, and "delay" only
+        when delay would harm (principle Timely)."""
         self.check_open_for_casework()
         why = policy.check_consent_not_sought_has_reason(reason)
-        self._record_consent(ConsentStatus.NOT_SOUGHT, None, (), why, note, recorded_by)
+        without_consent.check_delay_is_a_reason_here(why, self.urgent, delay_harm)
+        self._record_consent(
+            ConsentStatus.NOT_SOUGHT, None, (), why, note, recorded_by, delay_harm=delay_harm
+        )
 
     def _record_consent(
         self,
@@ -171,6 +185,7 @@ class Concern(CheapCopy, Aggregate):
         reason: NotSoughtReason | None,
         note: Sealed | None,
         recorded_by: str,
+        delay_harm: Sealed | None = None,
     ) -> None:
         self._consent_recorded(
             status=status.value,
@@ -179,6 +194,7 @@ class Concern(CheapCopy, Aggregate):
             not_sought_reason=reason.value if reason else None,
             note=note,
             recorded_by=recorded_by,
+            delay_harm=delay_harm,
         )
 
     @event(ConsentRecorded)
@@ -190,6 +206,7 @@ class Concern(CheapCopy, Aggregate):
         not_sought_reason: str | None,
         note: Sealed | None,
         recorded_by: str,
+        delay_harm: Sealed | None = None,
     ) -> None:
         self.consent = Consent(
             status=ConsentStatus(status),
@@ -198,6 +215,7 @@ class Concern(CheapCopy, Aggregate):
             not_sought_reason=NotSoughtReason(not_sought_reason) if not_sought_reason else None,
             note=note,
             recorded_by=recorded_by,
+            delay_harm=delay_harm,
         )
         self.consent_history.append(self.consent)
 
@@ -209,26 +227,38 @@ class Concern(CheapCopy, Aggregate):
         article9: Article9Condition | None,
         justification: Sealed | None,
         recorded_by: str,
+        no_special_category_data: Sealed | None = None,
     ) -> None:
         """Golden rule 4: "you may share information without consent if, in your judgement,
-        there is a lawful basis to do so"."""
+        there is a lawful basis to do so": an Art. 6 basis other than consent and, for special
+        category data, an Art. 9 condition other than explicit consent."""
         self.check_open_for_casework()
+        justified = policy.check_basis_has_justification(justification)
+        without_consent.check_basis_is_not_consent(article6, article9)
+        without_consent.check_special_category_condition(article9, no_special_category_data)
         self._lawful_basis_recorded(
             article6=article6.value,
             article9=article9.value if article9 else None,
-            justification=policy.check_basis_has_justification(justification),
+            justification=justified,
             recorded_by=recorded_by,
+            no_special_category_data=no_special_category_data,
         )
 
     @event(LawfulBasisRecorded)
     def _lawful_basis_recorded(
-        self, article6: str, article9: str | None, justification: Sealed, recorded_by: str
+        self,
+        article6: str,
+        article9: str | None,
+        justification: Sealed,
+        recorded_by: str,
+        no_special_category_data: Sealed | None = None,
     ) -> None:
         self.lawful_basis = LawfulBasis(
             Article6Basis(article6),
             Article9Condition(article9) if article9 else None,
             justification,
             recorded_by,
+            no_special_category_data,
         )
 
     # -- the decision ------------------------------------------------------------------------------
@@ -242,8 +272,33 @@ class Concern(CheapCopy, Aggregate):
             consent=self.consent.status,
             recipient_within_consent_scope=self.consent.covers(agency_id, kind),
             identifiable=identifiable,
-            has_lawful_basis=self.lawful_basis is not None,
+            has_lawful_basis=self.has_lawful_basis_without_consent,
         )
+
+    @property
+    def has_lawful_basis_without_consent(self) -> bool:
+        """A recorded basis counts only if it is not consent and covers special category
+        data (a basis recorded before these rules were enforced may be neither)."""
+        return (
+            self.lawful_basis is not None
+            and self.lawful_basis.lets_identifiable_share_without_consent
+        )
+
+    def withdrawal_withholds(self, referral: Referral) -> bool:
+        """Footnote 1: consent "may be withdrawn at any time". A referral not yet delivered
+        whose share rested on consent is withheld once the flowchart, asked again with consent
+        as it now stands, no longer lets it go (no lawful basis without consent recorded).
+        What was delivered stays delivered."""
+        if not referral.is_open:
+            return False
+        decision = self.decisions[referral.decision_no - 1]
+        decided = decision.recipient(referral.agency_id)
+        if decided is None or decided.decided_at_step is not FlowchartStep.CONSENT:
+            return False
+        again = policy.when_to_share(
+            self.question_for(True, decided.agency_id, decided.kind, referral.identifiable)
+        )
+        return not again.share
 
     def decide_to_share(
         self,

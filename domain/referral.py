@@ -26,6 +26,7 @@ class ReferralStatus(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     ESCALATED = "escalated"
+    WITHHELD = "withheld"
 
 
 class Referral(CheapCopy, Aggregate):
@@ -73,6 +74,11 @@ class Referral(CheapCopy, Aggregate):
         acknowledged_at: datetime
         recorded_by: str
 
+    class Withheld(Aggregate.Event):
+        TOPIC = "safeshare:referral:withheld"
+        reason: str
+        recorded_by: str
+
     class PacketExported(Aggregate.Event):
         TOPIC = "safeshare:referral:packet-exported"
         exported_by: str
@@ -113,6 +119,7 @@ class Referral(CheapCopy, Aggregate):
         self.delivered_at: datetime | None = None
         self.agency_outcome: AgencyOutcome | None = None
         self.acknowledged_at: datetime | None = None
+        self.withheld_reason: str | None = None
 
     def record_dispatched(
         self, attempt: int, channel: str, packet_id: str, packet_sha256: str
@@ -151,7 +158,7 @@ class Referral(CheapCopy, Aggregate):
 
     def escalate(self, reason: str) -> None:
         self.check_not_delivered()
-        if self.status is not ReferralStatus.ESCALATED:
+        if self.status not in (ReferralStatus.ESCALATED, ReferralStatus.WITHHELD):
             self._escalated(reason=reason)
 
     @event(Escalated)
@@ -159,9 +166,32 @@ class Referral(CheapCopy, Aggregate):
         self.status = ReferralStatus.ESCALATED
         self.escalation_reason = reason
 
-    def request_retry(self, requested_by: str) -> None:
-        """The DSL re-sends a referral after fixing its agency: the attempt count starts over."""
+    def withhold(self, reason: str, recorded_by: str) -> None:
+        """Footnote 1: consent "may be withdrawn at any time". A referral that rested on the
+        consent withdrawn is not sent; withholding it is recorded, never silent."""
         self.check_not_delivered()
+        if not self.withheld:
+            self._withheld(reason=reason, recorded_by=recorded_by)
+
+    @event(Withheld)
+    def _withheld(self, reason: str, recorded_by: str) -> None:
+        self.status = ReferralStatus.WITHHELD
+        self.withheld_reason = reason
+
+    @property
+    def withheld(self) -> bool:
+        return self.status is ReferralStatus.WITHHELD
+
+    def request_retry(self, requested_by: str) -> None:
+        """The DSL re-sends a referral after fixing its agency: the attempt count starts over.
+        A withheld referral is not re-sent: the DSL decides again, on a lawful basis."""
+        self.check_not_delivered()
+        if self.withheld:
+            raise PolicyRefusal(
+                "consent withdrawn",
+                "this referral was withheld when consent was withdrawn: record a lawful basis "
+                "without consent and decide again",
+            )
         self._retry_requested(requested_by=requested_by)
 
     @event(RetryRequested)
@@ -200,7 +230,8 @@ class Referral(CheapCopy, Aggregate):
 
     @property
     def is_open(self) -> bool:
-        return self.status is not ReferralStatus.DELIVERED
+        """Not yet delivered and not withheld: still to be sent."""
+        return self.status not in (ReferralStatus.DELIVERED, ReferralStatus.WITHHELD)
 
 
 stable_topics(Referral, "safeshare:referral")

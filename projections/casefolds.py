@@ -39,6 +39,7 @@ REFERRAL_TOPICS = frozenset(
         Referral.Escalated.TOPIC,
         Referral.RetryRequested.TOPIC,
         Referral.Acknowledged.TOPIC,
+        Referral.Withheld.TOPIC,
     }
 )
 
@@ -120,6 +121,8 @@ def fold_referral(s: State, e: Any, topic: str, concern: State | None) -> None:
         s["status"] = "escalated"
     elif topic == Referral.RetryRequested.TOPIC:
         s["status"] = "prepared"
+    elif topic == Referral.Withheld.TOPIC:
+        s["status"] = "withheld"
 
 
 def fold_batch(

@@ -67,6 +67,7 @@ SIGNIFICANT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     Referral.DeliveryFailed.TOPIC: ("referral delivery failed", (), ("attempt", "permanent")),
     Referral.Escalated.TOPIC: ("referral escalated to the DSL", (), ()),
     Referral.RetryRequested.TOPIC: ("referral re-sent", (), ()),
+    Referral.Withheld.TOPIC: ("referral withheld: consent withdrawn", (), ()),
 }
 
 

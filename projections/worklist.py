@@ -72,7 +72,7 @@ def work_items(
             continue
         c = concerns.get(str(s.get("concern_id")), {})
         category, urgent = str(c.get("category", "")), bool(s.get("urgent"))
-        if s.get("status") in ("failed", "escalated"):
+        if s.get("status") in ("failed", "escalated", "withheld"):
             items.append(
                 WorkItem(
                     0,

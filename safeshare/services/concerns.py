@@ -131,8 +131,13 @@ class ConcernService:
         reason: str | None = None,
         note: str | None = None,
         scope: Sequence[str] = (),
-    ) -> None:
-        """Consent sought, given (with its scope), refused, withdrawn, or not sought (why)."""
+        delay_harm: str | None = None,
+    ) -> list[UUID]:
+        """Consent sought, given (with its scope), refused, withdrawn, or not sought (why).
+
+        A withdrawal (or a refusal after consent was given) withholds, in the same
+        transaction, every undelivered referral that rested on that consent, unless a lawful
+        basis without consent is recorded; returns the ids of the referrals withheld."""
         concern = self.ctx.concern(concern_id)
         self.ctx.check_live(concern)
         st = code("status", status, ConsentStatus)
@@ -141,25 +146,40 @@ class ConcernService:
         sealed_note = self.ctx.sealer.seal_optional(
             concern.child_id, "consent.note", optional_text("note", note)
         )
-        if st in (ConsentStatus.SOUGHT, ConsentStatus.GIVEN, ConsentStatus.REFUSED) and who is None:
-            raise InvalidValue("from", "is required: child, parent or carer")
-        if st is ConsentStatus.SOUGHT:
-            assert who is not None
-            concern.seek_consent(who, by)
-        elif st is ConsentStatus.GIVEN:
-            assert who is not None
-            concern.record_consent_given(who, [s.strip() for s in scope if s.strip()], by)
-        elif st is ConsentStatus.REFUSED:
-            assert who is not None
-            concern.record_consent_refused(who, sealed_note, by)
+        harm = self.ctx.sealer.seal_optional(
+            concern.child_id, "consent.delay_harm", optional_text("delay-harm", delay_harm)
+        )
+        if st is ConsentStatus.NOT_SOUGHT:
+            why = optional_code("reason", reason, NotSoughtReason)
+            concern.record_consent_not_sought(why, sealed_note, by, delay_harm=harm)
         elif st is ConsentStatus.WITHDRAWN:
             concern.record_consent_withdrawn(who, sealed_note, by)
-        elif st is ConsentStatus.NOT_SOUGHT:
-            why = optional_code("reason", reason, NotSoughtReason)
-            concern.record_consent_not_sought(why, sealed_note, by)
+        elif who is None:
+            raise InvalidValue("from", "is required: child, parent or carer")
+        elif st is ConsentStatus.SOUGHT:
+            concern.seek_consent(who, by)
+        elif st is ConsentStatus.GIVEN:
+            concern.record_consent_given(who, [s.strip() for s in scope if s.strip()], by)
+        elif st is ConsentStatus.REFUSED:
+            concern.record_consent_refused(who, sealed_note, by)
         else:
             raise InvalidValue("status", "must be sought, given, refused, withdrawn or not-sought")
-        self.ctx.app.save(concern)
+        withheld = [r for r in self.open_referrals(concern) if concern.withdrawal_withholds(r)]
+        for r in withheld:
+            r.withhold("consent-withdrawn", by)
+        self.ctx.app.save(concern, *withheld)
+        return [r.id for r in withheld]
+
+    def open_referrals(self, concern: Concern) -> list[Referral]:
+        """The concern's referrals not yet delivered nor withheld."""
+        found = []
+        for decision in concern.decisions:
+            for r in decision.recipients:
+                rid = Referral.create_id(concern.id, decision.decision_no, r.agency_id)
+                referral = self.ctx.app.find(rid, Referral)
+                if referral is not None and referral.is_open:
+                    found.append(referral)
+        return found
 
     def record_lawful_basis(
         self,
@@ -168,17 +188,26 @@ class ConcernService:
         justification: str,
         by: str,
         article9: str | None = None,
+        no_special_category_data: str | None = None,
     ) -> None:
+        """The lawful basis to share without consent: Art. 6 (not consent), Art. 9 (not
+        explicit consent) or the DSL's statement that no special category data is shared."""
         concern = self.ctx.concern(concern_id)
         self.ctx.check_live(concern)
         a6 = code("article6", article6, Article6Basis)
         a9 = optional_code("article9", article9, Article9Condition)
         text = optional_text("justification", justification)
+        seal = self.ctx.sealer
         concern.record_lawful_basis(
             a6,
             a9,
-            self.ctx.sealer.seal_optional(concern.child_id, "basis.justification", text),
+            seal.seal_optional(concern.child_id, "basis.justification", text),
             required_text("by", by, MAX_NAME),
+            no_special_category_data=seal.seal_optional(
+                concern.child_id,
+                "basis.no_special_category_data",
+                optional_text("no-special-category-data", no_special_category_data),
+            ),
         )
         self.ctx.app.save(concern)
 

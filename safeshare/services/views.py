@@ -134,6 +134,7 @@ class ViewService:
                     c.consent.not_sought_reason.value if c.consent.not_sought_reason else None
                 ),
                 "note": u(cid, c.consent.note),
+                "delay_harm": u(cid, c.consent.delay_harm),
             },
             "lawful_basis": None
             if basis is None
@@ -141,6 +142,7 @@ class ViewService:
                 "article6": basis.article6.value,
                 "article9": basis.article9.value if basis.article9 else None,
                 "justification": u(cid, basis.justification),
+                "no_special_category_data": u(cid, basis.no_special_category_data),
                 "recorded_by": basis.recorded_by,
             },
             "decisions": [
@@ -189,6 +191,7 @@ class ViewService:
             "packet_sha256": r.packet_sha256,
             "receipt": r.receipt,
             "last_error": r.last_error,
+            "withheld_reason": r.withheld_reason,
         }
 
     def event_view(self, child_id: UUID, e: Aggregate.Event) -> dict[str, Any]:

@@ -118,9 +118,10 @@ def test_row7_consent_withdrawn_with_a_lawful_basis_is_shared_at_lawful_basis() 
 def test_row8_consent_not_sought_for_a_recorded_reason_with_a_basis_is_shared(
     reason: NotSoughtReason,
 ) -> None:
-    c = with_basis(a_concern())
+    c = with_basis(a_concern(immediate_risk=reason is NotSoughtReason.DELAY))
     c.record_consent_not_sought(reason, None, "DSL")
-    c.decide_to_share(sealed("purpose"), [to()], sealed("reasons"), "DSL")
+    police = to("police", AgencyKind.POLICE)
+    c.decide_to_share(sealed("purpose"), [to(), police], sealed("reasons"), "DSL")
     assert c.consent.not_sought_reason is reason
     assert c.decisions[-1].decided_at_step == FlowchartStep.LAWFUL_BASIS.value
 

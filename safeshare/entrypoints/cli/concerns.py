@@ -72,14 +72,33 @@ def consent(
     ),
     note: str | None = typer.Option(None, "--note", help="Free text (sealed)."),
     scope: list[str] = typer.Option([], "--scope", help="Agency ids or kinds consent covers."),
+    delay_harm: str | None = typer.Option(
+        None,
+        "--delay-harm",
+        help="Not sought for delay on a concern that is not urgent: the harm delay would risk.",
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Record consent sought, given, refused, withdrawn, or not sought (with the reason)."""
+    """Record consent sought, given, refused, withdrawn, or not sought (with the reason).
+
+    A withdrawal (or a refusal after consent was given) withholds every undelivered referral
+    that rested on that consent, unless a lawful basis without consent is recorded."""
     with guarded(as_json):
-        state.safeshare().concerns.record_consent(
-            concern_id, status, by, from_whom=from_whom, reason=reason, note=note, scope=scope
+        withheld = state.safeshare().concerns.record_consent(
+            concern_id,
+            status,
+            by,
+            from_whom=from_whom,
+            reason=reason,
+            note=note,
+            scope=scope,
+            delay_harm=delay_harm,
         )
-    _done(as_json, {"concern_id": concern_id, "consent": status}, f"consent: {status}")
+    _done(
+        as_json,
+        {"concern_id": concern_id, "consent": status, "withheld": [str(r) for r in withheld]},
+        f"consent: {status}" + "".join(f"\nreferral {r} withheld" for r in withheld),
+    )
 
 
 @app.command("basis")
@@ -88,13 +107,20 @@ def basis(
     article6: str = typer.Option(..., "--article6"),
     justification: str = typer.Option(..., "--justification"),
     by: str = BY,
-    article9: str | None = typer.Option(None, "--article9"),
+    article9: str | None = typer.Option(
+        None, "--article9", help="Art. 9 condition (not explicit-consent), usually safeguarding."
+    ),
+    no_special_category_data: str | None = typer.Option(
+        None,
+        "--no-special-category-data",
+        help="Instead of --article9: why the shared fields hold no special category data.",
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Record the lawful basis for sharing without consent."""
+    """Record the lawful basis for sharing without consent (Art. 6 other than consent)."""
     with guarded(as_json):
         state.safeshare().concerns.record_lawful_basis(
-            concern_id, article6, justification, by, article9
+            concern_id, article6, justification, by, article9, no_special_category_data
         )
     _done(
         as_json,
