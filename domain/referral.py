@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.codes import AgencyOutcome
 from domain.copying import CheapCopy
 from domain.errors import PolicyRefusal
+from domain.sealed import Sealed
 from domain.topics import stable_topics
 
 REFERRAL_NAMESPACE = uuid5(NAMESPACE_URL, "https://safeshare.invalid/referral")
@@ -79,6 +80,11 @@ class Referral(CheapCopy, Aggregate):
         reason: str
         recorded_by: str
 
+    class ContentFrozen(Aggregate.Event):
+        TOPIC = "safeshare:referral:content-frozen"
+        packet: Sealed
+        content_sha256: str
+
     class PacketExported(Aggregate.Event):
         TOPIC = "safeshare:referral:packet-exported"
         exported_by: str
@@ -120,6 +126,8 @@ class Referral(CheapCopy, Aggregate):
         self.agency_outcome: AgencyOutcome | None = None
         self.acknowledged_at: datetime | None = None
         self.withheld_reason: str | None = None
+        self.frozen_packet: Sealed | None = None
+        self.content_sha256: str | None = None
 
     def record_dispatched(
         self, attempt: int, channel: str, packet_id: str, packet_sha256: str
@@ -165,6 +173,23 @@ class Referral(CheapCopy, Aggregate):
     def _escalated(self, reason: str) -> None:
         self.status = ReferralStatus.ESCALATED
         self.escalation_reason = reason
+
+    def freeze_content(self, packet: Sealed, content_sha256: str) -> None:
+        """Golden rule 7: "If you decide to share, then record what you have shared, with whom
+        and for what purpose." The packet is fixed when the share is decided (sealed with the
+        child's key) and every send carries exactly it; a later correction does not change
+        what was decided."""
+        if self.frozen_packet is not None:
+            raise PolicyRefusal(
+                "golden rule 7",
+                "what this referral shares was fixed at the decision; decide again to share more",
+            )
+        self._content_frozen(packet=packet, content_sha256=content_sha256)
+
+    @event(ContentFrozen)
+    def _content_frozen(self, packet: Sealed, content_sha256: str) -> None:
+        self.frozen_packet = packet
+        self.content_sha256 = content_sha256
 
     def withhold(self, reason: str, recorded_by: str) -> None:
         """Footnote 1: consent "may be withdrawn at any time". A referral that rested on the

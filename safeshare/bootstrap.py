@@ -145,16 +145,17 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
     keystore = build_keystore(settings)
     ctx = Context(app=app, sealer=Sealer(keystore, kek), settings=settings, clock=clock)
     agencies = AgencyService(ctx)
+    packets = PacketService(ctx, agencies, settings.data / "school")
     school = Safeshare(
         settings=settings,
         app=app,
         keystore=keystore,
         ctx=ctx,
         children=ChildService(ctx),
-        concerns=ConcernService(ctx, agencies),
+        concerns=ConcernService(ctx, agencies, packets),
         agencies=agencies,
         views=ViewService(ctx),
-        packets=PacketService(ctx, agencies, settings.data / "school"),
+        packets=packets,
     )
     school.views.worklist_provider = lambda: _projected_worklist(school)
     return school

@@ -173,6 +173,15 @@ def build_packet(content: PacketContent, fields: frozenset[PacketField]) -> byte
     )
 
 
+def packet_sha256(mime_bytes: bytes) -> str:
+    """The SHA-256 (hex) of a packet's MIME document exactly as `build_packet` built it: the
+    entity the school signs, the content inside the CMS SignedData. Golden rule 7: "record what
+    you have shared". It is the same for every send of a frozen packet (the signature and the
+    encryption around it differ each time), and an agency recomputes it from what it received:
+    `openssl cms -verify ... -out packet.mime && sha256sum packet.mime`."""
+    return hashlib.sha256(mime_bytes).hexdigest()
+
+
 def _parts(mime_bytes: bytes) -> EmailMessage:
     message = BytesParser(policy=policy.default).parsebytes(mime_bytes)
     assert isinstance(message, EmailMessage)

@@ -23,6 +23,7 @@ from domain.packet_fields import PacketField
 from domain.referral import Referral
 from safeshare.services.agencies import AgencyService
 from safeshare.services.context import Context
+from safeshare.services.packets import PacketService
 from safeshare.validation import (
     MAX_NAME,
     code,
@@ -66,9 +67,10 @@ class DecisionResult:
 
 
 class ConcernService:
-    def __init__(self, ctx: Context, agencies: AgencyService) -> None:
+    def __init__(self, ctx: Context, agencies: AgencyService, packets: PacketService) -> None:
         self.ctx = ctx
         self.agencies = agencies
+        self.packets = packets
 
     def raise_concern(
         self,
@@ -225,7 +227,7 @@ class ConcernService:
         police_not_told_reason: str | None = None,
     ) -> DecisionResult:
         """Share or not, always with reasons; on share, one prepared referral per recipient,
-        saved with the decision in one transaction."""
+        its packet frozen, saved with the decision in one transaction."""
         concern = self.ctx.concern(concern_id)
         self.ctx.check_live(concern)
         child_id = concern.child_id
@@ -275,6 +277,9 @@ class ConcernService:
                 optional_text("police-not-told-reason", police_not_told_reason),
             ),
         )
+        now = self.ctx.clock()
+        for referral in referrals:
+            self.packets.freeze(referral, concern, now)
         self.ctx.app.save(concern, *referrals)
         return DecisionResult.of(concern.decisions[-1], [r.id for r in referrals])
 

@@ -1,9 +1,11 @@
 """Referral packets: what one recipient receives for one decision, minimised, sealed.
 
-The packet is assembled from the record at the moment of sealing (opened with the child's
-key), cut to the fields the decision names for that recipient, signed by the school and
-encrypted to the agency. Its id is derived from the referral, so every attempt carries the
-same id: the dedup key an agency sees.
+The packet is assembled from the record when the share is decided (opened with the child's
+key), cut to the fields the decision names for that recipient, and frozen on the referral in
+the decision's own transaction, sealed with the child's key, with its SHA-256 (golden rule 7:
+"record what you have shared"). Every send signs and encrypts exactly that frozen document.
+Its id is derived from the referral, so every attempt carries the same id: the dedup key an
+agency sees. Referrals decided before freezing existed are built from the record at sealing.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from safeshare.services.context import Context
 from safeshare.validation import identifier
 from sharing import packet_content as pc
 from sharing.cms import SealedPacket, seal_packet
-from sharing.packet import build_packet
+from sharing.packet import build_packet, packet_sha256
 from sharing.pki import SchoolIdentity, load_agency_certificate
 
 _PACKET_NAMESPACE = uuid5(NAMESPACE_URL, "https://safeshare.invalid/packet")
 HISTORICAL_AFTER = timedelta(days=365)
+FROZEN_PREFIX = "MIME-Version: 1.0\r\n"
 
 
 def packet_id_for(referral_id: UUID) -> str:
@@ -64,12 +67,16 @@ class PacketService:
         return found
 
     def content(
-        self, referral: Referral, now: datetime, agency: dict[str, Any] | None = None
+        self,
+        referral: Referral,
+        now: datetime,
+        agency: dict[str, Any] | None = None,
+        concern: Concern | None = None,
     ) -> pc.PacketContent:
-        """The packet's content from the record as it stands at `now`. Only what the
-        referral's fields name is looked up (the chronology, across all the child's concerns,
-        only for a recipient that receives it)."""
-        concern = self.ctx.app.read(referral.concern_id, Concern)
+        """The packet's content from the record as it stands at `now` (`concern`: the record
+        being decided, not yet saved). Only what the referral's fields name is looked up (the
+        chronology, across all the child's concerns, only for a recipient that receives it)."""
+        concern = concern or self.ctx.app.read(referral.concern_id, Concern)
         child = self.ctx.app.read(referral.child_id, Child)
         if child.erased:
             raise InvalidValue("referral", "the child's personal data has been erased")
@@ -146,14 +153,36 @@ class PacketService:
             )
         return tuple(sorted(entries, key=lambda e: e.occurred_on))
 
+    def build(self, referral: Referral, now: datetime, concern: Concern | None = None) -> bytes:
+        """The packet's MIME document, minimised to the referral's fields, from the record."""
+        fields = frozenset(PacketField(f) for f in referral.fields)
+        return build_packet(self.content(referral, now, concern=concern), fields)
+
+    def freeze(self, referral: Referral, concern: Concern, now: datetime) -> None:
+        """Fix what the referral shares at the decision: the MIME document sealed with the
+        child's key, and its SHA-256, recorded on the referral (saved with the decision)."""
+        mime = self.build(referral, now, concern)
+        sealed = self.ctx.sealer.seal(referral.child_id, "referral.packet", mime.decode("utf-8"))
+        referral.freeze_content(sealed, packet_sha256(mime))
+
+    def mime_of(self, referral: Referral) -> bytes:
+        """What the referral sends: its frozen packet (or, for one decided before freezing,
+        the packet built from the record now)."""
+        if referral.frozen_packet is None:
+            return self.build(referral, self.ctx.clock())
+        text = self.ctx.sealer.unseal(referral.child_id, referral.frozen_packet)
+        if text is None or not text.startswith(FROZEN_PREFIX):
+            raise InvalidValue(
+                "referral", "the frozen packet cannot be opened: erased, or altered at rest"
+            )
+        return text.encode("utf-8")
+
     def seal(self, referral: Referral) -> ReadyPacket:
-        """Minimise, render, sign and encrypt the referral's packet for its agency."""
+        """Sign and encrypt the referral's frozen packet for its agency."""
         now = self.ctx.clock()
         agency = self.agencies.get(referral.agency_id)
         recipient = load_agency_certificate(agency["certificate_pem"].encode(), now)
-        fields = frozenset(PacketField(f) for f in referral.fields)
-        mime = build_packet(self.content(referral, now, agency), fields)
-        sealed = seal_packet(mime, self.school, recipient)
+        sealed = seal_packet(self.mime_of(referral), self.school, recipient)
         return ReadyPacket(packet_id_for(referral.id), referral.id, agency, referral.urgent, sealed)
 
     def export(self, referral_id: str, out: Path, by: str) -> ReadyPacket:

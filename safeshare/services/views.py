@@ -23,7 +23,8 @@ from domain.referral import Referral
 from domain.sealed import Sealed
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.context import Context
-from safeshare.validation import MAX_NAME, moment, required_text
+from safeshare.services.shared_packets import shared_packet
+from safeshare.validation import MAX_NAME, identifier, moment, required_text
 
 WorklistProvider = Callable[[], list[dict[str, Any]]]
 
@@ -192,7 +193,49 @@ class ViewService:
             "receipt": r.receipt,
             "last_error": r.last_error,
             "withheld_reason": r.withheld_reason,
+            "content_sha256": r.content_sha256,
         }
+
+    def show_referral(
+        self, referral_id: str, viewer: str, as_of: str | datetime | None = None
+    ) -> dict[str, Any]:
+        """A referral as it stands (or stood) and exactly what its agency received: the packet
+        frozen at the decision, and its SHA-256. Recorded as a view of the concern."""
+        viewer = required_text("by", viewer, MAX_NAME)
+        rid = identifier("referral", referral_id)
+        current = self.ctx.app.find(rid, Referral)
+        if current is None:
+            raise InvalidValue("referral", f"no referral with id {rid}")
+        referral = current
+        at: datetime | None = None
+        if as_of is not None:
+            at = moment("as-of", as_of, self.ctx.clock(), allow_future=True)
+            version = self.ctx.app.version_at(rid, at)
+            if version is None:
+                raise InvalidValue("as-of", f"the referral did not exist yet at {at.isoformat()}")
+            referral = self.ctx.app.get(rid, Referral, version=version)
+        self.record_view(referral.concern_id, viewer, "referral show")
+        packet = shared_packet(self.ctx.sealer, referral)
+        return {
+            **self.referral_view(referral),
+            "concern_id": str(referral.concern_id),
+            "as_of": at.isoformat() if at else None,
+            "sends": self.sends(referral),
+            "packet": packet.as_dict() if packet else None,
+        }
+
+    def sends(self, referral: Referral) -> list[dict[str, Any]]:
+        """Every attempt to send the referral: when, by which channel, and the hash recorded."""
+        return [
+            {
+                "attempt": e.attempt,
+                "channel": e.channel,
+                "at": e.timestamp.isoformat(),
+                "sealed_sha256": e.packet_sha256,
+            }
+            for e in self.ctx.app.events.get(referral.id, lte=referral.version)
+            if isinstance(e, Referral.Dispatched)
+        ]
 
     def event_view(self, child_id: UUID, e: Aggregate.Event) -> dict[str, Any]:
         """One line of a case's history: what happened, when, by whom, and a sentence a

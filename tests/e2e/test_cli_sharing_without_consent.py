@@ -69,6 +69,9 @@ def test_withdrawing_consent_withholds_the_referral_that_rested_on_it(cli: Cli) 
     )
     [referral] = decision["referral_ids"]
     assert decision["recipients"][0]["path"] == ["purpose: yes", "consent: yes"]
+    sent = cli.json("referral", "show", referral)
+    assert len(sent["packet"]["content_sha256"]) == 64 and sent["packet"]["intact"]
+    assert "older cousin" in sent["packet"]["text"]
     done = cli.json(
         "concern", "consent", concern, "--status", "refused", "--from", "parent", "--by", "D"
     )

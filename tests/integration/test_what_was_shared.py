@@ -1,0 +1,98 @@
+"""Golden rule 7, "If you decide to share, then record what you have shared, with whom and for
+what purpose": each referral's packet is fixed at the decision, every send carries exactly it,
+and the DSL and an auditor see what each agency received and its SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from domain.referral import Referral
+from domain.sealed import Sealed
+from safeshare.bootstrap import Safeshare
+from safeshare.services.audit import AuditService
+from sharing.packet import parse_packet
+from tests.integration.test_referral_packet import open_as_agency, share_canary_case
+from tests.support import CANARY_FACT, FakeClock
+
+
+def test_the_packet_is_fixed_at_the_decision_with_its_sha256_in_the_same_transaction(
+    sqlite_school: Safeshare,
+) -> None:
+    school = sqlite_school
+    (rid,) = share_canary_case(school, ["police"])
+    referral = school.packets.referral(rid)
+    events = list(school.app.events.get(referral.id))
+    assert [type(e).__name__ for e in events] == ["Prepared", "ContentFrozen"]
+    frozen = school.packets.mime_of(referral)
+    assert referral.content_sha256 == hashlib.sha256(frozen).hexdigest()
+    frozen_event = events[1]
+    assert isinstance(frozen_event, Referral.ContentFrozen)
+    sealed = frozen_event.packet
+    assert isinstance(sealed, Sealed) and sealed.field == "referral.packet"
+    assert CANARY_FACT not in sealed.token, "the frozen packet is sealed with the child's key"
+
+
+def test_every_send_carries_the_packet_as_decided_even_after_the_record_changes(
+    sqlite_school: Safeshare, clock: FakeClock, tmp_path: Path
+) -> None:
+    school = sqlite_school
+    (rid,) = share_canary_case(school, ["police"])
+    referral = school.packets.referral(rid)
+    decided = school.packets.mime_of(referral)
+    school.concerns.record_lawful_basis(
+        str(referral.concern_id),
+        "vital-interests",
+        "A justification written after the decision",
+        "DSL",
+        article9="vital-interests",
+    )
+    clock.now = max(clock.now, datetime.now(UTC))  # agency certificates carry the real time
+    clock.advance(hours=3)
+    first, second = tmp_path / "first.p7m", tmp_path / "second.p7m"
+    school.packets.export(rid, first, "DSL")
+    school.packets.export(rid, second, "DSL")
+    assert first.read_bytes() != second.read_bytes(), "each sealing is freshly encrypted"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    received = [
+        open_as_agency(school, "police", first, tmp_path / "a"),
+        open_as_agency(school, "police", second, tmp_path / "b"),
+    ]
+    assert received == [decided, decided]
+    assert hashlib.sha256(received[0]).hexdigest() == referral.content_sha256
+    basis = parse_packet(received[0])["content"]["lawful-basis"]
+    assert basis["justification"] == "Risk of harm"
+
+
+def test_referral_show_and_the_auditors_replay_show_what_the_agency_received(
+    sqlite_school: Safeshare, clock: FakeClock
+) -> None:
+    school = sqlite_school
+    (rid,) = share_canary_case(school, ["police"])
+    referral = school.packets.referral(rid)
+    shown = school.views.show_referral(rid, "DSL")
+    packet = shown["packet"]
+    assert packet["content_sha256"] == referral.content_sha256 and packet["intact"]
+    assert CANARY_FACT in packet["text"]
+    assert packet["document"]["recipient_id"] == "police"
+    frozen_at = school.packets.referral(rid).modified_on
+    as_of = (frozen_at + timedelta(seconds=1)).isoformat()
+    replay = AuditService(school).replay(str(referral.concern_id), as_of)
+    [as_replayed] = replay["referrals"]
+    assert as_replayed["content_sha256"] == referral.content_sha256
+    assert as_replayed["packet"]["text"] == packet["text"]
+
+
+def test_after_erasure_the_hash_stays_and_the_packet_reads_as_erased(
+    sqlite_school: Safeshare,
+) -> None:
+    school = sqlite_school
+    (rid,) = share_canary_case(school, ["police"])
+    referral = school.packets.referral(rid)
+    school.children.erase(str(referral.child_id), "retention period ended", "DSL")
+    packet = school.views.show_referral(rid, "Auditor")["packet"]
+    assert packet["content_sha256"] == referral.content_sha256
+    assert packet["text"] is None and packet["intact"] is False
+    assert school.app.get(referral.id, Referral).frozen_packet is not None
