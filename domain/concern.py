@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import concern_events as events
-from domain import policy, without_consent
+from domain import openness, policy, without_consent
 from domain.codes import (
     AgencyKind,
     Article6Basis,
@@ -53,6 +53,7 @@ class Concern(CheapCopy, Aggregate):
     LawfulBasisRecorded = events.LawfulBasisRecorded
     SharingDecided = events.SharingDecided
     FamilyInformed = events.FamilyInformed
+    FamilyToldAtOutset = events.FamilyToldAtOutset
     RetentionReviewed = events.RetentionReviewed
     ChildDataErased = events.ChildDataErased
     Closed = events.Closed
@@ -85,6 +86,9 @@ class Concern(CheapCopy, Aggregate):
         self.decisions: list[Decision] = []
         self.family_informed: bool | None = None
         self.family_not_informed_reason: Sealed | None = None
+        self.family_told_at_outset: bool | None = None
+        self.family_outset_account: Sealed | None = None
+        self.family_not_told_at_outset_reason: Sealed | None = None
         self.retention_next_review: date | None = None
         self.retention_outcome: RetentionOutcome | None = None
         self.child_data_erased = False
@@ -93,14 +97,26 @@ class Concern(CheapCopy, Aggregate):
     # -- golden rule 3 -----------------------------------------------------------------------------
 
     def seek_advice(
-        self, from_whom: str, question: Sealed, answer: Sealed | None, sought_by: str
+        self,
+        from_whom: str,
+        question: Sealed,
+        answer: Sealed | None,
+        sought_by: str,
+        child_identified: bool = False,
+        identified_reason: Sealed | None = None,
     ) -> None:
         """Golden rule 3: "Seek advice from other practitioners ... without disclosing the
-        identity of the individual where possible." The record names the adviser, not the
-        child."""
+        identity of the individual where possible." Advice is sought anonymised; the child is
+        identified to the adviser only for a recorded reason."""
         self.check_open_for_casework()
+        openness.check_identified_advice_has_reason(child_identified, identified_reason)
         self._advice_sought(
-            from_whom=from_whom, question=question, answer=answer, sought_by=sought_by
+            from_whom=from_whom,
+            question=question,
+            answer=answer,
+            sought_by=sought_by,
+            child_identified=child_identified,
+            identified_reason=identified_reason if child_identified else None,
         )
 
     @event(AdviceSought)
@@ -446,6 +462,28 @@ class Concern(CheapCopy, Aggregate):
     def _family_informed(self, informed: bool, reason: Sealed | None, recorded_by: str) -> None:
         self.family_informed = informed
         self.family_not_informed_reason = reason
+
+    def record_family_told_at_outset(self, account: Sealed | None, recorded_by: str) -> None:
+        """Golden rule 2: "Be open and honest with the individual (and/or their family where
+        appropriate) from the outset about why, what, how and with whom information will, or
+        could be shared". Recordable at any point: the outset comes before any decision."""
+        self.check_open_for_casework()
+        told = openness.check_family_told_what_why_and_with_whom(account)
+        self._family_told_at_outset(told=True, account=told, reason=None, recorded_by=recorded_by)
+
+    def record_family_not_told_at_outset(self, reason: Sealed | None, recorded_by: str) -> None:
+        """Golden rule 2: "... unless it is unsafe or inappropriate to do so"."""
+        self.check_open_for_casework()
+        why = openness.check_family_not_told_has_reason(reason)
+        self._family_told_at_outset(told=False, account=None, reason=why, recorded_by=recorded_by)
+
+    @event(FamilyToldAtOutset)
+    def _family_told_at_outset(
+        self, told: bool, account: Sealed | None, reason: Sealed | None, recorded_by: str
+    ) -> None:
+        self.family_told_at_outset = told
+        self.family_outset_account = account
+        self.family_not_told_at_outset_reason = reason
 
     # -- retention, erasure, closing ---------------------------------------------------------------
 

@@ -79,6 +79,14 @@ class FamilyInformed(Aggregate.Event):
     recorded_by: str
 
 
+class FamilyToldAtOutset(Aggregate.Event):
+    TOPIC = "safeshare:concern:family-told-at-outset"
+    told: bool
+    account: Sealed | None
+    reason: Sealed | None
+    recorded_by: str
+
+
 class RetentionReviewed(Aggregate.Event):
     TOPIC = "safeshare:concern:retention-reviewed"
     outcome: str

@@ -59,6 +59,11 @@ SIGNIFICANT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("decision_no", "share", "decided_at_step"),
     ),
     Concern.FamilyInformed.TOPIC: ("family informed", ("reason",), ("informed",)),
+    Concern.FamilyToldAtOutset.TOPIC: (
+        "family told at the outset",
+        ("account", "reason"),
+        ("told",),
+    ),
     Concern.RetentionReviewed.TOPIC: ("retention reviewed", (), ("outcome", "next_review")),
     Concern.Closed.TOPIC: ("concern closed", (), ()),
     Referral.Prepared.TOPIC: ("referral prepared", (), ("agency_id", "agency_kind", "urgent")),

@@ -107,8 +107,17 @@ class ConcernService:
         return concern_id
 
     def seek_advice(
-        self, concern_id: str, from_whom: str, question: str, by: str, answer: str | None = None
+        self,
+        concern_id: str,
+        from_whom: str,
+        question: str,
+        by: str,
+        answer: str | None = None,
+        identified: bool = False,
+        identified_reason: str | None = None,
     ) -> None:
+        """Advice sought (golden rule 3), anonymised unless the DSL records why the adviser
+        was told who the child is."""
         concern = self.ctx.concern(concern_id)
         self.ctx.check_live(concern)
         seal = self.ctx.sealer
@@ -121,6 +130,12 @@ class ConcernService:
                 concern.child_id, "advice.answer", optional_text("answer", answer)
             ),
             sought_by=required_text("by", by, MAX_NAME),
+            child_identified=identified,
+            identified_reason=seal.seal_optional(
+                concern.child_id,
+                "advice.identified_reason",
+                optional_text("identified-reason", identified_reason),
+            ),
         )
         self.ctx.app.save(concern)
 
@@ -282,6 +297,36 @@ class ConcernService:
             self.packets.freeze(referral, concern, now)
         self.ctx.app.save(concern, *referrals)
         return DecisionResult.of(concern.decisions[-1], [r.id for r in referrals])
+
+    def tell_family_at_outset(
+        self,
+        concern_id: str,
+        told: bool,
+        by: str,
+        account: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Golden rule 2: the family told from the outset what, why and with whom information
+        will or could be shared, or the reason that was unsafe; at any point of the case."""
+        concern = self.ctx.concern(concern_id)
+        self.ctx.check_live(concern)
+        by = required_text("by", by, MAX_NAME)
+        seal = self.ctx.sealer
+        if told:
+            concern.record_family_told_at_outset(
+                seal.seal_optional(
+                    concern.child_id, "outset.account", optional_text("account", account)
+                ),
+                by,
+            )
+        else:
+            concern.record_family_not_told_at_outset(
+                seal.seal_optional(
+                    concern.child_id, "outset.reason", optional_text("reason", reason)
+                ),
+                by,
+            )
+        self.ctx.app.save(concern)
 
     def inform(self, concern_id: str, informed: bool, by: str, reason: str | None = None) -> None:
         concern = self.ctx.concern(concern_id)

@@ -172,6 +172,9 @@ class ViewService:
             ],
             "family_informed": c.family_informed,
             "family_not_informed_reason": u(cid, c.family_not_informed_reason),
+            "family_told_at_outset": c.family_told_at_outset,
+            "family_outset_account": u(cid, c.family_outset_account),
+            "family_not_told_at_outset_reason": u(cid, c.family_not_told_at_outset_reason),
             "retention_next_review": (
                 c.retention_next_review.isoformat() if c.retention_next_review else None
             ),
@@ -258,10 +261,12 @@ class ViewService:
             "decided_at_step",
             "path",
             "informed",
+            "told",
             "outcome",
             "category",
             "immediate_risk",
             "crime_suspected",
+            "child_identified",
         ):
             if hasattr(e, key):
                 data[key] = getattr(e, key)
@@ -291,7 +296,8 @@ def summarise(e: dict[str, Any]) -> str:
         extra = f" ({', '.join(f.replace('_', ' ') for f in flags)})" if flags else ""
         return f"Concern raised: {label(e['category'])}{extra}"
     if kind == "advice-sought":
-        return "Advice sought (golden rule 3)"
+        named = "child identified, reason recorded" if e.get("child_identified") else "anonymised"
+        return f"Advice sought (golden rule 3; {named})"
     if kind == "consent-recorded":
         who = f" from {e['from_whom']}" if e.get("from_whom") else ""
         why = f": {label(e['not_sought_reason'])}" if e.get("not_sought_reason") else ""
@@ -309,6 +315,12 @@ def summarise(e: dict[str, Any]) -> str:
             "Family told information was shared"
             if e["informed"]
             else ("Family not told (reason recorded)")
+        )
+    if kind == "family-told-at-outset":
+        return (
+            "Family told at the outset what, why and with whom (golden rule 2)"
+            if e["told"]
+            else "Family not told at the outset (reason recorded)"
         )
     if kind == "retention-reviewed":
         return f"Retention reviewed: {e['outcome']}"

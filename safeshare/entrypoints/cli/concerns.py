@@ -51,12 +51,26 @@ def advice(
     question: str = typer.Option(..., "--question"),
     answer: str | None = typer.Option(None, "--answer"),
     by: str = BY,
+    identified: bool = typer.Option(
+        False,
+        "--identified/--anonymised",
+        help="Whether the adviser was told who the child is (anonymised by default).",
+    ),
+    identified_reason: str | None = typer.Option(
+        None, "--identified-reason", help="Why the adviser needed to know who the child is."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Record advice sought, without disclosing the child's identity where possible."""
+    """Record advice sought, anonymised unless the child was named for a recorded reason."""
     with guarded(as_json):
-        state.safeshare().concerns.seek_advice(concern_id, from_whom, question, by, answer)
-    _done(as_json, {"concern_id": concern_id, "recorded": "advice"}, "advice recorded")
+        state.safeshare().concerns.seek_advice(
+            concern_id, from_whom, question, by, answer, identified, identified_reason
+        )
+    _done(
+        as_json,
+        {"concern_id": concern_id, "recorded": "advice", "child_identified": identified},
+        "advice recorded" + (" (child identified, reason recorded)" if identified else ""),
+    )
 
 
 @app.command("consent")
@@ -207,6 +221,29 @@ def inform(
         as_json,
         {"concern_id": concern_id, "family_informed": informed},
         "family informed" if informed else "family not informed (reason recorded)",
+    )
+
+
+@app.command("tell-family")
+def tell_family(
+    concern_id: str = typer.Argument(...),
+    told: bool = typer.Option(..., "--told/--not-told"),
+    by: str = BY,
+    account: str | None = typer.Option(
+        None, "--account", help="What the family was told: why, what, how and with whom."
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why telling them was unsafe or inappropriate."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Record the family told from the outset (golden rule 2), or why not; at any point."""
+    with guarded(as_json):
+        state.safeshare().concerns.tell_family_at_outset(concern_id, told, by, account, reason)
+    _done(
+        as_json,
+        {"concern_id": concern_id, "family_told_at_outset": told},
+        "family told at the outset" if told else "family not told at the outset (reason recorded)",
     )
 
 
