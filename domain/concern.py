@@ -14,8 +14,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import accuracy, openness, policy, without_consent
 from domain import concern_events as events
-from domain import openness, policy, without_consent
 from domain.codes import (
     AgencyKind,
     Article6Basis,
@@ -31,6 +31,7 @@ from domain.concern_values import (
     Advice,
     Consent,
     Decision,
+    FactAmendment,
     LawfulBasis,
     RecipientChoice,
     RecipientDecision,
@@ -51,6 +52,7 @@ class Concern(CheapCopy, Aggregate):
     AdviceSought = events.AdviceSought
     ConsentRecorded = events.ConsentRecorded
     LawfulBasisRecorded = events.LawfulBasisRecorded
+    FactsAmended = events.FactsAmended
     SharingDecided = events.SharingDecided
     FamilyInformed = events.FamilyInformed
     FamilyToldAtOutset = events.FamilyToldAtOutset
@@ -80,6 +82,7 @@ class Concern(CheapCopy, Aggregate):
         self.crime_suspected = crime_suspected
         self.raised_by = raised_by
         self.advice: list[Advice] = []
+        self.fact_amendments: list[FactAmendment] = []
         self.consent = Consent(ConsentStatus.NONE)
         self.consent_history: list[Consent] = []
         self.lawful_basis: LawfulBasis | None = None
@@ -132,6 +135,38 @@ class Concern(CheapCopy, Aggregate):
         self.advice.append(
             Advice(from_whom, question, answer, sought_by, child_identified, identified_reason)
         )
+
+    # -- accurate and up to date ----------------------------------------------------------------
+
+    def correct_facts(self, corrected: Sealed, reason: Sealed | None, recorded_by: str) -> None:
+        """Principle Accurate: "Information should be accurate and up to date". The corrected
+        text replaces the facts for what is shared from now on; the original stays in the
+        record as superseded. What was already decided and shared is not changed."""
+        self.check_open_for_casework()
+        why = accuracy.check_amendment_has_reason(reason)
+        self._facts_amended(
+            kind=FactAmendment.CORRECTION, text=corrected, reason=why, recorded_by=recorded_by
+        )
+
+    def add_to_facts(self, addendum: Sealed, reason: Sealed | None, recorded_by: str) -> None:
+        """Principle Accurate: an addendum adds what has since been learnt, with who and why;
+        shares from now on carry it after the facts."""
+        self.check_open_for_casework()
+        why = accuracy.check_amendment_has_reason(reason)
+        self._facts_amended(
+            kind=FactAmendment.ADDENDUM, text=addendum, reason=why, recorded_by=recorded_by
+        )
+
+    @event(FactsAmended)
+    def _facts_amended(self, kind: str, text: Sealed, reason: Sealed, recorded_by: str) -> None:
+        superseded = self.facts if kind == FactAmendment.CORRECTION else None
+        self.fact_amendments.append(FactAmendment(kind, text, reason, recorded_by, superseded))
+        if kind == FactAmendment.CORRECTION:
+            self.facts = text
+
+    @property
+    def addenda(self) -> list[FactAmendment]:
+        return [a for a in self.fact_amendments if a.kind == FactAmendment.ADDENDUM]
 
     # -- consent -----------------------------------------------------------------------------------
 

@@ -49,6 +49,14 @@ class ConsentRecorded(Aggregate.Event):
     delay_harm: Sealed | None = None
 
 
+class FactsAmended(Aggregate.Event):
+    TOPIC = "safeshare:concern:facts-amended"
+    kind: str
+    text: Sealed
+    reason: Sealed
+    recorded_by: str
+
+
 class LawfulBasisRecorded(Aggregate.Event):
     TOPIC = "safeshare:concern:lawful-basis-recorded"
     article6: str

@@ -105,6 +105,21 @@ class Advice(_Immutable):
 
 
 @dataclass(frozen=True, slots=True)
+class FactAmendment(_Immutable):
+    """A correction of the facts (the text it replaced stays, as superseded) or an addendum
+    to them, with who recorded it and why (principle Accurate)."""
+
+    kind: str
+    text: Sealed
+    reason: Sealed
+    recorded_by: str
+    superseded: Sealed | None = None
+
+    CORRECTION = "correction"
+    ADDENDUM = "addendum"
+
+
+@dataclass(frozen=True, slots=True)
 class RecipientDecision(_Immutable):
     """What was decided for one recipient, and the flowchart path that led there."""
 

@@ -59,6 +59,7 @@ SIGNIFICANT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("decision_no", "share", "decided_at_step"),
     ),
     Concern.FamilyInformed.TOPIC: ("family informed", ("reason",), ("informed",)),
+    Concern.FactsAmended.TOPIC: ("facts amended", ("text", "reason"), ("kind",)),
     Concern.FamilyToldAtOutset.TOPIC: (
         "family told at the outset",
         ("account", "reason"),

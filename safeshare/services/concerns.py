@@ -139,6 +139,30 @@ class ConcernService:
         )
         self.ctx.app.save(concern)
 
+    def correct_facts(self, concern_id: str, facts: str, reason: str | None, by: str) -> None:
+        """Principle Accurate: the facts corrected, the original kept as superseded."""
+        concern = self.ctx.concern(concern_id)
+        self.ctx.check_live(concern)
+        seal = self.ctx.sealer
+        concern.correct_facts(
+            seal.seal(concern.child_id, "concern.facts", required_text("facts", facts)),
+            seal.seal_optional(concern.child_id, "facts.reason", optional_text("reason", reason)),
+            required_text("by", by, MAX_NAME),
+        )
+        self.ctx.app.save(concern)
+
+    def add_to_facts(self, concern_id: str, addendum: str, reason: str | None, by: str) -> None:
+        """Principle Accurate: an addendum to the facts, with who and why."""
+        concern = self.ctx.concern(concern_id)
+        self.ctx.check_live(concern)
+        seal = self.ctx.sealer
+        concern.add_to_facts(
+            seal.seal(concern.child_id, "facts.addendum", required_text("addendum", addendum)),
+            seal.seal_optional(concern.child_id, "facts.reason", optional_text("reason", reason)),
+            required_text("by", by, MAX_NAME),
+        )
+        self.ctx.app.save(concern)
+
     def record_consent(
         self,
         concern_id: str,

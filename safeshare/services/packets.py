@@ -112,7 +112,13 @@ class PacketService:
                 justification=u(cid, basis.justification) or "",
             ),
             category=concern.category.value,
-            facts=(pc.Fact(u(cid, concern.facts) or "", historical=historical),),
+            facts=(
+                pc.Fact(u(cid, concern.facts) or "", historical=historical),
+                *(
+                    pc.Fact(f"Addendum: {u(cid, a.text) or ''}", historical=historical)
+                    for a in concern.addenda
+                ),
+            ),
             opinion=u(cid, concern.opinion),
             observed_at=concern.observed_at,
             risk=pc.Risk(

@@ -110,6 +110,16 @@ class ViewService:
             "category_label": label(c.category),
             "facts": u(cid, c.facts),
             "opinion": u(cid, c.opinion),
+            "fact_amendments": [
+                {
+                    "kind": a.kind,
+                    "text": u(cid, a.text),
+                    "superseded": u(cid, a.superseded),
+                    "reason": u(cid, a.reason),
+                    "by": a.recorded_by,
+                }
+                for a in c.fact_amendments
+            ],
             "observed_at": c.observed_at.isoformat(),
             "raised_at": c.created_on.isoformat(),
             "raised_by": c.raised_by,
@@ -262,6 +272,7 @@ class ViewService:
             "path",
             "informed",
             "told",
+            "kind",
             "outcome",
             "category",
             "immediate_risk",
@@ -316,6 +327,13 @@ def summarise(e: dict[str, Any]) -> str:
             if e["informed"]
             else ("Family not told (reason recorded)")
         )
+    if kind == "facts-amended":
+        what = (
+            "corrected (the original kept as superseded)"
+            if e["kind"] == "correction"
+            else ("added to (addendum)")
+        )
+        return f"Facts {what}: principle Accurate"
     if kind == "family-told-at-outset":
         return (
             "Family told at the outset what, why and with whom (golden rule 2)"

@@ -96,3 +96,27 @@ def test_after_erasure_the_hash_stays_and_the_packet_reads_as_erased(
     assert packet["content_sha256"] == referral.content_sha256
     assert packet["text"] is None and packet["intact"] is False
     assert school.app.get(referral.id, Referral).frozen_packet is not None
+
+
+def test_shares_after_a_correction_carry_the_corrected_text_and_earlier_ones_keep_theirs(
+    sqlite_school: Safeshare,
+) -> None:
+    school = sqlite_school
+    (first,) = share_canary_case(school, ["police"])
+    concern_id = str(school.packets.referral(first).concern_id)
+    school.concerns.correct_facts(
+        concern_id, "Corrected: a bruise on the LEFT forearm.", "Checked with Ms Green", "DSL"
+    )
+    school.concerns.add_to_facts(concern_id, "He repeated it to the nurse.", "New", "DSL")
+    again = school.concerns.decide(
+        concern_id, True, "Corrected facts", "DSL", purpose="Update", to=["police"]
+    )
+    (second,) = again.referral_ids
+    before = school.views.show_referral(first, "DSL")["packet"]["document"]["content"]["facts"]
+    after = school.views.show_referral(str(second), "DSL")["packet"]["document"]["content"]
+    assert CANARY_FACT in before[0]["text"]
+    assert after["facts"][0]["text"] == "Corrected: a bruise on the LEFT forearm."
+    assert after["facts"][1]["text"] == "Addendum: He repeated it to the nurse."
+    shown = school.views.show_concern(concern_id, "DSL")["concern"]
+    assert shown["facts"] == "Corrected: a bruise on the LEFT forearm."
+    assert shown["fact_amendments"][0]["superseded"] == CANARY_FACT

@@ -44,6 +44,34 @@ def raise_(
     _done(as_json, {"concern_id": str(cid)}, f"concern_id {cid}")
 
 
+@app.command("correct-facts")
+def correct_facts(
+    concern_id: str = typer.Argument(...),
+    facts: str = typer.Option(..., "--facts", help="The corrected facts, in full."),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required)."),
+    by: str = BY,
+    as_json: bool = JSON,
+) -> None:
+    """Correct the facts; the original stays visible as superseded, later shares carry this."""
+    with guarded(as_json):
+        state.safeshare().concerns.correct_facts(concern_id, facts, reason, by)
+    _done(as_json, {"concern_id": concern_id, "facts": "corrected"}, "facts corrected")
+
+
+@app.command("add-to-facts")
+def add_to_facts(
+    concern_id: str = typer.Argument(...),
+    addendum: str = typer.Option(..., "--addendum", help="What has since been learnt."),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required)."),
+    by: str = BY,
+    as_json: bool = JSON,
+) -> None:
+    """Add an addendum to the facts; later shares carry it after the facts."""
+    with guarded(as_json):
+        state.safeshare().concerns.add_to_facts(concern_id, addendum, reason, by)
+    _done(as_json, {"concern_id": concern_id, "facts": "addendum"}, "addendum recorded")
+
+
 @app.command("advice")
 def advice(
     concern_id: str = typer.Argument(...),
@@ -299,9 +327,17 @@ def print_case(data: dict[str, Any]) -> None:
         + (f"\n[dim]as of {data['as_of']}[/]" if data.get("as_of") else "")
     )
     console.print(Panel(head, title="Concern", expand=False))
-    console.print(f"[bold]FACT[/]: {c['facts']}")
+    console.print(f"[bold]FACT[/]: {escape(str(c['facts']))}")
+    for a in c.get("fact_amendments", []):
+        if a["kind"] == "correction":
+            console.print(
+                f"[dim]superseded ({escape(str(a['reason']))}, {escape(a['by'])}): "
+                f"{escape(str(a['superseded']))}[/]"
+            )
+        else:
+            console.print(f"[bold]ADDENDUM[/] ({escape(a['by'])}): {escape(str(a['text']))}")
     if c["opinion"]:
-        console.print(f"[bold]OPINION[/] (not established fact): {c['opinion']}")
+        console.print(f"[bold]OPINION[/] (not established fact): {escape(str(c['opinion']))}")
     table = Table(title="History", show_lines=False)
     for col in ("#", "recorded at (UTC)", "what happened", "by"):
         table.add_column(col)
