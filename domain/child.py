@@ -10,8 +10,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.codes import Relationship
 from domain.copying import CheapCopy
-from domain.errors import ChildErased
+from domain.errors import ChildErased, InvalidValue
+from domain.people import Person, check_parental_responsibility_fits
 from domain.sealed import Sealed
 from domain.topics import stable_topics
 
@@ -27,6 +29,24 @@ class Child(CheapCopy, Aggregate):
         nhs_number: Sealed | None
         address: Sealed | None
         registered_by: str
+
+    class PersonRecorded(Aggregate.Event):
+        TOPIC = "safeshare:child:person-recorded"
+        person_id: str
+        relationship: str
+        name: Sealed
+        parental_responsibility: bool
+        lives_with_child: bool
+        organisation: Sealed | None
+        contact: Sealed | None
+        note: Sealed | None
+        recorded_by: str
+
+    class PersonRemoved(Aggregate.Event):
+        TOPIC = "safeshare:child:person-removed"
+        person_id: str
+        reason: str
+        recorded_by: str
 
     class Erased(Aggregate.Event):
         TOPIC = "safeshare:child:erased"
@@ -51,6 +71,73 @@ class Child(CheapCopy, Aggregate):
         self.address = address
         self.registered_by = registered_by
         self.erased = False
+        self.people: dict[str, Person] = {}
+
+    def record_person(
+        self,
+        person_id: str,
+        relationship: Relationship,
+        name: Sealed,
+        recorded_by: str,
+        parental_responsibility: bool = False,
+        lives_with_child: bool = False,
+        organisation: Sealed | None = None,
+        contact: Sealed | None = None,
+        note: Sealed | None = None,
+    ) -> None:
+        """A parent, carer, member of the household, sibling or professional around the child,
+        sealed with the child's key (DESIGN.md: the packet carries "household and significant
+        adults ... other professionals involved")."""
+        self.check_not_erased()
+        check_parental_responsibility_fits(relationship, parental_responsibility)
+        self._person_recorded(
+            person_id=person_id,
+            relationship=relationship.value,
+            name=name,
+            parental_responsibility=parental_responsibility,
+            lives_with_child=lives_with_child,
+            organisation=organisation,
+            contact=contact,
+            note=note,
+            recorded_by=recorded_by,
+        )
+
+    @event(PersonRecorded)
+    def _person_recorded(
+        self,
+        person_id: str,
+        relationship: str,
+        name: Sealed,
+        parental_responsibility: bool,
+        lives_with_child: bool,
+        organisation: Sealed | None,
+        contact: Sealed | None,
+        note: Sealed | None,
+        recorded_by: str,
+    ) -> None:
+        self.people[person_id] = Person(
+            person_id,
+            Relationship(relationship),
+            name,
+            parental_responsibility,
+            lives_with_child,
+            organisation,
+            contact,
+            note,
+            recorded_by,
+        )
+
+    def remove_person(self, person_id: str, reason: str, recorded_by: str) -> None:
+        """Someone no longer around the child (moved out, case closed); the record keeps that
+        they were."""
+        self.check_not_erased()
+        if person_id not in self.people:
+            raise InvalidValue("person", f"no person {person_id} is recorded for this child")
+        self._person_removed(person_id=person_id, reason=reason, recorded_by=recorded_by)
+
+    @event(PersonRemoved)
+    def _person_removed(self, person_id: str, reason: str, recorded_by: str) -> None:
+        self.people.pop(person_id, None)
 
     def erase(self, reason: str, erased_by: str) -> None:
         """Erasure: the child's data key is destroyed by the application; this records it."""

@@ -87,6 +87,7 @@ class PacketService:
         consent = concern.consent
         basis = concern.lawful_basis
         dob = u(cid, child.date_of_birth)
+        wanted = frozenset(PacketField(f) for f in referral.fields)
         historical = now - concern.observed_at > HISTORICAL_AFTER
         actions = [f"Advice sought from {a.from_whom}" for a in concern.advice]
         actions.append(f"Decision to share recorded by {decision.decided_by}")
@@ -134,6 +135,10 @@ class PacketService:
                 upn=u(cid, child.upn),
                 nhs_number=u(cid, child.nhs_number),
             ),
+            household=self.household(child) if PacketField.HOUSEHOLD in wanted else (),
+            professionals=(
+                self.professionals(child) if PacketField.PROFESSIONALS in wanted else ()
+            ),
             referrer=pc.Referrer(name=concern.raised_by, role="member of staff"),
             actions_taken=tuple(actions),
             chronology=(
@@ -141,6 +146,41 @@ class PacketService:
                 if PacketField.CHRONOLOGY.value in referral.fields
                 else ()
             ),
+        )
+
+    def household(self, child: Child) -> tuple[pc.HouseholdMember, ...]:
+        """Parents, carers, siblings and others in the household, as the packet names them."""
+        u = self.ctx.sealer.unseal
+        members = []
+        for p in child.people.values():
+            if not p.in_household:
+                continue
+            facts = [
+                "parental responsibility" if p.parental_responsibility else "",
+                "lives with the child" if p.lives_with_child else "",
+                u(child.id, p.note) or "",
+            ]
+            members.append(
+                pc.HouseholdMember(
+                    name=u(child.id, p.name) or "",
+                    relationship=label(p.relationship),
+                    note="; ".join(f for f in facts if f) or None,
+                )
+            )
+        return tuple(members)
+
+    def professionals(self, child: Child) -> tuple[pc.Professional, ...]:
+        """Other professionals involved with the child."""
+        u = self.ctx.sealer.unseal
+        return tuple(
+            pc.Professional(
+                name=u(child.id, p.name) or "",
+                role=label(p.relationship),
+                organisation=u(child.id, p.organisation) or "",
+                contact=u(child.id, p.contact),
+            )
+            for p in child.people.values()
+            if p.is_professional
         )
 
     def chronology(self, child_id: UUID, exclude: UUID) -> tuple[pc.ChronologyEntry, ...]:
