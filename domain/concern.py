@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain import accuracy, openness, policy, without_consent
+from domain import accuracy, anonymising, openness, policy, without_consent
 from domain import concern_events as events
 from domain.codes import (
     AgencyKind,
@@ -359,6 +359,8 @@ class Concern(CheapCopy, Aggregate):
         decided_by: str,
         identifiable: bool = True,
         police_not_told_reason: Sealed | None = None,
+        redacted_facts: Sealed | None = None,
+        redacted_opinion: Sealed | None = None,
     ) -> list[Referral]:
         """Decide to share, with reasons; returns the referrals to prepare, one per recipient.
 
@@ -376,6 +378,13 @@ class Concern(CheapCopy, Aggregate):
             police_not_told_reason,
         )
         decided = [self.decide_for(r, identifiable) for r in recipients]
+        anonymising.check_redacted_text_given(
+            identifiable,
+            {f for r in decided for f in r.fields},
+            self.opinion is not None,
+            redacted_facts,
+            redacted_opinion,
+        )
         furthest = policy.furthest_step([r.decided_at_step for r in decided])
         deciding = next(r for r in decided if r.decided_at_step is furthest)
         decision_no = len(self.decisions) + 1
@@ -390,6 +399,8 @@ class Concern(CheapCopy, Aggregate):
             recipients=[r.as_event_data() for r in decided],
             police_not_told_reason=police_not_told_reason,
             decided_by=decided_by,
+            redacted_facts=None if identifiable else redacted_facts,
+            redacted_opinion=None if identifiable else redacted_opinion,
         )
         return [
             Referral(
@@ -463,6 +474,8 @@ class Concern(CheapCopy, Aggregate):
         recipients: list[dict[str, object]],
         police_not_told_reason: Sealed | None,
         decided_by: str,
+        redacted_facts: Sealed | None = None,
+        redacted_opinion: Sealed | None = None,
     ) -> None:
         self.decisions.append(
             Decision(
@@ -476,6 +489,8 @@ class Concern(CheapCopy, Aggregate):
                 recipients=tuple(RecipientDecision.from_event_data(r) for r in recipients),
                 police_not_told_reason=police_not_told_reason,
                 decided_by=decided_by,
+                redacted_facts=redacted_facts,
+                redacted_opinion=redacted_opinion,
             )
         )
 

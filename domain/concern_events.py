@@ -78,6 +78,8 @@ class SharingDecided(Aggregate.Event):
     recipients: list[dict[str, Any]]
     police_not_told_reason: Sealed | None
     decided_by: str
+    redacted_facts: Sealed | None = None
+    redacted_opinion: Sealed | None = None
 
 
 class FamilyInformed(Aggregate.Event):

@@ -170,6 +170,8 @@ class Decision(_Immutable):
     recipients: tuple[RecipientDecision, ...]
     police_not_told_reason: Sealed | None
     decided_by: str
+    redacted_facts: Sealed | None = None
+    redacted_opinion: Sealed | None = None
 
     def recipient(self, agency_id: str) -> RecipientDecision | None:
         return next((r for r in self.recipients if r.agency_id == agency_id), None)

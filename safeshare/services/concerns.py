@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID, uuid4
 
+from domain import anonymising
+from domain.child import Child
 from domain.codes import (
     AgencyKind,
     Article6Basis,
@@ -264,6 +267,8 @@ class ConcernService:
         widening_reason: str | None = None,
         identifiable: bool = True,
         police_not_told_reason: str | None = None,
+        redacted_facts: str | None = None,
+        redacted_opinion: str | None = None,
     ) -> DecisionResult:
         """Share or not, always with reasons; on share, one prepared referral per recipient,
         its packet frozen, saved with the decision in one transaction."""
@@ -304,6 +309,12 @@ class ConcernService:
                     widening_reason=widening,
                 )
             )
+        redacted = {
+            "redacted facts": optional_text("redacted-facts", redacted_facts),
+            "redacted opinion": optional_text("redacted-opinion", redacted_opinion),
+        }
+        if not identifiable:
+            self.check_nothing_identifies(concern, choices, redacted, purpose, reasons)
         referrals: list[Referral] = concern.decide_to_share(
             purpose=sealed_purpose,
             recipients=choices,
@@ -314,6 +325,12 @@ class ConcernService:
                 child_id,
                 "decision.police_not_told_reason",
                 optional_text("police-not-told-reason", police_not_told_reason),
+            ),
+            redacted_facts=seal.seal_optional(
+                child_id, "decision.redacted_facts", redacted["redacted facts"]
+            ),
+            redacted_opinion=seal.seal_optional(
+                child_id, "decision.redacted_opinion", redacted["redacted opinion"]
             ),
         )
         now = self.ctx.clock()
@@ -351,6 +368,35 @@ class ConcernService:
                 by,
             )
         self.ctx.app.save(concern)
+
+    def check_nothing_identifies(
+        self,
+        concern: Concern,
+        choices: Sequence[RecipientChoice],
+        redacted: dict[str, str | None],
+        purpose: str | None,
+        reasons: str | None,
+    ) -> None:
+        """A non-identifying share: every free text it sends is checked against what the
+        school knows identifies the child (the domain rule; nothing is recorded)."""
+        child = self.ctx.app.read(concern.child_id, Child)
+        u = self.ctx.sealer.unseal
+        dob = u(child.id, child.date_of_birth)
+        known = anonymising.KnownIdentifiers(
+            names=tuple(
+                n
+                for n in [u(child.id, child.name)]
+                + [u(child.id, p.name) for p in child.people.values() if p.in_household]
+                if n
+            ),
+            upn=u(child.id, child.upn),
+            date_of_birth=date.fromisoformat(dob) if dob and dob[:1].isdigit() else None,
+        )
+        texts: dict[str, str | None] = {**redacted, "purpose": purpose, "reasons": reasons}
+        basis = concern.lawful_basis
+        if basis is not None and any(PacketField.LAWFUL_BASIS in c.fields for c in choices):
+            texts["lawful basis justification"] = u(child.id, basis.justification)
+        anonymising.check_redacted_text_identifies_no_one(texts, known)
 
     def inform(self, concern_id: str, informed: bool, by: str, reason: str | None = None) -> None:
         concern = self.ctx.concern(concern_id)

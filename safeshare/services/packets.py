@@ -20,6 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from domain.child import Child
 from domain.codes import label
 from domain.concern import Concern
+from domain.concern_values import Decision
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
 from domain.referral import Referral
@@ -113,14 +114,8 @@ class PacketService:
                 justification=u(cid, basis.justification) or "",
             ),
             category=concern.category.value,
-            facts=(
-                pc.Fact(u(cid, concern.facts) or "", historical=historical),
-                *(
-                    pc.Fact(f"Addendum: {u(cid, a.text) or ''}", historical=historical)
-                    for a in concern.addenda
-                ),
-            ),
-            opinion=u(cid, concern.opinion),
+            facts=self.facts(concern, decision, referral.identifiable, historical),
+            opinion=u(cid, concern.opinion if referral.identifiable else decision.redacted_opinion),
             observed_at=concern.observed_at,
             risk=pc.Risk(
                 immediate_risk=concern.immediate_risk,
@@ -145,6 +140,23 @@ class PacketService:
                 self.chronology(child.id, concern.id)
                 if PacketField.CHRONOLOGY.value in referral.fields
                 else ()
+            ),
+        )
+
+    def facts(
+        self, concern: Concern, decision: Decision, identifiable: bool, historical: bool
+    ) -> tuple[pc.Fact, ...]:
+        """The facts as they stand (corrected, with addenda); for a share that does not
+        identify the child, only the DSL's redacted version, never the original."""
+        u = self.ctx.sealer.unseal
+        cid = concern.child_id
+        if not identifiable:
+            return (pc.Fact(u(cid, decision.redacted_facts) or "", historical=historical),)
+        return (
+            pc.Fact(u(cid, concern.facts) or "", historical=historical),
+            *(
+                pc.Fact(f"Addendum: {u(cid, a.text) or ''}", historical=historical)
+                for a in concern.addenda
             ),
         )
 

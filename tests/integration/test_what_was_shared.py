@@ -8,6 +8,9 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from domain.errors import PolicyRefusal
 from domain.referral import Referral
 from domain.sealed import Sealed
 from safeshare.bootstrap import Safeshare
@@ -120,3 +123,44 @@ def test_shares_after_a_correction_carry_the_corrected_text_and_earlier_ones_kee
     shown = school.views.show_concern(concern_id, "DSL")["concern"]
     assert shown["facts"] == "Corrected: a bruise on the LEFT forearm."
     assert shown["fact_amendments"][0]["superseded"] == CANARY_FACT
+
+
+def test_a_non_identifying_share_sends_only_the_redacted_text_and_refuses_known_names(
+    sqlite_school: Safeshare,
+) -> None:
+    school = sqlite_school
+    (first,) = share_canary_case(school, ["police"])
+    referral = school.packets.referral(first)
+    concern_id = str(referral.concern_id)
+    school.children.record_person(str(referral.child_id), "mother", "Mary Quixote", "DSL")
+
+    def decide(facts: str) -> list[str]:
+        return [
+            str(r)
+            for r in school.concerns.decide(
+                concern_id,
+                True,
+                "Advice on threshold",
+                "DSL",
+                purpose="Anonymised consultation",
+                to=["nspcc"],
+                identifiable=False,
+                redacted_facts=facts,
+                redacted_opinion="The teacher thinks he is frightened of going home.",
+                police_not_told_reason="The police were referred to already",
+            ).referral_ids
+        ]
+
+    decisions = len(school.views.show_concern(concern_id, "DSL")["concern"]["decisions"])
+    for leaky in ("Zebedee said it again", "His mother Mary was there", "UPN C123456789012"):
+        with pytest.raises(PolicyRefusal, match="when: identifiable"):
+            decide(leaky)
+    shown = school.views.show_concern(concern_id, "DSL")["concern"]
+    assert len(shown["decisions"]) == decisions, "a refused decision records nothing"
+    (rid,) = decide("A primary pupil said an adult at home hits him at night.")
+    sent = school.views.show_referral(rid, "DSL")["packet"]
+    assert CANARY_FACT not in sent["text"] and "Quixote" not in sent["text"]
+    facts = sent["document"]["content"]["facts"]
+    assert facts == [
+        {"text": "A primary pupil said an adult at home hits him at night.", "historical": False}
+    ]

@@ -60,7 +60,13 @@ def test_row3_consent_refused_but_information_does_not_identify_the_child_is_sha
     c = a_concern()
     c.record_consent_refused(ConsentFrom.PARENT, None, "DSL")
     c.decide_to_share(
-        sealed("purpose"), [anonymised()], sealed("reasons"), "DSL", identifiable=False
+        sealed("purpose"),
+        [anonymised()],
+        sealed("reasons"),
+        "DSL",
+        identifiable=False,
+        redacted_facts=sealed("redacted facts"),
+        redacted_opinion=sealed("redacted opinion"),
     )
     assert c.decisions[-1].decided_at_step == FlowchartStep.IDENTIFIABLE.value
 

@@ -187,6 +187,12 @@ def decide(
         False, "--not-identifiable", help="The information shared does not identify the child."
     ),
     police_not_told_reason: str | None = typer.Option(None, "--police-not-told-reason"),
+    redacted_facts: str | None = typer.Option(
+        None, "--redacted-facts", help="With --not-identifiable: the facts as sent, redacted."
+    ),
+    redacted_opinion: str | None = typer.Option(
+        None, "--redacted-opinion", help="With --not-identifiable: the opinion as sent, redacted."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Decide to share or not, with reasons; prints the flowchart path and referral ids."""
@@ -208,6 +214,8 @@ def decide(
             widening_reason=widening_reason,
             identifiable=not not_identifiable,
             police_not_told_reason=police_not_told_reason,
+            redacted_facts=redacted_facts,
+            redacted_opinion=redacted_opinion,
         )
     data = {
         "concern_id": concern_id,
