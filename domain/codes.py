@@ -162,6 +162,14 @@ _MAY_HOLD_PARENTAL_RESPONSIBILITY = frozenset(
 )
 
 
+class RequestBasis(StrEnum):
+    """The power a request for information cites (Children Act 2004)."""
+
+    S16H = "s16h"
+    S14B = "s14b"
+    NONE = "none"
+
+
 class RetentionOutcome(StrEnum):
     """What a retention review decided."""
 
@@ -194,6 +202,9 @@ LABELS: dict[str, str] = {
     ),
     Article6Basis.LEGITIMATE_INTERESTS: "Art. 6(1)(f) legitimate interests",
     Article9Condition.EXPLICIT_CONSENT: "Art. 9(2)(a) explicit consent",
+    RequestBasis.S16H: "Children Act 2004 s16H (safeguarding partners' request)",
+    RequestBasis.S14B: "Children Act 2004 s14B (LSCB request)",
+    RequestBasis.NONE: "no statutory power cited",
     Relationship.PARENTS_PARTNER: "Parent's partner",
     Relationship.OTHER_HOUSEHOLD_MEMBER: "Other member of the household",
     Relationship.OTHER_SIGNIFICANT_ADULT: "Other significant adult",

@@ -26,6 +26,7 @@ from safeshare.services.children import ChildService
 from safeshare.services.concerns import ConcernService
 from safeshare.services.context import Context
 from safeshare.services.packets import PacketService
+from safeshare.services.requests import RequestService
 from safeshare.services.views import ViewService
 from safeshare.settings import Settings
 
@@ -47,6 +48,7 @@ class Safeshare:
     agencies: AgencyService
     views: ViewService
     packets: PacketService
+    requests: RequestService
     extras: dict[str, Any] = field(default_factory=dict)
 
     def event_source(self) -> AppEventSource:
@@ -146,16 +148,18 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
     ctx = Context(app=app, sealer=Sealer(keystore, kek), settings=settings, clock=clock)
     agencies = AgencyService(ctx)
     packets = PacketService(ctx, agencies, settings.data / "school")
+    concerns = ConcernService(ctx, agencies, packets)
     school = Safeshare(
         settings=settings,
         app=app,
         keystore=keystore,
         ctx=ctx,
         children=ChildService(ctx),
-        concerns=ConcernService(ctx, agencies, packets),
+        concerns=concerns,
         agencies=agencies,
         views=ViewService(ctx),
         packets=packets,
+        requests=RequestService(ctx, agencies, concerns),
     )
     school.views.worklist_provider = lambda: _projected_worklist(school)
     return school

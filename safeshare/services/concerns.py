@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
 
 from domain import anonymising
 from domain.child import Child
@@ -36,6 +38,9 @@ from safeshare.validation import (
     optional_text,
     required_text,
 )
+
+Along = Callable[[Decision], Sequence[Aggregate]]
+"""Other aggregates a decision changes, saved in the decision's own transaction."""
 
 
 @dataclass(frozen=True)
@@ -269,9 +274,11 @@ class ConcernService:
         police_not_told_reason: str | None = None,
         redacted_facts: str | None = None,
         redacted_opinion: str | None = None,
+        along: Along | None = None,
     ) -> DecisionResult:
         """Share or not, always with reasons; on share, one prepared referral per recipient,
-        its packet frozen, saved with the decision in one transaction."""
+        its packet frozen, saved with the decision in one transaction (with whatever `along`
+        records on other aggregates about the decision, such as the request it answers)."""
         concern = self.ctx.concern(concern_id)
         self.ctx.check_live(concern)
         child_id = concern.child_id
@@ -285,7 +292,7 @@ class ConcernService:
         )
         if not share:
             concern.decide_not_to_share(sealed_reasons, by, purpose=sealed_purpose)
-            self.ctx.app.save(concern)
+            self.ctx.app.save(concern, *(along(concern.decisions[-1]) if along else ()))
             return DecisionResult.of(concern.decisions[-1], [])
         widening = seal.seal_optional(
             child_id, "decision.widening_reason", optional_text("widening-reason", widening_reason)
@@ -336,7 +343,8 @@ class ConcernService:
         now = self.ctx.clock()
         for referral in referrals:
             self.packets.freeze(referral, concern, now)
-        self.ctx.app.save(concern, *referrals)
+        extra = along(concern.decisions[-1]) if along else ()
+        self.ctx.app.save(concern, *referrals, *extra)
         return DecisionResult.of(concern.decisions[-1], [r.id for r in referrals])
 
     def tell_family_at_outset(

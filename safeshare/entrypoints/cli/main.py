@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from safeshare.entrypoints.cli import (
     agencies,
@@ -16,6 +17,7 @@ from safeshare.entrypoints.cli import (
     dispatch,
     projections,
     referrals,
+    requests,
     state,
 )
 from safeshare.entrypoints.cli.output import console, emit, guarded
@@ -29,6 +31,7 @@ app.add_typer(children.app, name="child")
 app.add_typer(concerns.app, name="concern")
 app.add_typer(agencies.app, name="agency")
 app.add_typer(referrals.app, name="referral")
+app.add_typer(requests.app, name="request")
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.registered_commands += dispatch.app.registered_commands
@@ -66,16 +69,37 @@ def demo(as_json: bool = JSON) -> None:
     """Record a realistic set of cases through the real commands; print the worklist and one
     case's history."""
     from safeshare.demo.cases import run_demo
+    from safeshare.demo.policy_cases import run_policy_demo
 
     with guarded(as_json):
         featured = run_demo(state.safeshare())
+        policy = run_policy_demo(state.safeshare())
+    s = state.safeshare()
     if not as_json:
-        _print_worklist(state.safeshare().views.worklist())
+        _print_worklist(s.views.worklist())
         console.rule("One case's history")
-        concerns.print_case(state.safeshare().views.show_concern(str(featured), "demo DSL"))
+        concerns.print_case(s.views.show_concern(str(featured), "demo DSL"))
+        console.rule("A correction of the facts, then a share on consent")
+        concerns.print_case(s.views.show_concern(str(policy.corrected_concern), "demo DSL"))
+        console.rule("What MASH received: the household and the professionals")
+        packet = s.views.show_referral(str(policy.household_referral), "demo DSL")["packet"]
+        console.print(Text(str(packet["text"])))
+        console.rule('A request for information answered "no", with reasons')
+        shown = s.requests.show(str(policy.refused_request))
+        decision = s.views.show_concern(shown["concern_id"], "demo DSL")["concern"]["decisions"]
+        for key in ("requester_id", "cites_label", "what", "why"):
+            console.print(Text(f"{key.replace('_', ' ')}: {shown[key]}"))
+        console.print(Text(f"decided: DO NOT SHARE; reasons: {decision[-1]['reasons']}"))
+        console.print(Text(f"reply to the requester: {shown['reply']}"))
     else:
         emit(
-            {"featured_concern": str(featured), "worklist": state.safeshare().views.worklist()},
+            {
+                "featured_concern": str(featured),
+                "household_referral": str(policy.household_referral),
+                "corrected_concern": str(policy.corrected_concern),
+                "refused_request": str(policy.refused_request),
+                "worklist": s.views.worklist(),
+            },
             True,
         )
 
