@@ -6,14 +6,16 @@ aggregate already sealed with the child's own key, and erasure destroys that key
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.codes import Relationship
+from domain.codes import Relationship, RetentionOutcome
 from domain.copying import CheapCopy
 from domain.errors import ChildErased, InvalidValue
 from domain.people import Person, check_parental_responsibility_fits
+from domain.policy import check_retention_review_complete
 from domain.sealed import Sealed
 from domain.topics import stable_topics
 
@@ -48,6 +50,17 @@ class Child(CheapCopy, Aggregate):
         reason: str
         recorded_by: str
 
+    class RetentionReviewDue(Aggregate.Event):
+        TOPIC = "safeshare:child:retention-review-due"
+        noted_by: str
+
+    class RetentionReviewed(Aggregate.Event):
+        TOPIC = "safeshare:child:retention-reviewed"
+        outcome: str
+        reason: str
+        next_review: date | None
+        reviewed_by: str
+
     class Erased(Aggregate.Event):
         TOPIC = "safeshare:child:erased"
         reason: str
@@ -72,6 +85,41 @@ class Child(CheapCopy, Aggregate):
         self.registered_by = registered_by
         self.erased = False
         self.people: dict[str, Person] = {}
+        self.retention_review_due = False
+        self.retention_next_review: date | None = None
+        self.retention_outcome: RetentionOutcome | None = None
+
+    def note_retention_review_due(self, noted_by: str) -> None:
+        """Principle Record: "there should be a review process scheduled at regular
+        intervals". The sweep that opened the date of birth in memory records only that the
+        review fell due, never the date."""
+        self.check_not_erased()
+        if not self.retention_review_due:
+            self._retention_review_due(noted_by=noted_by)
+
+    @event(RetentionReviewDue)
+    def _retention_review_due(self, noted_by: str) -> None:
+        self.retention_review_due = True
+
+    def review_retention(
+        self, outcome: RetentionOutcome, reason: str, next_review: date | None, reviewed_by: str
+    ) -> None:
+        """Principle Record: "The information should not be kept any longer than is
+        necessary": the child's file is kept until a set next review, or erased (the
+        application then destroys the child's key and records the erasure)."""
+        self.check_not_erased()
+        check_retention_review_complete(outcome, reason, next_review)
+        self._retention_reviewed(
+            outcome=outcome.value, reason=reason, next_review=next_review, reviewed_by=reviewed_by
+        )
+
+    @event(RetentionReviewed)
+    def _retention_reviewed(
+        self, outcome: str, reason: str, next_review: date | None, reviewed_by: str
+    ) -> None:
+        self.retention_outcome = RetentionOutcome(outcome)
+        self.retention_next_review = next_review
+        self.retention_review_due = False
 
     def record_person(
         self,

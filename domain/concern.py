@@ -543,6 +543,7 @@ class Concern(CheapCopy, Aggregate):
         """Principle Record: "there should be a review process scheduled at regular intervals
         to ensure data is not retained where it is unnecessary to do so"."""
         policy.check_retention_review_complete(outcome, reason, next_review)
+        policy.check_erasure_is_reviewed_per_child(outcome, self.child_data_erased)
         self._retention_reviewed(
             outcome=outcome.value, reason=reason, next_review=next_review, reviewed_by=reviewed_by
         )

@@ -269,3 +269,15 @@ def check_retention_review_complete(
         raise PolicyRefusal("record: retention", "keeping the record needs a next review date")
     if not reason.strip():
         raise PolicyRefusal("record: retention", "a retention review needs a reason")
+
+
+def check_erasure_is_reviewed_per_child(outcome: RetentionOutcome, child_erased: bool) -> None:
+    """Principle Record: "The information should not be kept any longer than is necessary".
+    Retention is reviewed per child: a review whose outcome is erasure erases the child's file
+    (`Child.review_retention`), so a concern records "erase" only once that has happened."""
+    if outcome is RetentionOutcome.ERASE and not child_erased:
+        raise PolicyRefusal(
+            "record: retention",
+            "retention is reviewed per child: review the child's file (its erasure erases "
+            "every concern about the child)",
+        )

@@ -27,6 +27,7 @@ from safeshare.services.concerns import ConcernService
 from safeshare.services.context import Context
 from safeshare.services.packets import PacketService
 from safeshare.services.requests import RequestService
+from safeshare.services.retention import RetentionService
 from safeshare.services.views import ViewService
 from safeshare.settings import Settings
 
@@ -49,6 +50,7 @@ class Safeshare:
     views: ViewService
     packets: PacketService
     requests: RequestService
+    retention: RetentionService
     extras: dict[str, Any] = field(default_factory=dict)
 
     def event_source(self) -> AppEventSource:
@@ -149,17 +151,19 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
     agencies = AgencyService(ctx)
     packets = PacketService(ctx, agencies, settings.data / "school")
     concerns = ConcernService(ctx, agencies, packets)
+    children = ChildService(ctx)
     school = Safeshare(
         settings=settings,
         app=app,
         keystore=keystore,
         ctx=ctx,
-        children=ChildService(ctx),
+        children=children,
         concerns=concerns,
         agencies=agencies,
         views=ViewService(ctx),
         packets=packets,
         requests=RequestService(ctx, agencies, concerns),
+        retention=RetentionService(ctx, children),
     )
     school.views.worklist_provider = lambda: _projected_worklist(school)
     return school

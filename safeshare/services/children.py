@@ -140,6 +140,11 @@ class ChildService:
         child = self.ctx.child(child_id)
         reason = required_text("reason", reason, 500)
         by = required_text("by", by, MAX_NAME)
+        return self.erase_loaded(child, reason, by)
+
+    def erase_loaded(self, child: Child, reason: str, by: str) -> list[UUID]:
+        """Erase a loaded child (with any change already made to it, such as the retention
+        review that decided it), saving everything in one transaction, then destroy the key."""
         child.erase(reason, by)
         concerns: list[Aggregate] = []
         for concern_id in self.concern_ids(child.id):

@@ -18,6 +18,7 @@ from safeshare.entrypoints.cli import (
     projections,
     referrals,
     requests,
+    retention,
     state,
 )
 from safeshare.entrypoints.cli.output import console, emit, guarded
@@ -32,6 +33,7 @@ app.add_typer(concerns.app, name="concern")
 app.add_typer(agencies.app, name="agency")
 app.add_typer(referrals.app, name="referral")
 app.add_typer(requests.app, name="request")
+app.add_typer(retention.app, name="retention")
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.registered_commands += dispatch.app.registered_commands
