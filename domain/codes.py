@@ -81,6 +81,7 @@ class AgencyKind(StrEnum):
     SOCIAL_CARE = "social-care"
     NSPCC = "nspcc"
     POLICE = "police"
+    LADO = "lado"
     SCHOOL = "school"
     OTHER = "other"
 

@@ -14,8 +14,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain import accuracy, anonymising, openness, policy, without_consent
+from domain import accuracy, allegations, anonymising, openness, policy, without_consent
 from domain import concern_events as events
+from domain.allegations import Allegation
 from domain.codes import (
     AgencyKind,
     Article6Basis,
@@ -55,6 +56,8 @@ class Concern(CheapCopy, Aggregate):
     FactsAmended = events.FactsAmended
     SharingDecided = events.SharingDecided
     FamilyInformed = events.FamilyInformed
+    AllegationRecorded = events.AllegationRecorded
+    RestrictedCaseOpened = events.RestrictedCaseOpened
     FamilyToldAtOutset = events.FamilyToldAtOutset
     RetentionReviewed = events.RetentionReviewed
     ChildDataErased = events.ChildDataErased
@@ -83,6 +86,7 @@ class Concern(CheapCopy, Aggregate):
         self.raised_by = raised_by
         self.advice: list[Advice] = []
         self.fact_amendments: list[FactAmendment] = []
+        self.allegation: Allegation | None = None
         self.consent = Consent(ConsentStatus.NONE)
         self.consent_history: list[Consent] = []
         self.lawful_basis: LawfulBasis | None = None
@@ -135,6 +139,67 @@ class Concern(CheapCopy, Aggregate):
         self.advice.append(
             Advice(from_whom, question, answer, sought_by, child_identified, identified_reason)
         )
+
+    # -- allegations against staff (KCSIE Part 4) ----------------------------------------------
+
+    def record_allegation_against_staff(
+        self,
+        subject: Sealed,
+        subject_account: str,
+        about_headteacher: bool,
+        case_manager: str,
+        named: Sequence[str],
+        recorded_by: str,
+    ) -> None:
+        """KCSIE Part 4: the concern is about an adult who works with children at the school.
+        It goes to the headteacher, or the chair of governors when it is about the head, and is
+        restricted from the person it is about and from anyone they name."""
+        self.check_open_for_casework()
+        restricted = tuple(dict.fromkeys([subject_account, *named]))
+        allegations.check_case_manager_is_not_the_subject(case_manager, restricted)
+        self._allegation_recorded(
+            subject=subject,
+            subject_account=subject_account,
+            about_headteacher=about_headteacher,
+            case_manager_role=allegations.case_manager_for(about_headteacher).value,
+            case_manager=case_manager,
+            restricted_from=list(restricted),
+            recorded_by=recorded_by,
+        )
+
+    @event(AllegationRecorded)
+    def _allegation_recorded(
+        self,
+        subject: Sealed,
+        subject_account: str,
+        about_headteacher: bool,
+        case_manager_role: str,
+        case_manager: str,
+        restricted_from: list[str],
+        recorded_by: str,
+    ) -> None:
+        self.allegation = Allegation(
+            subject,
+            subject_account,
+            about_headteacher,
+            allegations.CaseManager(case_manager_role),
+            case_manager,
+            tuple(restricted_from),
+            recorded_by,
+        )
+
+    def open_restricted(self, viewer: str, break_glass_reason: Sealed | None) -> bool:
+        """Whether `viewer` may read this case; a break-glass opening by another DSL is
+        recorded here with its reason (and flagged in the audit trail). Returns True when the
+        glass was broken."""
+        broke = allegations.check_may_open(self.allegation, viewer, break_glass_reason)
+        if broke and break_glass_reason is not None:
+            self._restricted_case_opened(viewer=viewer, reason=break_glass_reason)
+        return broke
+
+    @event(RestrictedCaseOpened)
+    def _restricted_case_opened(self, viewer: str, reason: Sealed) -> None:
+        pass
 
     # -- accurate and up to date ----------------------------------------------------------------
 
@@ -361,6 +426,7 @@ class Concern(CheapCopy, Aggregate):
         police_not_told_reason: Sealed | None = None,
         redacted_facts: Sealed | None = None,
         redacted_opinion: Sealed | None = None,
+        lado_not_told_reason: Sealed | None = None,
     ) -> list[Referral]:
         """Decide to share, with reasons; returns the referrals to prepare, one per recipient.
 
@@ -376,6 +442,9 @@ class Concern(CheapCopy, Aggregate):
             self.crime_suspected,
             [r.kind for r in recipients],
             police_not_told_reason,
+        )
+        allegations.check_lado_among_recipients(
+            self.allegation is not None, [r.kind for r in recipients], lado_not_told_reason
         )
         decided = [self.decide_for(r, identifiable) for r in recipients]
         anonymising.check_redacted_text_given(

@@ -82,6 +82,23 @@ class SharingDecided(Aggregate.Event):
     redacted_opinion: Sealed | None = None
 
 
+class AllegationRecorded(Aggregate.Event):
+    TOPIC = "safeshare:concern:allegation-recorded"
+    subject: Sealed
+    subject_account: str
+    about_headteacher: bool
+    case_manager_role: str
+    case_manager: str
+    restricted_from: list[str]
+    recorded_by: str
+
+
+class RestrictedCaseOpened(Aggregate.Event):
+    TOPIC = "safeshare:concern:restricted-case-opened"
+    viewer: str
+    reason: Sealed
+
+
 class FamilyInformed(Aggregate.Event):
     TOPIC = "safeshare:concern:family-informed"
     informed: bool

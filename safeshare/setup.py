@@ -20,6 +20,7 @@ DEMO_AGENCIES: list[tuple[str, str, str, str, str]] = [
     ),
     ("nspcc", "NSPCC Helpline", "nspcc", "smtp", "referrals@nspcc.example"),
     ("police", "Police Child Protection Unit", "police", "smtp", "cpu@police.example"),
+    ("lado", "Local Authority Designated Officer", "lado", "smtp", "lado@county.example"),
 ]
 
 

@@ -85,6 +85,16 @@ _FIELD_VALUES: dict[PacketField, Callable[[PacketContent], Json]] = {
     F.CHRONOLOGY: lambda c: [
         {"date": e.occurred_on.isoformat(), "summary": e.summary} for e in c.chronology
     ],
+    F.ALLEGATION: lambda c: (
+        None
+        if c.allegation is None
+        else {
+            "about": c.allegation.about,
+            "about_headteacher": c.allegation.about_headteacher,
+            "case_manager_role": c.allegation.case_manager_role,
+            "case_manager": c.allegation.case_manager,
+        }
+    ),
 }
 assert set(_FIELD_VALUES) == set(PacketField), "every packet field needs a JSON rendering"
 

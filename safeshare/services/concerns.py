@@ -275,6 +275,7 @@ class ConcernService:
         redacted_facts: str | None = None,
         redacted_opinion: str | None = None,
         along: Along | None = None,
+        lado_not_told_reason: str | None = None,
     ) -> DecisionResult:
         """Share or not, always with reasons; on share, one prepared referral per recipient,
         its packet frozen, saved with the decision in one transaction (with whatever `along`
@@ -339,6 +340,11 @@ class ConcernService:
             redacted_opinion=seal.seal_optional(
                 child_id, "decision.redacted_opinion", redacted["redacted opinion"]
             ),
+            lado_not_told_reason=seal.seal_optional(
+                child_id,
+                "decision.lado_not_told_reason",
+                optional_text("lado-not-told-reason", lado_not_told_reason),
+            ),
         )
         now = self.ctx.clock()
         for referral in referrals:
@@ -346,6 +352,33 @@ class ConcernService:
         extra = along(concern.decisions[-1]) if along else ()
         self.ctx.app.save(concern, *referrals, *extra)
         return DecisionResult.of(concern.decisions[-1], [r.id for r in referrals])
+
+    def record_allegation(
+        self,
+        concern_id: str,
+        about: str,
+        about_account: str,
+        case_manager: str,
+        by: str,
+        about_headteacher: bool = False,
+        named: Sequence[str] = (),
+    ) -> None:
+        """KCSIE Part 4: the concern is an allegation against an adult who works with children
+        at the school; routed to the headteacher (the chair of governors when it is about the
+        head), restricted from the person it is about and anyone they name."""
+        concern = self.ctx.concern(concern_id)
+        self.ctx.check_live(concern)
+        concern.record_allegation_against_staff(
+            self.ctx.sealer.seal(
+                concern.child_id, "allegation.subject", required_text("about", about, MAX_NAME)
+            ),
+            required_text("about-account", about_account, MAX_NAME),
+            about_headteacher,
+            required_text("case-manager", case_manager, MAX_NAME),
+            [n.strip() for n in named if n.strip()],
+            required_text("by", by, MAX_NAME),
+        )
+        self.ctx.app.save(concern)
 
     def tell_family_at_outset(
         self,

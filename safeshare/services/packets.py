@@ -135,6 +135,16 @@ class PacketService:
                 self.professionals(child) if PacketField.PROFESSIONALS in wanted else ()
             ),
             referrer=pc.Referrer(name=concern.raised_by, role="member of staff"),
+            allegation=(
+                None
+                if concern.allegation is None
+                else pc.AllegationDetails(
+                    about=u(cid, concern.allegation.subject) or "",
+                    about_headteacher=concern.allegation.about_headteacher,
+                    case_manager_role=concern.allegation.case_manager_role.value,
+                    case_manager=concern.allegation.case_manager,
+                )
+            ),
             actions_taken=tuple(actions),
             chronology=(
                 self.chronology(child.id, concern.id)

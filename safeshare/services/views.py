@@ -24,7 +24,7 @@ from domain.sealed import Sealed
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.context import Context
 from safeshare.services.shared_packets import shared_packet
-from safeshare.validation import MAX_NAME, identifier, moment, required_text
+from safeshare.validation import MAX_NAME, identifier, moment, optional_text, required_text
 
 WorklistProvider = Callable[[], list[dict[str, Any]]]
 
@@ -37,10 +37,15 @@ class ViewService:
     # -- reading one case ----------------------------------------------------------------------
 
     def show_concern(
-        self, concern_id: str, viewer: str, as_of: str | datetime | None = None
+        self,
+        concern_id: str,
+        viewer: str,
+        as_of: str | datetime | None = None,
+        break_glass_reason: str | None = None,
     ) -> dict[str, Any]:
         viewer = required_text("by", viewer, MAX_NAME)
         current = self.ctx.concern(concern_id)
+        action = self.open_case(current, viewer, break_glass_reason, "concern show")
         version: int | None = None
         at: datetime | None = None
         if as_of is not None:
@@ -49,7 +54,7 @@ class ViewService:
             if version is None:
                 raise InvalidValue("as-of", f"the concern did not exist yet at {at.isoformat()}")
         concern = self.ctx.app.get(current.id, Concern, version=version) if version else current
-        self.record_view(concern.id, viewer, "concern show" + (" --as-of" if at else ""))
+        self.record_view(concern.id, viewer, action + (" --as-of" if at else ""))
         events = list(self.ctx.app.events.get(concern.id, lte=concern.version))
         referrals = [self.referral_view(r) for r in self.referrals_of(concern, at)]
         return {
@@ -65,6 +70,23 @@ class ViewService:
         )
         log.record_view(viewer, action)
         self.ctx.app.save(log)
+
+    def open_case(
+        self, concern: Concern, viewer: str, break_glass_reason: str | None, action: str
+    ) -> str:
+        """A restricted case (an allegation against staff) opens for its case manager; for
+        another DSL only by breaking the glass, the reason recorded on the case and the read
+        flagged "BREAK-GLASS" in the audit trail; never for the person it is about or anyone
+        they name. Returns the action to record for the read."""
+        reason = self.ctx.sealer.seal_optional(
+            concern.child_id,
+            "access.break_glass_reason",
+            optional_text("break-glass-reason", break_glass_reason),
+        )
+        if concern.open_restricted(viewer, reason):
+            self.ctx.app.save(concern)
+            return f"BREAK-GLASS {action}"
+        return action
 
     def referrals_of(self, concern: Concern, at: datetime | None = None) -> list[Referral]:
         found: list[Referral] = []
@@ -190,6 +212,15 @@ class ViewService:
             ),
             "child_data_erased": c.child_data_erased,
             "closed": c.closed,
+            "allegation": None
+            if c.allegation is None
+            else {
+                "about": u(cid, c.allegation.subject),
+                "about_headteacher": c.allegation.about_headteacher,
+                "case_manager_role": c.allegation.case_manager_role.value,
+                "case_manager": c.allegation.case_manager,
+                "restricted_from": list(c.allegation.restricted_from),
+            },
             "version": c.version,
         }
 
@@ -227,7 +258,10 @@ class ViewService:
             if version is None:
                 raise InvalidValue("as-of", f"the referral did not exist yet at {at.isoformat()}")
             referral = self.ctx.app.get(rid, Referral, version=version)
-        self.record_view(referral.concern_id, viewer, "referral show")
+        concern = self.ctx.concern(referral.concern_id)
+        self.record_view(
+            referral.concern_id, viewer, self.open_case(concern, viewer, None, "referral show")
+        )
         packet = shared_packet(self.ctx.sealer, referral)
         return {
             **self.referral_view(referral),
@@ -327,6 +361,10 @@ def summarise(e: dict[str, Any]) -> str:
             if e["informed"]
             else ("Family not told (reason recorded)")
         )
+    if kind == "allegation-recorded":
+        return "Allegation against a member of staff (KCSIE Part 4): case restricted"
+    if kind == "restricted-case-opened":
+        return "BREAK-GLASS: restricted case opened by another DSL (reason recorded)"
     if kind == "facts-amended":
         what = (
             "corrected (the original kept as superseded)"

@@ -193,6 +193,9 @@ def decide(
     redacted_opinion: str | None = typer.Option(
         None, "--redacted-opinion", help="With --not-identifiable: the opinion as sent, redacted."
     ),
+    lado_not_told_reason: str | None = typer.Option(
+        None, "--lado-not-told-reason", help="An allegation against staff not sent to the LADO."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Decide to share or not, with reasons; prints the flowchart path and referral ids."""
@@ -216,6 +219,7 @@ def decide(
             police_not_told_reason=police_not_told_reason,
             redacted_facts=redacted_facts,
             redacted_opinion=redacted_opinion,
+            lado_not_told_reason=lado_not_told_reason,
         )
     data = {
         "concern_id": concern_id,
@@ -257,6 +261,34 @@ def inform(
         as_json,
         {"concern_id": concern_id, "family_informed": informed},
         "family informed" if informed else "family not informed (reason recorded)",
+    )
+
+
+@app.command("allegation")
+def allegation(
+    concern_id: str = typer.Argument(...),
+    about: str = typer.Option(..., "--about", help="The member of staff it is about (sealed)."),
+    about_account: str = typer.Option(
+        ..., "--about-account", help="Their account (--by name): the case is hidden from it."
+    ),
+    case_manager: str = typer.Option(
+        ..., "--case-manager", help="The headteacher, or the chair of governors if about the head."
+    ),
+    by: str = BY,
+    about_headteacher: bool = typer.Option(False, "--about-headteacher"),
+    named: list[str] = typer.Option([], "--named", help="Accounts they named: also restricted."),
+    as_json: bool = JSON,
+) -> None:
+    """Record that the concern is an allegation against staff (KCSIE Part 4): restricted,
+    managed by the headteacher or the chair of governors, referred to the LADO."""
+    with guarded(as_json):
+        state.safeshare().concerns.record_allegation(
+            concern_id, about, about_account, case_manager, by, about_headteacher, named
+        )
+    _done(
+        as_json,
+        {"concern_id": concern_id, "allegation": True, "case_manager": case_manager},
+        f"allegation recorded; case manager {escape(case_manager)}; restricted",
     )
 
 
@@ -316,11 +348,16 @@ def show(
     concern_id: str = typer.Argument(...),
     as_of: str | None = typer.Option(None, "--as-of", help="ISO 8601: the case as it stood."),
     by: str = typer.Option("DSL", "--by", help="Who is reading (recorded)."),
+    break_glass_reason: str | None = typer.Option(
+        None,
+        "--break-glass-reason",
+        help="Open a restricted case (allegation against staff) as another DSL: why.",
+    ),
     as_json: bool = JSON,
 ) -> None:
     """The case as it stands (or stood), with its events in order."""
     with guarded(as_json):
-        data = state.safeshare().views.show_concern(concern_id, by, as_of)
+        data = state.safeshare().views.show_concern(concern_id, by, as_of, break_glass_reason)
     emit(data, as_json, lambda: print_case(data))
 
 
