@@ -58,6 +58,7 @@ class Concern(CheapCopy, Aggregate):
     FamilyInformed = events.FamilyInformed
     AllegationRecorded = events.AllegationRecorded
     RestrictedCaseOpened = events.RestrictedCaseOpened
+    TransferredIn = events.TransferredIn
     FamilyToldAtOutset = events.FamilyToldAtOutset
     RetentionReviewed = events.RetentionReviewed
     ChildDataErased = events.ChildDataErased
@@ -87,6 +88,8 @@ class Concern(CheapCopy, Aggregate):
         self.advice: list[Advice] = []
         self.fact_amendments: list[FactAmendment] = []
         self.allegation: Allegation | None = None
+        self.transferred_from: str | None = None
+        self.transferred_on: date | None = None
         self.consent = Consent(ConsentStatus.NONE)
         self.consent_history: list[Consent] = []
         self.lawful_basis: LawfulBasis | None = None
@@ -200,6 +203,29 @@ class Concern(CheapCopy, Aggregate):
     @event(RestrictedCaseOpened)
     def _restricted_case_opened(self, viewer: str, reason: Sealed) -> None:
         pass
+
+    # -- the file follows the child ------------------------------------------------------------
+
+    def mark_transferred_in(
+        self, from_school: str, transferred_on: date, packet_id: str, recorded_by: str
+    ) -> None:
+        """KCSIE: the child-protection file follows the child to a new school; what came from
+        the previous school is marked "transferred from <school> on <date>"."""
+        self.check_open_for_casework()
+        if self.transferred_from is None:
+            self._transferred_in(
+                from_school=from_school,
+                transferred_on=transferred_on,
+                packet_id=packet_id,
+                recorded_by=recorded_by,
+            )
+
+    @event(TransferredIn)
+    def _transferred_in(
+        self, from_school: str, transferred_on: date, packet_id: str, recorded_by: str
+    ) -> None:
+        self.transferred_from = from_school
+        self.transferred_on = transferred_on
 
     # -- accurate and up to date ----------------------------------------------------------------
 

@@ -99,6 +99,14 @@ class RestrictedCaseOpened(Aggregate.Event):
     reason: Sealed
 
 
+class TransferredIn(Aggregate.Event):
+    TOPIC = "safeshare:concern:transferred-in"
+    from_school: str
+    transferred_on: date
+    packet_id: str
+    recorded_by: str
+
+
 class FamilyInformed(Aggregate.Event):
     TOPIC = "safeshare:concern:family-informed"
     informed: bool

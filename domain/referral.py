@@ -85,6 +85,12 @@ class Referral(CheapCopy, Aggregate):
         packet: Sealed
         content_sha256: str
 
+    class ReceiptRecorded(Aggregate.Event):
+        TOPIC = "safeshare:referral:receipt-recorded"
+        received_at: datetime
+        receiving_school: str
+        recorded_by: str
+
     class PacketExported(Aggregate.Event):
         TOPIC = "safeshare:referral:packet-exported"
         exported_by: str
@@ -127,6 +133,7 @@ class Referral(CheapCopy, Aggregate):
         self.acknowledged_at: datetime | None = None
         self.withheld_reason: str | None = None
         self.frozen_packet: Sealed | None = None
+        self.receipt_at: datetime | None = None
         self.content_sha256: str | None = None
 
     def record_dispatched(
@@ -190,6 +197,35 @@ class Referral(CheapCopy, Aggregate):
     def _content_frozen(self, packet: Sealed, content_sha256: str) -> None:
         self.frozen_packet = packet
         self.content_sha256 = content_sha256
+
+    def record_transfer_receipt(
+        self,
+        content_sha256: str,
+        received_at: datetime,
+        receiving_school: str,
+        recorded_by: str,
+    ) -> None:
+        """KCSIE: the file is transferred "within 5 days"; the new school's signed receipt
+        closes the measure. It must name the very packet the school fixed at the decision."""
+        if self.agency_kind != "school":
+            raise PolicyRefusal("KCSIE: child-protection file transfer", "not a file transfer")
+        if content_sha256 != self.content_sha256:
+            raise PolicyRefusal(
+                "golden rule 7",
+                "the receipt names a packet other than the one this referral shared",
+            )
+        if self.receipt_at is None:
+            self._receipt_recorded(
+                received_at=received_at,
+                receiving_school=receiving_school,
+                recorded_by=recorded_by,
+            )
+
+    @event(ReceiptRecorded)
+    def _receipt_recorded(
+        self, received_at: datetime, receiving_school: str, recorded_by: str
+    ) -> None:
+        self.receipt_at = received_at
 
     def withhold(self, reason: str, recorded_by: str) -> None:
         """Footnote 1: consent "may be withdrawn at any time". A referral that rested on the

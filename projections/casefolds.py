@@ -40,6 +40,7 @@ REFERRAL_TOPICS = frozenset(
         Referral.RetryRequested.TOPIC,
         Referral.Acknowledged.TOPIC,
         Referral.Withheld.TOPIC,
+        Referral.ReceiptRecorded.TOPIC,
     }
 )
 
@@ -123,6 +124,8 @@ def fold_referral(s: State, e: Any, topic: str, concern: State | None) -> None:
         s["status"] = "prepared"
     elif topic == Referral.Withheld.TOPIC:
         s["status"] = "withheld"
+    elif topic == Referral.ReceiptRecorded.TOPIC:
+        s["receipt_at"] = iso(e.received_at)
 
 
 def fold_batch(

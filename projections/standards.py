@@ -121,9 +121,12 @@ def referral_steps(state: dict[str, Any], std: Standards, cal: Calendar) -> list
     rid, cid = state["id"], str(state.get("concern_id"))
     out: list[StepResult] = []
     if kind == TRANSFER_KIND:
+        # KCSIE: "within 5 days"; closed by the new school's receipt (a school with safeshare
+        # signs one; for one without, the DSL records its acknowledgement).
+        received = _t(state.get("receipt_at")) or _t(state.get("acknowledged_at"))
         due = deadline(cal, prepared, std.transfer_school_days, school=True)
-        days = elapsed_days(cal, prepared, delivered, school=True) if delivered else None
-        return [StepResult(Step.TRANSFER, rid, cid, prepared, delivered, due, urgent, days)]
+        days = elapsed_days(cal, prepared, received, school=True) if received else None
+        return [StepResult(Step.TRANSFER, rid, cid, prepared, received, due, urgent, days)]
     raised = _t(state.get("raised_at")) or prepared
     if kind == LADO_KIND:
         # KCSIE Part 4: an allegation against staff is referred to the LADO "within one

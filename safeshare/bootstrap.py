@@ -28,6 +28,7 @@ from safeshare.services.context import Context
 from safeshare.services.packets import PacketService
 from safeshare.services.requests import RequestService
 from safeshare.services.retention import RetentionService
+from safeshare.services.transfers import TransferService
 from safeshare.services.views import ViewService
 from safeshare.settings import Settings
 
@@ -51,6 +52,7 @@ class Safeshare:
     packets: PacketService
     requests: RequestService
     retention: RetentionService
+    transfers: TransferService
     extras: dict[str, Any] = field(default_factory=dict)
 
     def event_source(self) -> AppEventSource:
@@ -164,6 +166,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
         packets=packets,
         requests=RequestService(ctx, agencies, concerns),
         retention=RetentionService(ctx, children),
+        transfers=TransferService(ctx, children, concerns, packets, settings.data / "school"),
     )
     school.views.worklist_provider = lambda: _projected_worklist(school)
     return school

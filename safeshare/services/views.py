@@ -212,6 +212,8 @@ class ViewService:
             ),
             "child_data_erased": c.child_data_erased,
             "closed": c.closed,
+            "transferred_from": c.transferred_from,
+            "transferred_on": c.transferred_on.isoformat() if c.transferred_on else None,
             "allegation": None
             if c.allegation is None
             else {
@@ -307,6 +309,8 @@ class ViewService:
             "informed",
             "told",
             "kind",
+            "from_school",
+            "transferred_on",
             "outcome",
             "category",
             "immediate_risk",
@@ -361,6 +365,8 @@ def summarise(e: dict[str, Any]) -> str:
             if e["informed"]
             else ("Family not told (reason recorded)")
         )
+    if kind == "transferred-in":
+        return f"Transferred from {e.get('from_school')} on {e.get('transferred_on')}"
     if kind == "allegation-recorded":
         return "Allegation against a member of staff (KCSIE Part 4): case restricted"
     if kind == "restricted-case-opened":

@@ -79,12 +79,12 @@ def test_steps_against_standards() -> None:
         "agency_kind": "school",
         "urgent": False,
         "prepared_at": at(2026, 4, 2).isoformat(),  # Thursday before Easter
-        "delivered_at": at(2026, 4, 10).isoformat(),  # 4 working days later (Tue..Fri)
+        "receipt_at": at(2026, 4, 10).isoformat(),  # 4 working days later (Tue..Fri)
     }
     (t,) = referral_steps(transfer, std, CAL)
     assert t.step is Step.TRANSFER and not t.breached and t.working_days == 4
     closed = Calendar.of([date(2026, 4, 7), date(2026, 4, 8)])
-    (t2,) = referral_steps(dict(transfer, delivered_at=at(2026, 4, 15).isoformat()), std, closed)
+    (t2,) = referral_steps(dict(transfer, receipt_at=at(2026, 4, 15).isoformat()), std, closed)
     assert not t2.breached and t2.working_days == 5
     urgent = dict(transfer, agency_kind="police", urgent=True, raised_at=at(2026, 4, 2).isoformat())
     urgent["dispatched_at"] = at(2026, 4, 2, 10, 20).isoformat()

@@ -20,6 +20,7 @@ from safeshare.entrypoints.cli import (
     requests,
     retention,
     state,
+    transfers,
 )
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
@@ -34,6 +35,7 @@ app.add_typer(agencies.app, name="agency")
 app.add_typer(referrals.app, name="referral")
 app.add_typer(requests.app, name="request")
 app.add_typer(retention.app, name="retention")
+app.add_typer(transfers.app, name="transfer")
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.registered_commands += dispatch.app.registered_commands
