@@ -48,7 +48,7 @@ def export_certificate(
 @app.command("list")
 def list_(
     status: str | None = typer.Option(
-        None, "--status", help="prepared, dispatched, delivered, failed or escalated"
+        None, "--status", help="prepared, dispatched, delivered, failed, escalated or withheld"
     ),
     as_json: bool = JSON,
 ) -> None:
