@@ -24,11 +24,11 @@ Task messages carry the referral id only.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import threading
 from typing import Any
 
+import structlog
 from celery import Celery, Task
 from kombu.entity import Exchange, Queue
 
@@ -38,7 +38,7 @@ from workers.ports import DispatchStore
 
 DELIVER = "safeshare.deliver"
 ALERT = "safeshare.alert_dsl"
-log = logging.getLogger("safeshare.dispatch")
+log = structlog.get_logger("safeshare.dispatch")
 
 
 class StoreHolder:
@@ -142,7 +142,12 @@ def make_celery(wiring: Wiring) -> Celery:
             # The store or the network failed outside the channel (a database restart, say).
             # Retry later rather than let the message be dead-lettered; log the type only, as
             # an exception's text is not ours to vouch for.
-            log.warning("referral %s: %s; will retry", referral_id, type(exc).__name__)
+            log.warning(
+                "deliver failed outside the channel; will retry",
+                referral_id=referral_id,
+                error=type(exc).__name__,
+                message=str(exc)[:300],
+            )
             holder.close()
             retries = int(self.request.retries or 0)
             countdown = max(1, round(config.backoff(retries + 1, False)))
@@ -169,7 +174,7 @@ def make_celery(wiring: Wiring) -> Celery:
         try:
             holder.get().send_alert(referral_id, reason)
         except DeliveryError as exc:
-            log.warning("alert for referral %s not sent: %s", referral_id, exc.error_class)
+            log.warning("alert not sent", referral_id=referral_id, error=exc.error_class)
             raise self.retry(countdown=config.backoff(self.request.retries + 1, True)) from None
         return "sent"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 
 DSL = "DSL Ms Patel"
 

@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.codes import AgencyKind
-from domain.directory import DIRECTORY_ID, AgencyDirectory
+from domain.directory import DIRECTORY_ID, AgencyDirectory, referred_through_portal
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
 from safeshare.services.context import Context
@@ -46,7 +46,11 @@ class AgencyService:
         certificate_pem: str,
         by: str,
         fields: Sequence[str] = (),
+        mail_certificate: bool = True,
+        portal: str | None = None,
     ) -> None:
+        """Add an agency, or replace its entry. `mail_certificate=False` says its mailbox
+        cannot hold a certificate: referrals to it go by upload to `portal`, never by mail."""
         agency_id = required_text("id", agency_id, 64)
         if not agency_id.replace("-", "").replace("_", "").isalnum():
             raise InvalidValue("id", "use letters, digits, '-' and '_' only")
@@ -58,6 +62,10 @@ class AgencyService:
             raise InvalidValue("address", "an smtp channel needs an email address")
         if channel == "https" and not address.startswith("https://"):
             raise InvalidValue("address", "an https channel needs an https:// URL")
+        if portal is not None:
+            portal = required_text("portal", portal, 500)
+            if not portal.startswith("https://"):
+                raise InvalidValue("portal", "a portal needs an https:// URL")
         try:
             load_agency_certificate(certificate_pem.encode(), self.ctx.clock())
         except CertificateRefused as e:
@@ -81,6 +89,8 @@ class AgencyService:
             certificate_pem=certificate_pem,
             profile=[f.value for f in profile],
             added_by=required_text("by", by, MAX_NAME),
+            mail_certificate=mail_certificate,
+            portal=portal,
         )
         self.ctx.app.save(directory)
 
@@ -119,6 +129,13 @@ class AgencyService:
                     }
                 )
         return rows
+
+    def portal_upload(self, agency_id: str) -> str | None:
+        """The portal the DSL uploads this agency's packets to, when it is never mailed one."""
+        agency = self._current().get(agency_id)
+        if agency is None or not referred_through_portal(agency):
+            return None
+        return str(agency["portal"])
 
     def get(self, agency_id: str, field: str = "agency") -> dict[str, Any]:
         agency = self._current().get(agency_id)

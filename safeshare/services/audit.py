@@ -46,7 +46,7 @@ from safeshare.adapters.audit_key import load_audit_key, public_key_pem
 from safeshare.adapters.audit_store import event_positions, read_store, store_leaves
 from safeshare.adapters.sealing import Sealer
 from safeshare.adapters.timestamping import request_timestamp, verify_timestamp
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from safeshare.services.shared_packets import shared_packet
 from safeshare.validation import moment
 
@@ -134,7 +134,7 @@ class AuditService:
         renumbered past the end, say). Records stored since the log last ran are reported by
         `unlogged` and covered by the next `checkpoint`.
         """
-        recomputed = store_leaves(self.s)
+        recomputed = store_leaves(self.s.app)
         with self.db.transaction() as tx:
             logged = logged_leaves(tx)
             own = checkpoints(tx)
@@ -238,7 +238,7 @@ class AuditService:
         latest = self.checkpoint()
         records = [
             BundleRecord(n.id, *notification_record(n))
-            for batch in read_store(self.s)
+            for batch in read_store(self.s.app)
             for n in batch
         ]
         proof_indices = [
@@ -268,11 +268,9 @@ class AuditService:
 
 def audit_service(s: Safeshare) -> AuditService:
     """The school's audit service, built once per `Safeshare`."""
-    service = s.extras.get("audit")
-    if not isinstance(service, AuditService):
-        service = AuditService(s)
-        s.extras["audit"] = service
-    return service
+    if s.audit is None:
+        s.audit = AuditService(s)
+    return s.audit
 
 
 def _packet_as_sent(sealer: Sealer, referral: Referral) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from domain.errors import InvalidValue
 from projections.audit_trail import AuditTrail
 from projections.chronology import Chronology
 from projections.runner import Progress, Projection, Runner, rebuild_together
@@ -17,7 +18,7 @@ from projections.standards import Standards
 from projections.timeliness import Timeliness
 from projections.workdays import Calendar
 from projections.worklist import Worklist
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 
 FACTORIES: dict[str, Callable[[], Projection]] = {
@@ -37,21 +38,18 @@ def school_projections() -> dict[str, Projection]:
 def runners(s: Safeshare, names: Sequence[str] | None = None) -> list[Runner]:
     """One runner per projection, cached on the school's `Safeshare` (creating a runner
     creates its tables)."""
-    cache = s.extras.setdefault("projection_runners", {})
-    assert isinstance(cache, dict)
+    cache = s.runners
     wanted = list(names) if names else list(FACTORIES)
     unknown = [n for n in wanted if n not in FACTORIES]
     if unknown:
-        msg = f"no projection named {', '.join(unknown)} (known: {', '.join(FACTORIES)})"
-        raise ValueError(msg)
-    source = s.extras.setdefault("projection_source", s.event_source())
+        msg = f"none named {', '.join(unknown)} (known: {', '.join(FACTORIES)})"
+        raise InvalidValue("projection", msg)
+    source = s.event_source()
     out: list[Runner] = []
     for name in wanted:
         if name not in cache:
             cache[name] = Runner(FACTORIES[name](), source, s.projection_db())
-        runner = cache[name]
-        assert isinstance(runner, Runner)
-        out.append(runner)
+        out.append(cache[name])
     return out
 
 

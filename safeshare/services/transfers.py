@@ -102,14 +102,17 @@ class TransferService:
     ) -> ImportedTransfer:
         """Open, verify and record a transfer packet; write the signed receipt to send back."""
         by = required_text("by", by, MAX_NAME)
-        mime = verified_content(self._open(packet.read_bytes()), sender_ca)
-        document = parse_packet(mime)
-        packet_id = str(document["packet_id"])
+        mime = verified_content(self._open(_read("packet", packet)), sender_ca)
+        try:
+            document = parse_packet(mime)
+            packet_id = str(document["packet_id"])
+            sent_at = datetime.fromisoformat(str(document["issued_at"]))
+        except (ValueError, KeyError):
+            raise InvalidValue("packet", "not a safeshare referral packet") from None
         if self.ctx.app.find(TransferIn.create_id(packet_id), TransferIn) is not None:
             raise PolicyRefusal(RULE, "this transfer packet has already been imported")
         content: dict[str, Any] = document["content"]
         from_school = str(document["school"])
-        sent_at = datetime.fromisoformat(str(document["issued_at"]))
         child_id = self._child(content, by)
         concern_ids = self._concerns(child_id, content, from_school, sent_at.date(), packet_id, by)
         digest = packet_sha256(mime)
@@ -220,16 +223,16 @@ class TransferService:
         """The new school's signed receipt: verified against its CA certificate, matched to
         the referral's frozen packet by SHA-256, recorded; the 5-school-day measure closes."""
         by = required_text("by", by, MAX_NAME)
-        body = json.loads(verified_content(receipt.read_bytes(), receiver_ca))
-        if not isinstance(body, dict) or body.get("schema") != RECEIPT_SCHEMA:
-            raise InvalidValue("receipt", f"not a {RECEIPT_SCHEMA} document")
+        try:
+            body = json.loads(verified_content(_read("receipt", receipt), receiver_ca))
+            if not isinstance(body, dict) or body.get("schema") != RECEIPT_SCHEMA:
+                raise ValueError(RECEIPT_SCHEMA)
+            received_at = datetime.fromisoformat(str(body["received_at"]))
+            digest, school = str(body["content_sha256"]), str(body["school"])
+        except (ValueError, KeyError):
+            raise InvalidValue("receipt", f"not a {RECEIPT_SCHEMA} document") from None
         referral = self.packets.referral(str(body["referral_id"]))
-        referral.record_transfer_receipt(
-            str(body["content_sha256"]),
-            datetime.fromisoformat(str(body["received_at"])),
-            str(body["school"]),
-            by,
-        )
+        referral.record_transfer_receipt(digest, received_at, school, by)
         self.ctx.app.save(referral)
         return {
             "referral_id": str(referral.id),
@@ -237,3 +240,10 @@ class TransferService:
             "received_at": body["received_at"],
             "content_sha256": body["content_sha256"],
         }
+
+
+def _read(field: str, path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        raise InvalidValue(field, f"cannot read {path}") from None

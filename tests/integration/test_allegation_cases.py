@@ -10,8 +10,8 @@ import pytest
 
 from domain.errors import PolicyRefusal
 from projections.audit_trail import query
-from safeshare.bootstrap import Safeshare
 from safeshare.services import projections as ps
+from safeshare.services.school import Safeshare
 
 
 def an_allegation(school: Safeshare) -> str:

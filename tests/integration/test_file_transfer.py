@@ -6,16 +6,17 @@ and the sending school records it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from domain.errors import PolicyRefusal
 from safeshare.adapters.cms_verify import SignatureNotVerified
-from safeshare.bootstrap import Safeshare, build
+from safeshare.bootstrap import build
+from safeshare.entrypoints.initialise import initialise
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
-from safeshare.setup import initialise
 from tests.support import FakeClock
 
 
@@ -23,7 +24,7 @@ from tests.support import FakeClock
 def new_school(tmp_path: Path, clock: FakeClock) -> Iterator[Safeshare]:
     """A second school with its own keys and signing identity (a second data folder)."""
     settings = Settings(data=tmp_path / "new-school", school_name="Elmfield School")
-    initialise(settings)
+    initialise(settings, clock)
     s = build(settings, clock=clock)
     try:
         yield s
@@ -71,7 +72,6 @@ def transfer_case(school: Safeshare, new_school: Safeshare, tmp_path: Path) -> t
 def test_a_transfer_is_imported_by_the_new_school_and_its_receipt_recorded_at_the_first(
     sqlite_school: Safeshare, new_school: Safeshare, clock: FakeClock, tmp_path: Path
 ) -> None:
-    clock.now = max(clock.now, datetime.now(UTC))  # agency certificates carry the real time
     school = sqlite_school
     rid, packet = transfer_case(school, new_school, tmp_path)
     sender_ca = tmp_path / "oaklands-ca.pem"
@@ -101,7 +101,6 @@ def test_a_transfer_is_imported_by_the_new_school_and_its_receipt_recorded_at_th
 def test_a_packet_signed_by_another_school_is_not_imported(
     sqlite_school: Safeshare, new_school: Safeshare, clock: FakeClock, tmp_path: Path
 ) -> None:
-    clock.now = max(clock.now, datetime.now(UTC))
     _, packet = transfer_case(sqlite_school, new_school, tmp_path)
     wrong_ca = tmp_path / "elmfield-ca.pem"
     wrong_ca.write_bytes(new_school.packets.school.ca_pem())

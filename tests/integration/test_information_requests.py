@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from domain.errors import PolicyRefusal
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 
 
 def a_concern(school: Safeshare) -> str:

@@ -11,7 +11,7 @@ import pytest
 from domain.child import Child
 from domain.errors import InvalidValue
 from domain.sealed import Sealed
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.integration.test_referral_packet import share_canary_case
 
 

@@ -12,7 +12,7 @@ import pytest
 from domain.child import Child
 from domain.errors import PolicyRefusal
 from safeshare.adapters.sealing import ERASED
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.support import FakeClock
 
 

@@ -9,10 +9,13 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from domain.codes import Category, ConsentStatus, NotSoughtReason, label
+from domain.errors import InvalidValue
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.services.referrals import portal_uploads
 
 app = typer.Typer(help="Concerns: raise one, then seek advice, consent, basis, decide, inform.")
 
@@ -204,7 +207,7 @@ def decide(
         for spec in field:
             agency, _, names = spec.partition("=")
             if not names:
-                raise ValueError("field: use AGENCY=FIELD,FIELD")
+                raise InvalidValue("field", "use AGENCY=FIELD,FIELD")
             fields[agency.strip()] = [n for n in names.split(",") if n.strip()]
         result = state.safeshare().concerns.decide(
             concern_id,
@@ -221,6 +224,7 @@ def decide(
             redacted_opinion=redacted_opinion,
             lado_not_told_reason=lado_not_told_reason,
         )
+    uploads = portal_uploads(state.safeshare(), [str(r) for r in result.referral_ids])
     data = {
         "concern_id": concern_id,
         "decision_no": result.decision_no,
@@ -232,6 +236,7 @@ def decide(
             {"agency_id": r.agency_id, "decided_at": r.decided_at_step, "path": r.path}
             for r in result.recipients
         ],
+        "portal_uploads": uploads,
     }
 
     def human() -> None:
@@ -242,6 +247,8 @@ def decide(
             console.print(f"  {escape(each.agency_id)}: " + " → ".join(each.path))
         for r in result.referral_ids:
             console.print(f"referral {r}")
+        for upload in uploads:
+            console.print(Text(upload["instructions"]))
 
     emit(data, as_json, human)
 
