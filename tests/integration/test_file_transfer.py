@@ -12,9 +12,13 @@ from pathlib import Path
 import pytest
 
 from domain.errors import PolicyRefusal
+from projections.standards import Standards, Step
+from projections.timeliness import Timeliness, steps
+from projections.workdays import Calendar
 from safeshare.adapters.cms_verify import SignatureNotVerified
 from safeshare.bootstrap import build
 from safeshare.entrypoints.initialise import initialise
+from safeshare.services import projections as ps
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from tests.support import FakeClock
@@ -74,6 +78,7 @@ def test_a_transfer_is_imported_by_the_new_school_and_its_receipt_recorded_at_th
 ) -> None:
     school = sqlite_school
     rid, packet = transfer_case(school, new_school, tmp_path)
+    assert transfer_steps(school) == [(False, False)], "open until the receipt comes back"
     sender_ca = tmp_path / "oaklands-ca.pem"
     sender_ca.write_bytes(school.packets.school.ca_pem())
     receipt = tmp_path / "receipt.p7s"
@@ -96,6 +101,17 @@ def test_a_transfer_is_imported_by_the_new_school_and_its_receipt_recorded_at_th
     recorded = school.transfers.record_receipt(receipt, receiver_ca, "DSL")
     assert recorded["receiving_school"] == "Elmfield School"
     assert school.packets.referral(rid).receipt_at is not None
+    assert transfer_steps(school) == [(True, False)], "the 5-school-day measure closed on it"
+
+
+def transfer_steps(s: Safeshare) -> list[tuple[bool, bool]]:
+    """The file-transfer steps as the timeliness projection holds them: (closed, breached)."""
+    ps.catch_up(s)
+    r = ps.runner(s, "timeliness")
+    assert isinstance(r.projection, Timeliness)
+    with r.db.transaction() as tx:
+        results = steps(r.projection.states(tx), Standards(), Calendar())
+    return [(x.end is not None, x.breached) for x in results if x.step is Step.TRANSFER]
 
 
 def test_a_packet_signed_by_another_school_is_not_imported(
