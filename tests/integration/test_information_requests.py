@@ -80,3 +80,20 @@ def test_a_request_answered_yes_is_a_referral_to_the_requester_through_the_flowc
     assert school.requests.show(rid)["shared"] is True
     with pytest.raises(PolicyRefusal, match="already been answered"):
         school.requests.answer(rid, False, "again", "DSL")
+
+
+def test_the_worklist_asks_for_the_answer_and_then_for_the_reply_to_a_refused_request(
+    sqlite_school: Safeshare,
+) -> None:
+    school = sqlite_school
+    concern = a_concern(school)
+    rid = str(school.requests.receive(concern, "mash", "Records", "Audit", "DSL", "s16h"))
+
+    def items() -> list[str]:
+        return [str(i["item"]) for i in school.views.worklist() if i["concern_id"] == concern]
+
+    assert "request for information from mash: answer it" in items()
+    school.requests.answer(rid, False, "Not necessary", "DSL")
+    assert "request from mash refused: reply with the reasons" in items()
+    school.requests.reply(rid, "Explained", "DSL")
+    assert not [i for i in items() if "request" in i]

@@ -70,3 +70,20 @@ def test_a_review_whose_outcome_is_erasure_erases_the_childs_file(
     shown = school.views.show_concern(concern, "DSL")["concern"]
     assert shown["facts"] == ERASED and shown["child_data_erased"] is True
     assert not school.ctx.sealer.has_key(school.ctx.child(adult).id)
+
+
+def test_the_worklist_shows_a_childs_file_due_for_review_until_it_is_reviewed(
+    sqlite_school: Safeshare, clock: FakeClock
+) -> None:
+    school = sqlite_school
+    adult = register_aged(school, 26)
+
+    def due() -> list[object]:
+        return [i["child_id"] for i in school.views.worklist() if i.get("child_id")]
+
+    assert due() == []
+    school.retention.sweep()
+    assert due() == [adult]
+    nxt = (clock().date() + timedelta(days=365)).isoformat()
+    school.retention.review(adult, "keep", "Civil case", "DSL", nxt)
+    assert due() == []

@@ -125,12 +125,12 @@ def worklist(as_json: bool = JSON) -> None:
 
 def _print_worklist(items: list[dict[str, object]]) -> None:
     table = Table(title="DSL worklist")
-    for col in ("!", "concern", "category", "awaiting"):
+    for col in ("!", "concern (or child)", "category", "awaiting"):
         table.add_column(col)
     for i in items:
         table.add_row(
             "URGENT" if i["urgent"] else "",
-            str(i["concern_id"]),
+            str(i["concern_id"] or f"child {i.get('child_id')}"),
             str(i["category"]),
             str(i["item"]),
         )
