@@ -24,6 +24,7 @@ from safeshare.entrypoints.cli import (
     transfers,
 )
 from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.services.school import Safeshare
 
 app = typer.Typer(
     help="safeshare: a school's safeguarding concerns and its information-sharing policy.",
@@ -80,12 +81,19 @@ def demo(as_json: bool = JSON) -> None:
     from safeshare.demo.cases import run_demo
     from safeshare.demo.directory import install_demo_agencies
     from safeshare.demo.policy_cases import run_policy_demo
+    from safeshare.demo.transfer_case import run_transfer_demo
 
     with guarded(as_json):
         install_demo_agencies(state.safeshare())
         featured = run_demo(state.safeshare())
         policy = run_policy_demo(state.safeshare())
-    s = state.safeshare()
+        s = state.safeshare()
+        second = _second_school(s)
+        try:
+            transfer = run_transfer_demo(s, second, s.settings.data / "demo-transfer")
+            moved = second.views.show_concern(transfer.imported.concern_ids[0], "demo DSL")
+        finally:
+            second.close()
     if not as_json:
         _print_worklist(s.views.worklist())
         console.rule("One case's history")
@@ -102,6 +110,25 @@ def demo(as_json: bool = JSON) -> None:
             console.print(Text(f"{key.replace('_', ' ')}: {shown[key]}"))
         console.print(Text(f"decided: DO NOT SHARE; reasons: {decision[-1]['reasons']}"))
         console.print(Text(f"reply to the requester: {shown['reply']}"))
+        console.rule("The file follows the child: imported by a second school, receipt back")
+        console.print(
+            Text(
+                f"{transfer.imported.from_school} -> {transfer.receipt['receiving_school']}: "
+                f"referral {transfer.referral_id}, packet sha256 "
+                f"{transfer.imported.content_sha256}"
+            )
+        )
+        console.print(
+            Text(
+                f"at {transfer.receipt['receiving_school']}: child "
+                f"{transfer.imported.child_id}, {len(transfer.imported.concern_ids)} record(s) "
+                f"transferred from {moved['concern']['transferred_from']} on "
+                f"{moved['concern']['transferred_on']}"
+            )
+        )
+        console.print(
+            Text(f"receipt recorded at {transfer.imported.from_school}: {transfer.receipt}")
+        )
     else:
         emit(
             {
@@ -109,6 +136,8 @@ def demo(as_json: bool = JSON) -> None:
                 "household_referral": str(policy.household_referral),
                 "corrected_concern": str(policy.corrected_concern),
                 "refused_request": str(policy.refused_request),
+                "transfer_referral": transfer.referral_id,
+                "transfer_receipt": transfer.receipt,
                 "worklist": s.views.worklist(),
             },
             True,
@@ -121,6 +150,23 @@ def worklist(as_json: bool = JSON) -> None:
     with guarded(as_json):
         items = state.safeshare().views.worklist()
     emit(items, as_json, lambda: _print_worklist(items))
+
+
+def _second_school(first: Safeshare) -> Safeshare:
+    """The demo's second school: its own data folder (SQLite), keys and signing identity."""
+    from safeshare.bootstrap import build
+    from safeshare.entrypoints.initialise import initialise
+    from safeshare.settings import Settings
+
+    settings = Settings(
+        data=first.settings.data / "demo-second-school",
+        database_url=None,
+        broker_url=None,
+        school="elmfield",
+        school_name="Elmfield Demo School",
+    )
+    initialise(settings, first.ctx.clock)
+    return build(settings, clock=first.ctx.clock)
 
 
 def _print_worklist(items: list[dict[str, object]]) -> None:
