@@ -5,20 +5,19 @@ receipt. Refusals exit 1 naming the rule; bad input exits 2 naming the field."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.e2e.test_cli_journeys import Cli, cli  # noqa: F401  (the fixture)
+from tests.support import FakeClock, ago, born
 
 
 def years_ago(years: int) -> str:
-    today = datetime.now(UTC).date()
-    return today.replace(year=today.year - years, day=min(today.day, 28)).isoformat()
+    return born(FakeClock(), years)
 
 
 def a_child_and_concern(cli: Cli, dob: str) -> tuple[str, str]:  # noqa: F811
     child = cli.json("child", "add", "--name", "Kai Policy", "--dob", dob)["child_id"]
-    observed = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    observed = ago(FakeClock(), hours=3)
     concern = cli.json(
         "concern",
         "raise",

@@ -3,16 +3,14 @@ refusal that exits 1, names the rule and records nothing; a withdrawal withholds
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from tests.e2e.test_cli_journeys import Cli, cli  # noqa: F401  (the fixture)
+from tests.support import FakeClock, ago, born
 
 
 def a_routine_concern(cli: Cli) -> str:  # noqa: F811
-    now = datetime.now(UTC)
-    dob = (now - timedelta(days=9 * 365)).date().isoformat()
+    dob = born(FakeClock(), 9)
     child = cli.json("child", "add", "--name", "Cara Osei", "--dob", dob)["child_id"]
-    observed = (now - timedelta(hours=2)).isoformat()
+    observed = ago(FakeClock(), hours=2)
     return str(
         cli.json(
             "concern",
