@@ -168,18 +168,40 @@ def _kind_of(topic: str) -> str:
 
 
 def query(
-    tx: Tx, record: str | None = None, actor: str | None = None, limit: int = 10_000
+    tx: Tx,
+    record: str | None = None,
+    actor: str | None = None,
+    limit: int = 10_000,
+    action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    after: int | None = None,
 ) -> list[AuditRow]:
     """The trail, oldest first. `record` matches the record itself or, for a child's id,
-    every record about that child; `actor` matches who did it."""
+    every record about that child; `actor` matches who did it (a part of it: an email
+    address finds the account's web, API and command-line entries); `action` a part of
+    what was done; `since` and `until` bound when (ISO moments, `until` excluded); `after`
+    is the cursor: the last position already seen."""
     where: list[str] = []
     params: list[Any] = []
     if record:
         where.append("(record_id = ? OR child_id = ?)")
         params += [record, record]
     if actor:
-        where.append("actor = ?")
-        params.append(actor)
+        where.append("lower(actor) LIKE ? ESCAPE '!'")
+        params.append(_containing(actor))
+    if action:
+        where.append("lower(action) LIKE ? ESCAPE '!'")
+        params.append(_containing(action))
+    if since:
+        where.append("recorded_at >= ?")
+        params.append(since)
+    if until:
+        where.append("recorded_at < ?")
+        params.append(until)
+    if after is not None:
+        where.append("position > ?")
+        params.append(after)
     sql = (
         "SELECT position, recorded_at, actor, action, record_id, record_kind, child_id, version "
         "FROM audit_trail"
@@ -191,3 +213,9 @@ def query(
         AuditRow(int(p), str(at), str(a), str(ac), str(r), str(k), c, int(v))
         for p, at, a, ac, r, k, c, v in tx.fetchall(sql, params)
     ]
+
+
+def _containing(text: str) -> str:
+    """A LIKE pattern matching any value containing `text` (case-insensitive)."""
+    escaped = text.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"%{escaped}%"

@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     headteacher_email: str | None = Field(
         default=None, description="who an unacknowledged urgent alert escalates to, beside DSLs"
     )
+    api_token_days: float = Field(
+        default=90.0, gt=0, description="an API token stops working this many days after it is made"
+    )
     attachment_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1, description="the largest file a concern takes"
     )

@@ -163,9 +163,9 @@ class CasePages:
             raise CaseNotFound
         return concern
 
-    def open_case(self, concern_id: str, account: Account) -> CasePage:
+    def open_case(self, concern_id: str, account: Account, via: str = "web") -> CasePage:
         concern = self.readable(concern_id, account, "case page")
-        shown = self.views.show_concern(str(concern.id), f"{account.actor} (web)")
+        shown = self.views.show_concern(str(concern.id), f"{account.actor} ({via})")
         c = shown["concern"]
         cid = concern.child_id
         unseal = self.views.unseal
@@ -215,7 +215,7 @@ class CasePages:
             marked_regions=frozenset(m.region for m in marks),
         )
 
-    def worklist(self, account: Account) -> list[ConcernRow]:
+    def worklist(self, account: Account, via: str = "web") -> list[ConcernRow]:
         """The DSL's worklist, urgent first, with the child's name opened at display; the
         list records one view entry naming the concerns it showed."""
         rows: list[ConcernRow] = []
@@ -252,7 +252,7 @@ class CasePages:
                 )
         rows.sort(key=lambda r: not r.urgent)
         shown = ",".join(dict.fromkeys(r.concern_id for r in rows))
-        self.views.record_view(WORKLIST_RECORD, f"{account.actor} (web)", f"worklist: {shown}")
+        self.views.record_view(WORKLIST_RECORD, f"{account.actor} ({via})", f"worklist: {shown}")
         return rows
 
     def raised_by(self, account: Account) -> list[ConcernRow]:

@@ -17,6 +17,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from domain.user import AccountLocked
+from safeshare.entrypoints.api.app import PREFIX as API_PREFIX
+from safeshare.entrypoints.api.app import create_api
 from safeshare.entrypoints.web import routes
 from safeshare.entrypoints.web.pages import (
     Forbidden,
@@ -67,6 +69,7 @@ def create_app(school: Safeshare) -> FastAPI:
     STATIC.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/js", StaticFiles(directory=SCRIPTS), name="js")
+    app.mount(API_PREFIX, create_api(web))
     for router in routes.ROUTERS:
         app.include_router(router)
 
@@ -74,6 +77,10 @@ def create_app(school: Safeshare) -> FastAPI:
     async def sessions_and_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        if request.url.path.startswith(API_PREFIX + "/"):
+            response = await call_next(request)  # a token, never a session
+            add_security_headers(request, response)
+            return response
         sent = request.cookies.get(COOKIE)
         session = web.sessions.get(sent) or web.sessions.new()
         request.state.session = session

@@ -1,0 +1,184 @@
+"""The JSON API as the school's MIS and a trust's tooling use it: the same commands and reads
+as the pages, a token per account, errors as problem+json naming the field or the rule, and
+every read of a case recorded."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import FastAPI
+
+from domain.access import AccessLog
+from safeshare.services.school import Safeshare
+from tests.support import FakeClock
+from tests.web.api_support import ApiClient, raise_via_api, token_for
+from tests.web.conftest import People
+
+
+def access_entries(school: Safeshare, record_id: str) -> list[tuple[str, str]]:
+    log = school.app.find(AccessLog.create_id(uuid.UUID(record_id)), AccessLog)
+    if log is None:
+        return []
+    return [
+        (getattr(e, "viewer", ""), getattr(e, "action", ""))
+        for e in school.app.events.get(log.id)
+        if hasattr(e, "viewer")
+    ]
+
+
+def test_staff_raise_a_concern_and_the_dsl_takes_it_through_the_flowchart_to_a_referral(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str
+) -> None:
+    staff = ApiClient(app, token_for(web_school, people.staff))
+    dsl = ApiClient(app, token_for(web_school, people.dsl))
+    concern_id = raise_via_api(staff, web_school, child_id, child_words="He grabbed me")
+
+    case = dsl.get(f"/concerns/{concern_id}")
+    assert case.status_code == 200, case.text
+    assert case.json()["child_words"] == "He grabbed me"
+    assert case.json()["raised_by"] == "Ms Green <green@school.test>"
+
+    r = dsl.post(
+        f"/concerns/{concern_id}/consent",
+        {"status": "not-sought", "reason": "risk-to-child"},
+    )
+    assert r.status_code == 200, r.text
+    r = dsl.post(
+        f"/concerns/{concern_id}/lawful-basis",
+        {
+            "article6": "public-task",
+            "article9": "safeguarding",
+            "justification": "Telling the family first would put Ben at risk of harm.",
+        },
+    )
+    assert r.status_code == 200, r.text
+    agencies = [a["agency_id"] for a in web_school.agencies.entries()]
+    r = dsl.post(
+        f"/concerns/{concern_id}/decision",
+        {
+            "share": True,
+            "reasons": "Injury with a disclosure naming an adult at home.",
+            "purpose": "To protect Ben from significant harm",
+            "to": agencies[:1],
+        },
+    )
+    assert r.status_code == 200, r.text
+    referral_ids = r.json()["referral_ids"]
+    assert len(referral_ids) == 1
+
+    shown = dsl.get(f"/referrals/{referral_ids[0]}")
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["packet"] is not None
+    assert shown.json()["content_sha256"]
+    assert ("Mrs Dee <dee@school.test> (api)", "concern show") in access_entries(
+        web_school, concern_id
+    )
+
+
+def test_bad_input_is_a_422_problem_naming_the_field_and_records_nothing(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str
+) -> None:
+    staff = ApiClient(app, token_for(web_school, people.staff))
+    before = web_school.app.recorder.max_notification_id()
+    r = staff.post(
+        "/concerns", {"child_id": child_id, "category": "physical-abuse", "observed_at": "x"}
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["field"] == "facts"
+    r = staff.post(
+        "/concerns",
+        {
+            "child_id": child_id,
+            "category": "physical-abuse",
+            "facts": "Seen crying",
+            "observed_at": "yesterday-ish",
+        },
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "observed-at"
+    # Only the token uses were recorded; no concern.
+    after = web_school.app.recorder.max_notification_id()
+    events = web_school.app.recorder.select_notifications(start=(before or 0) + 1, limit=100)
+    assert {e.topic for e in events} == {"safeshare:api-token:used"}
+    assert after is not None
+
+
+def test_a_policy_refusal_is_a_409_naming_the_rule(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str
+) -> None:
+    staff = ApiClient(app, token_for(web_school, people.staff))
+    dsl = ApiClient(app, token_for(web_school, people.dsl))
+    concern_id = raise_via_api(staff, web_school, child_id)
+    agencies = [a["agency_id"] for a in web_school.agencies.entries()]
+    r = dsl.post(
+        f"/concerns/{concern_id}/decision",
+        {"share": True, "reasons": "Worried.", "purpose": "Protect him", "to": agencies[:1]},
+    )
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["rule"]
+
+
+def test_a_case_the_account_may_not_read_is_a_404_exactly_as_a_missing_one_and_recorded(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str
+) -> None:
+    staff = ApiClient(app, token_for(web_school, people.staff))
+    concern_id = raise_via_api(staff, web_school, child_id)
+    other = ApiClient(app, token_for(web_school, people.other_staff))
+    refused = other.get(f"/concerns/{concern_id}")
+    missing = other.get(f"/concerns/{uuid.uuid4()}")
+    assert refused.status_code == missing.status_code == 404
+    assert refused.content == missing.content
+    assert ("Mr Brown <brown@school.test>", "refused: case page") in access_entries(
+        web_school, concern_id
+    )
+
+
+def test_tokens_expire_and_are_revoked_and_each_use_is_recorded(
+    app: FastAPI, web_school: Safeshare, people: People, clock: FakeClock
+) -> None:
+    from domain.api_token import ApiToken
+    from domain.user import User
+    from safeshare.services.api_tokens import ApiTokenService
+
+    tokens = ApiTokenService(web_school.ctx, web_school.accounts)
+    issued = tokens.issue(User.create_id(people.dsl.email), "MIS", "test set-up", days=1)
+    stored = web_school.app.get(uuid.UUID(issued.token_id), ApiToken)
+    assert issued.token.split("_")[-1] not in stored.digest  # only the hash is kept
+    dsl = ApiClient(app, issued.token)
+    assert dsl.get("/worklist").status_code == 200
+    assert web_school.app.get(uuid.UUID(issued.token_id), ApiToken).uses == 1
+    clock.advance(days=1, seconds=1)
+    expired = dsl.get("/worklist")
+    assert expired.status_code == 401
+    assert expired.headers["content-type"].startswith("application/problem+json")
+    fresh = tokens.issue(User.create_id(people.dsl.email), "MIS", "test set-up")
+    assert ApiClient(app, fresh.token).get("/worklist").status_code == 200
+    tokens.revoke(fresh.token_id, "Mr Admin <admin@school.test>")
+    assert ApiClient(app, fresh.token).get("/worklist").status_code == 401
+    assert ApiClient(app, fresh.token + "x").get("/worklist").status_code == 401
+
+
+def test_the_nightly_roll_from_the_mis_reports_what_changed(
+    app: FastAPI, web_school: Safeshare, people: People, clock: FakeClock
+) -> None:
+    admin = ApiClient(app, token_for(web_school, people.admin))
+    year = clock().year - 12
+    csv = (
+        "UPN,Legal Surname,Legal Forename,Preferred Surname,Preferred Forename,DOB,Year,Reg\n"
+        f"B123456789012,Walsh,Benjamin,Walsh,Ben,{year}-03-04,Year 7,7A\n"
+    )
+    first = admin.put_csv("/roll", csv)
+    assert first.status_code == 200, first.text
+    assert first.json()["added"] == 1
+    again = admin.put_csv("/roll", csv)
+    assert again.json() == {"added": 0, "already_on_roll": 1, "problems": []}
+
+
+def test_the_openapi_is_published_and_names_the_bearer_scheme(app: FastAPI) -> None:
+    r = ApiClient(app, None).client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    spec = r.json()
+    assert "/concerns/{concern_id}/decision" in spec["paths"]
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
