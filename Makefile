@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= var
 
-.PHONY: run demo test lint typecheck pytest bench services clean assets chromium serve
+.PHONY: run demo test lint typecheck pytest bench services clean assets chromium serve fuzz
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -59,6 +59,10 @@ pytest: $(STAMP) services assets chromium
 	$(BIN)/pytest -n 2 --durations=15
 
 test: $(STAMP) services lint typecheck pytest
+
+# The JSON API against its OpenAPI with many more examples than `make test` runs.
+fuzz: $(STAMP) services
+	SAFESHARE_FUZZ_EXAMPLES=500 $(BIN)/pytest -p no:randomly tests/web/test_api_fuzz.py
 
 bench: $(STAMP) services
 	$(BIN)/python -m bench

@@ -61,8 +61,13 @@ class RollImport:
         self.search = search
 
     def import_csv(self, text: str, by: str) -> RollResult:
-        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-        headers = {h.strip().lower(): h for h in reader.fieldnames or []}
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+        try:
+            fieldnames = reader.fieldnames or []
+            rows = list(reader)
+        except csv.Error as e:
+            raise InvalidValue("file", f"is not a CSV file the MIS exports ({e})") from None
+        headers = {h.strip().lower(): h for h in fieldnames}
         mapping = {
             key: next((headers[n] for n in names if n in headers), None)
             for key, names in COLUMNS.items()
@@ -72,7 +77,7 @@ class RollImport:
             raise InvalidValue("file", f"no column for {', '.join(missing)} in the header row")
         known = {m.upn.strip().upper() for m in self.search.known() if m.upn}
         result = RollResult()
-        for line, raw in enumerate(reader, start=2):
+        for line, raw in enumerate(rows, start=2):
             row = {k: (raw.get(col) or "") for k, col in mapping.items() if col}
             upn = row["upn"].strip().upper()
             try:

@@ -15,13 +15,14 @@ from domain.errors import InvalidValue
 from domain.user import Role
 from safeshare.entrypoints.api.auth import api_of, role, viewer
 from safeshare.entrypoints.api.models import AuditPage
+from safeshare.entrypoints.api.problems import RESPONSES
 from safeshare.reports.timeliness import Report
 from safeshare.services.accounts import Account
 from safeshare.services.audit_pages import AuditPages, TrailFilter
 from safeshare.services.case_pages import CaseNotFound
 from safeshare.services.chronology import timeliness_report
 
-router = APIRouter()
+router = APIRouter(responses=RESPONSES)
 AUDITOR = role(Role.AUDITOR)
 
 

@@ -22,11 +22,12 @@ from safeshare.entrypoints.api.models import (
     LawfulBasis,
     RaiseConcern,
 )
+from safeshare.entrypoints.api.problems import RESPONSES
 from safeshare.services.accounts import Account
 from safeshare.services.case_pages import CaseNotFound, CasePage
 from safeshare.services.raising import RaisingDetails
 
-router = APIRouter(tags=["concerns"])
+router = APIRouter(tags=["concerns"], responses=RESPONSES)
 VIA = "api"
 DSL = role(Role.DSL)
 

@@ -52,6 +52,16 @@ def problem(status: int, title: str, **fields: Any) -> Response:
 
 NOT_FOUND_TITLE = "Not found"
 
+_PROBLEM = {"model": Problem, "content": {MEDIA_TYPE: {}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {**_PROBLEM, "description": "no token, or one unknown, expired or revoked"},
+    403: {**_PROBLEM, "description": "the account's role does not use this"},
+    404: {**_PROBLEM, "description": "no such record, or one the account may not read"},
+    409: {**_PROBLEM, "description": "the policy does not allow this (names the rule)"},
+    422: {**_PROBLEM, "description": "bad input (names the field)"},
+}
+"""Documented on every route, so the OpenAPI says what each error looks like."""
+
 
 def install(api: FastAPI) -> None:
     @api.exception_handler(RequestValidationError)

@@ -14,6 +14,7 @@ from domain.referral import Referral
 from domain.user import Role
 from safeshare.entrypoints.api.auth import api_of, by, caller, role, viewer
 from safeshare.entrypoints.api.models import ActionDone, Done, RollChange
+from safeshare.entrypoints.api.problems import RESPONSES
 from safeshare.services.accounts import Account
 from safeshare.services.actions import ActionRow
 from safeshare.services.case_pages import CaseNotFound, ConcernRow
@@ -21,7 +22,7 @@ from safeshare.services.chronology import Chronology, child_chronology
 from safeshare.services.referrals import list_referrals
 from safeshare.services.roll import RollImport
 
-router = APIRouter()
+router = APIRouter(responses=RESPONSES)
 READERS = role(Role.DSL, Role.AUDITOR)
 
 
