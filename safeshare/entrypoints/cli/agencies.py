@@ -8,7 +8,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from domain.user import Role
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.identity import by_option
 from safeshare.entrypoints.cli.output import console, emit, fail, guarded
 
 app = typer.Typer(help="The agency directory (every change is recorded with who and when).")
@@ -25,7 +27,7 @@ def add(
     channel: str = typer.Option(..., "--channel", help="smtp or https"),
     address: str = typer.Option(..., "--address", help="Email address or https:// URL."),
     cert: Path = typer.Option(..., "--cert", help="The agency's X.509 certificate (PEM)."),
-    by: str = typer.Option("DSL", "--by"),
+    by: str = by_option((Role.ADMIN, Role.DSL), default="DSL"),
     fields: list[str] = typer.Option([], "--fields", help="Packet fields it receives."),
     mail_certificate: bool = typer.Option(
         True,
@@ -97,7 +99,7 @@ def list_(as_json: bool = JSON) -> None:
 def remove(
     agency_id: str = typer.Argument(...),
     reason: str = typer.Option(..., "--reason"),
-    by: str = typer.Option("DSL", "--by"),
+    by: str = by_option((Role.ADMIN, Role.DSL), default="DSL"),
     as_json: bool = JSON,
 ) -> None:
     """Remove an agency from the directory (recorded, with the reason)."""

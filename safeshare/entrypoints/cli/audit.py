@@ -13,9 +13,11 @@ import typer
 from rich.table import Table
 
 from domain.errors import InvalidValue
+from domain.user import Role
 from projections.checkpoint import Checkpoint, CheckpointFormatError
 from safeshare.adapters.audit_store import StoreUnreadable
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.identity import by_option
 from safeshare.entrypoints.cli.output import EXIT_REFUSED, console, emit, fail, guarded
 from safeshare.services.audit import audit_service
 
@@ -107,7 +109,7 @@ def verify(
 def replay(
     concern_id: str = typer.Argument(..., help="The concern's id."),
     as_of: str = typer.Option(..., "--as-of", help="ISO 8601 moment; no offset means UTC."),
-    by: str = typer.Option("auditor", "--by", help="Who is looking (recorded)."),
+    by: str = by_option((Role.AUDITOR,), default="auditor"),
     as_json: bool = JSON,
 ) -> None:
     """The concern exactly as the record stood at a moment, with proofs of its events."""

@@ -6,7 +6,9 @@ import typer
 from rich.markup import escape
 
 from domain.codes import Relationship
+from domain.user import Role
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.identity import CASEWORK, by_option
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(
@@ -20,7 +22,7 @@ JSON = typer.Option(False, "--json", help="Machine-readable output.")
 def add(
     name: str = typer.Option(..., "--name", help="The child's full name (sealed at once)."),
     dob: str = typer.Option(..., "--dob", help="Date of birth, YYYY-MM-DD."),
-    by: str = typer.Option("DSL", "--by", help="Who records this."),
+    by: str = by_option((Role.DSL, Role.ADMIN), default="DSL"),
     upn: str | None = typer.Option(None, "--upn", help="Unique pupil number."),
     nhs_number: str | None = typer.Option(None, "--nhs-number"),
     address: str | None = typer.Option(None, "--address"),
@@ -38,7 +40,7 @@ def add(
 def erase(
     child_id: str = typer.Argument(..., help="The child's id."),
     reason: str = typer.Option(..., "--reason", help="Why (must not identify the child)."),
-    by: str = typer.Option(..., "--by"),
+    by: str = by_option(CASEWORK),
     as_json: bool = JSON,
 ) -> None:
     """Crypto-shred the child's personal data everywhere; the record's shape and proofs stay."""
@@ -60,7 +62,7 @@ def person_add(
         ..., "--relationship", help=", ".join(r.value for r in Relationship)
     ),
     name: str = typer.Option(..., "--name", help="Their name (sealed with the child's key)."),
-    by: str = typer.Option(..., "--by", help="Who records this."),
+    by: str = by_option(CASEWORK),
     parental_responsibility: bool = typer.Option(False, "--parental-responsibility"),
     lives_with_child: bool = typer.Option(False, "--lives-with-child"),
     organisation: str | None = typer.Option(None, "--organisation", help="For a professional."),
@@ -89,7 +91,7 @@ def person_remove(
     child_id: str = typer.Argument(...),
     person_id: str = typer.Argument(...),
     reason: str = typer.Option(..., "--reason"),
-    by: str = typer.Option(..., "--by"),
+    by: str = by_option(CASEWORK),
     as_json: bool = JSON,
 ) -> None:
     """Someone no longer around the child; the record keeps that they were."""

@@ -14,13 +14,15 @@ from rich.text import Text
 from domain.codes import Category, ConsentStatus, NotSoughtReason, label
 from domain.errors import InvalidValue
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.identity import CASEWORK, RAISERS, READERS, by_option
 from safeshare.entrypoints.cli.output import console, emit, guarded
 from safeshare.services.referrals import portal_uploads
 
 app = typer.Typer(help="Concerns: raise one, then seek advice, consent, basis, decide, inform.")
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
-BY = typer.Option(..., "--by", help="Who records this.")
+BY = by_option(CASEWORK)
+RAISER = by_option(RAISERS)
 
 
 def _done(as_json: bool, data: dict[str, Any], text: str) -> None:
@@ -33,7 +35,7 @@ def raise_(
     category: str = typer.Option(..., "--category", help=", ".join(c.value for c in Category)),
     facts: str = typer.Option(..., "--facts", help="What was seen or heard (fact)."),
     observed_at: str = typer.Option(..., "--observed-at", help="ISO 8601, not in the future."),
-    by: str = BY,
+    by: str = RAISER,
     opinion: str | None = typer.Option(None, "--opinion", help="What you think (opinion)."),
     immediate_risk: bool = typer.Option(False, "--immediate-risk"),
     crime_suspected: bool = typer.Option(False, "--crime-suspected"),
@@ -354,7 +356,7 @@ def close(
 def show(
     concern_id: str = typer.Argument(...),
     as_of: str | None = typer.Option(None, "--as-of", help="ISO 8601: the case as it stood."),
-    by: str = typer.Option("DSL", "--by", help="Who is reading (recorded)."),
+    by: str = by_option(READERS, default="DSL"),
     break_glass_reason: str | None = typer.Option(
         None,
         "--break-glass-reason",

@@ -22,6 +22,7 @@ from safeshare.entrypoints.cli import (
     requests,
     retention,
     state,
+    tokens,
     transfers,
     users,
 )
@@ -47,6 +48,7 @@ projections.register(app)
 app.command("health")(health.health)
 audit_trail.register(audit.app)
 users.register(app)
+tokens.register(app)
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 

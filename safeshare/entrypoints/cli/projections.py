@@ -28,6 +28,7 @@ from rich.text import Text
 
 from domain.errors import InvalidValue
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.identity import READERS, by_option
 from safeshare.entrypoints.cli.output import console, emit, err_console, guarded
 from safeshare.services import projections as ps
 from safeshare.services.chronology import child_chronology, timeliness_report
@@ -162,7 +163,7 @@ def follow(
 
 def chronology(
     child_id: str = typer.Argument(..., help="The child's id."),
-    by: str = typer.Option("DSL", "--by", help="Who is reading (recorded in the audit trail)."),
+    by: str = by_option(READERS, default="DSL"),
     as_json: bool = JSON,
 ) -> None:
     """The child's chronology across all concerns, in the order things happened, with when

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.identity import CASEWORK, READERS, by_option
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(help="Referrals: one packet to one agency for one decision.")
@@ -18,7 +19,7 @@ JSON = typer.Option(False, "--json", help="Machine-readable output.")
 def packet(
     referral_id: str = typer.Argument(...),
     out: Path = typer.Option(..., "--out", help="Where to write the sealed packet (.p7m)."),
-    by: str = typer.Option("DSL", "--by"),
+    by: str = by_option(READERS, default="DSL"),
     as_json: bool = JSON,
 ) -> None:
     """Write the sealed packet for manual upload; the export is recorded on the referral."""
@@ -81,7 +82,7 @@ def list_(
 @app.command("retry")
 def retry(
     referral_id: str = typer.Argument(...),
-    by: str = typer.Option(..., "--by", help="Who asks for the re-send (the DSL)."),
+    by: str = by_option(CASEWORK),
     as_json: bool = JSON,
 ) -> None:
     """Send a failed or escalated referral again, after fixing its agency; the relay picks
@@ -102,7 +103,7 @@ def acknowledge(
         help="assessment, strategy-discussion, early-help, no-further-action, referred-on, other",
     ),
     at: str = typer.Option(..., "--at", help="When the agency acknowledged it (ISO 8601)."),
-    by: str = typer.Option(..., "--by", help="Who records it (the DSL)."),
+    by: str = by_option(CASEWORK),
     as_json: bool = JSON,
 ) -> None:
     """Record the agency's acknowledgement and decision on a delivered referral."""
@@ -117,7 +118,7 @@ def acknowledge(
 def show(
     referral_id: str = typer.Argument(...),
     as_of: str | None = typer.Option(None, "--as-of", help="ISO 8601: as it stood then."),
-    by: str = typer.Option("DSL", "--by", help="Who is reading (recorded)."),
+    by: str = by_option(READERS, default="DSL"),
     as_json: bool = JSON,
 ) -> None:
     """Exactly what the agency received (the packet fixed at the decision) and its SHA-256,

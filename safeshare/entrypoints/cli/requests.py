@@ -7,11 +7,12 @@ from rich.text import Text
 
 from domain.codes import RequestBasis
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.identity import CASEWORK, by_option
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(help="Requests for information received: record, answer, reply.")
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
-BY = typer.Option(..., "--by", help="Who records this.")
+BY = by_option(CASEWORK)
 
 
 @app.command("receive")

@@ -7,6 +7,7 @@ from dataclasses import asdict
 import typer
 
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.identity import CASEWORK, by_option
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(help="Retention per child: sweep for reviews due, list them, review one.")
@@ -38,7 +39,7 @@ def review(
     child_id: str = typer.Argument(...),
     outcome: str = typer.Option(..., "--outcome", help="keep or erase"),
     reason: str = typer.Option(..., "--reason", help="Why (must not identify the child)."),
-    by: str = typer.Option(..., "--by"),
+    by: str = by_option(CASEWORK),
     next_review: str | None = typer.Option(None, "--next-review", help="YYYY-MM-DD, to keep."),
     as_json: bool = JSON,
 ) -> None:

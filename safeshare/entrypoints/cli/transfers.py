@@ -9,6 +9,7 @@ import typer
 from rich.text import Text
 
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.identity import CASEWORK, by_option
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(help="File transfers between schools: certificate, import, receipt.")
@@ -36,7 +37,7 @@ def import_(
     receipt_out: Path = typer.Option(
         ..., "--receipt-out", help="Where to write the signed receipt to send back."
     ),
-    by: str = typer.Option(..., "--by"),
+    by: str = by_option(CASEWORK),
     as_json: bool = JSON,
 ) -> None:
     """Verify, open and record a transfer packet; write the signed receipt."""
@@ -60,7 +61,7 @@ def receipt(
     receiver_ca: Path = typer.Option(
         ..., "--receiver-ca", help="The new school's CA certificate (school-ca.pem)."
     ),
-    by: str = typer.Option(..., "--by"),
+    by: str = by_option(CASEWORK),
     as_json: bool = JSON,
 ) -> None:
     """Record the new school's signed receipt on the transfer referral."""

@@ -43,8 +43,18 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("My concerns", "/concerns/mine"),
         ("My actions", "/actions"),
     ],
-    Role.AUDITOR: [("Audit", "/audit")],
-    Role.ADMIN: [("Accounts", "/admin/users"), ("School roll", "/admin/roll")],
+    Role.AUDITOR: [
+        ("Audit trail", "/audit/trail"),
+        ("Replay", "/audit/replay"),
+        ("Verify", "/audit/verify"),
+        ("Export", "/audit/export"),
+        ("Timeliness", "/reports/timeliness"),
+    ],
+    Role.ADMIN: [
+        ("Accounts", "/admin/users"),
+        ("API tokens", "/admin/tokens"),
+        ("School roll", "/admin/roll"),
+    ],
 }
 
 

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from safeshare.entrypoints.web.routes import actions, admin, auth, cases, concerns, decision, start
+from safeshare.entrypoints.web.routes import (
+    actions,
+    admin,
+    auth,
+    cases,
+    concerns,
+    decision,
+    start,
+    tokens,
+)
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     start.router,
     admin.router,
+    tokens.router,
     concerns.router,
     actions.router,
     decision.router,
