@@ -4,6 +4,7 @@ what each referral shared. Every one of them is itself recorded in the audit tra
 
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
 import zipfile
@@ -117,9 +118,16 @@ class AuditPages:
 
     def replay(self, concern_id: str, as_of: str, viewer: str) -> dict[str, Any]:
         """The case as it stood, with whether every inclusion proof checked out."""
-        answer = audit_service(self.s).replay(concern_id, as_of, viewer)
+        audit = audit_service(self.s)
+        answer = audit.replay(concern_id, as_of, viewer)
         events = answer.get("events", [])
         answer["all_included"] = bool(events) and all(e.get("included") for e in events)
+        current = self.s.ctx.concern(concern_id)
+        answer["later_events"] = current.version - int(answer.get("version") or 0)
+        newest = audit.checkpoints()
+        at = newest[-1].recorded_at if newest else None
+        answer["newest_checkpoint_at"] = at.isoformat() if at else None
+        answer["newest_checkpoint_age"] = _age(self.s.ctx.clock() - at) if at else None
         return answer
 
     def verify(self, viewer: str) -> Verification:
@@ -144,3 +152,46 @@ class AuditPages:
             self.s.views.record_view(UUID(concern_id), viewer, "audit export")
         self.record(viewer, f"audit export: {concern_id or 'whole log'}")
         return buffer.getvalue()
+
+
+def _age(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} hours"
+    return f"{hours // 24} days"
+
+
+SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: object) -> str:
+    """A CSV cell a spreadsheet shows as text: one that begins with `=`, `+`, `-` or `@`
+    (or a tab or carriage return) would run as a formula, so it gets a leading apostrophe
+    (OWASP, "CSV injection")."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(SPREADSHEET_TRIGGERS) else text
+
+
+def trail_csv(rows: list[AuditRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["position", "recorded_at", "actor", "action", "record_id", "kind", "child_id"])
+    for r in rows:
+        writer.writerow(
+            spreadsheet_safe(v)
+            for v in (
+                r.position,
+                r.recorded_at,
+                r.actor,
+                r.action,
+                r.record_id,
+                r.record_kind,
+                r.child_id,
+            )
+        )
+    return out.getvalue()

@@ -37,6 +37,8 @@ class Replay(BaseModel):
     referrals: list[dict[str, Any]] = []
     checkpoint: str | None = None
     all_included: bool
+    later_events: int | None = None
+    newest_checkpoint_at: str | None = None
 
 
 @router.get("/audit/trail", tags=["audit"])

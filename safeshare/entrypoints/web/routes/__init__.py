@@ -7,10 +7,12 @@ from fastapi import APIRouter
 from safeshare.entrypoints.web.routes import (
     actions,
     admin,
+    audit,
     auth,
     cases,
     concerns,
     decision,
+    reports,
     start,
     tokens,
 )
@@ -20,6 +22,8 @@ ROUTERS: list[APIRouter] = [
     start.router,
     admin.router,
     tokens.router,
+    audit.router,
+    reports.router,
     concerns.router,
     actions.router,
     decision.router,

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domain.user import Role
-from safeshare.entrypoints.web.pages import START_PAGE, redirect, render_page, require, signed_in
+from safeshare.entrypoints.web.pages import START_PAGE, redirect, require, signed_in
 
 router = APIRouter()
 
@@ -16,12 +16,6 @@ router = APIRouter()
 async def home(request: Request) -> Response:
     account = signed_in(request)
     return redirect(START_PAGE[account.role] if account else "/login")
-
-
-@router.get("/audit")
-async def audit(request: Request) -> Response:
-    require(request, Role.AUDITOR)
-    return render_page(request, "start/audit.html")
 
 
 @router.get("/admin")
