@@ -14,6 +14,7 @@ from safeshare.entrypoints.web.routes import (
     decision,
     reports,
     start,
+    subject_access,
     tokens,
 )
 
@@ -24,6 +25,7 @@ ROUTERS: list[APIRouter] = [
     tokens.router,
     audit.router,
     reports.router,
+    subject_access.router,
     concerns.router,
     actions.router,
     decision.router,
