@@ -74,8 +74,9 @@ def signed_in_account(what: str) -> Account | None:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def actor(by: str | None, roles: tuple[Role, ...], what: str) -> str:
-    """How the record names who runs this command."""
+def actor(by: str | None, roles: tuple[Role, ...], what: str, default: str | None = None) -> str:
+    """How the record names who runs this command. Without a token: the deprecated `--by`
+    (with a warning), else the command's old default reader name, else refused (exit 2)."""
     account = signed_in_account(what)
     if account is not None:
         if account.role not in roles:
@@ -94,6 +95,8 @@ def actor(by: str | None, roles: tuple[Role, ...], what: str) -> str:
             highlight=False,
         )
         return by
+    if default:
+        return default
     err_console.print(
         "[bold red]error:[/] by: sign in first (safeshare login, or SAFESHARE_TOKEN)",
         highlight=False,
@@ -105,7 +108,7 @@ def by_option(roles: tuple[Role, ...], default: str | None = None) -> Any:
     """The `--by` option of a command, resolved to who runs it (see `actor`)."""
 
     def resolve(ctx: typer.Context, value: str | None) -> str:
-        return actor(value or default, roles, str(ctx.info_name or "do this"))
+        return actor(value, roles, str(ctx.info_name or "do this"), default)
 
     help_text = "Deprecated (sign in with safeshare login): who records this, without a token."
     return typer.Option(None, "--by", help=help_text, callback=resolve)
