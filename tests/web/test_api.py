@@ -182,3 +182,37 @@ def test_the_openapi_is_published_and_names_the_bearer_scheme(app: FastAPI) -> N
     spec = r.json()
     assert "/concerns/{concern_id}/decision" in spec["paths"]
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_a_retried_post_with_the_same_idempotency_key_records_once(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str
+) -> None:
+    from domain.concern import Concern
+    from tests.web.api_support import API, observed
+
+    staff = ApiClient(app, token_for(web_school, people.staff))
+    body = {
+        "child_id": child_id,
+        "category": "neglect",
+        "facts": "Came in without a coat again.",
+        "observed_at": observed(web_school),
+    }
+    headers = {**staff.headers, "Idempotency-Key": "mis-run-42"}
+
+    def raised() -> int:
+        return len(
+            web_school.app.recorder.select_notifications(
+                start=None, limit=10**6, topics=[Concern.Raised.TOPIC]
+            )
+        )
+
+    first = staff.client.post(API + "/concerns", headers=headers, json=body)
+    again = staff.client.post(API + "/concerns", headers=headers, json=body)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert raised() == 1
+    other = staff.client.post(API + "/concerns", headers=headers, json={**body, "facts": "x"})
+    assert other.status_code == 422
+    assert other.json()["field"] == "Idempotency-Key"
+    assert raised() == 1

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from safeshare.entrypoints.api import audit, cases, problems, reads
 from safeshare.entrypoints.api.auth import Api
+from safeshare.entrypoints.api.idempotency import IdempotencyKeys
 from safeshare.entrypoints.web.pages import Web
 from safeshare.services.api_tokens import ApiTokenService
 
@@ -23,7 +24,9 @@ def create_api(web: Web) -> FastAPI:
             "tooling. Authenticate with an API token (`safeshare token create --for EMAIL` or "
             "the admin page): `Authorization: Bearer <token>`. Errors are RFC 9457 "
             "problem+json naming the field (422) or the policy rule (409); a case your account "
-            "may not read is a 404, exactly as a missing one."
+            "may not read is a 404, exactly as a missing one. Send an `Idempotency-Key` header "
+            "on a POST or PUT: a retry with the same key and body is answered as the first "
+            "call was, and records nothing more."
         ),
         docs_url=None,
         redoc_url=None,
@@ -31,6 +34,7 @@ def create_api(web: Web) -> FastAPI:
     )
     api.state.api = Api(web, ApiTokenService(web.school.ctx, web.accounts))
     problems.install(api)
+    api.middleware("http")(IdempotencyKeys(web.school.ctx.clock))
     for router in (cases.router, reads.router, audit.router):
         api.include_router(router)
     return api
