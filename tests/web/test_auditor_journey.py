@@ -131,6 +131,8 @@ def test_an_auditor_replays_a_shared_case_verifies_the_log_and_changes_nothing(
         ]
         assert changes == []
 
+    wide = [p.name for p in journey.shots if p.name.endswith("-phone.png") and png_width(p) > 360]
+    assert not wide, f"wider than a 360 px phone: {wide}"
     report = "\n".join(journey.findings) or "none"
     (SHOTS / "axe-auditor.txt").write_text(report + "\n")
     assert not journey.serious(), report
@@ -139,3 +141,8 @@ def test_an_auditor_replays_a_shared_case_verifies_the_log_and_changes_nothing(
 
 def serving_app(school: Safeshare) -> AbstractContextManager[str]:
     return serving(create_app(school))
+
+
+def png_width(path: Path) -> int:
+    """The width of a PNG, from its header (a full-page screenshot widens with overflow)."""
+    return int.from_bytes(path.read_bytes()[16:20], "big")
