@@ -5,6 +5,7 @@ Derandomised and bounded here (SAFESHARE_FUZZ_EXAMPLES, default 8); `make fuzz` 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -73,3 +74,61 @@ def test_the_api_never_fails_and_every_problem_names_itself(
     assert len(operations) >= 19
     for operation in operations:
         check_operation(operation, tokens[role_for(operation.path)])
+
+
+def test_a_stateful_run_raises_concerns_and_reads_them_back_consistently(
+    api_schema: schemathesis.BaseSchema,
+    tokens: dict[str, str],
+    child_id: str,
+    web_school: Safeshare,
+) -> None:
+    """Following the OpenAPI links (raise, then read, then record consent): no 5xx, every
+    problem names itself, and a concern read back says what was raised. Generated raises are
+    about the child on the roll (half of them), so the links lead somewhere."""
+    base = api_schema.as_state_machine()
+    read_back: list[str] = []
+    observed = observed_moment(web_school)
+
+    class Raising(base):  # type: ignore[misc, valid-type]
+        def before_call(self, case: Any) -> None:
+            if (
+                case.operation.label == "POST /concerns"
+                and isinstance(case.body, dict)
+                and len(str(case.body.get("facts", ""))) % 2 == 0
+            ):
+                case.body.update(
+                    child_id=child_id, observed_at=observed, facts="Seen hungry at lunch"
+                )
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": {"Authorization": f"Bearer {tokens['dsl']}"}}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            import sys
+
+            print("STEP", case.operation.label, response.status_code, file=sys.stderr)
+            case.validate_response(
+                response, checks=[not_a_server_error, response_schema_conformance]
+            )
+            if response.status_code >= 400:
+                assert str(response.headers["content-type"]).find("problem+json") >= 0
+            if case.operation.label == "GET /concerns/{concern_id}" and response.status_code == 200:
+                assert response.json()["concern_id"] == case.path_parameters["concern_id"]
+                read_back.append(response.json()["facts"])
+
+    Raising.run(
+        settings=settings(
+            max_examples=EXAMPLES * 3,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            stateful_step_count=4,
+        )
+    )
+    assert read_back, "no concern raised in the run was read back"
+    assert all(f for f in read_back)
+
+
+def observed_moment(school: Safeshare) -> str:
+    return (school.ctx.clock() - timedelta(hours=1)).isoformat()

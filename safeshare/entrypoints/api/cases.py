@@ -32,7 +32,24 @@ VIA = "api"
 DSL = role(Role.DSL)
 
 
-@router.post("/concerns", status_code=201)
+READ_CONCERN = {
+    "ReadTheConcern": {
+        "operationId": "read_concern",
+        "parameters": {"concern_id": "$response.body#/id"},
+        "description": "The concern just raised, as the case page shows it.",
+    },
+    "RecordConsent": {
+        "operationId": "consent",
+        "parameters": {"concern_id": "$response.body#/id"},
+    },
+}
+
+
+@router.post(
+    "/concerns",
+    status_code=201,
+    responses={201: {"description": "Raised", "links": READ_CONCERN}},
+)
 async def raise_concern(
     body: RaiseConcern, request: Request, account: Account = Depends(role(Role.STAFF, Role.DSL))
 ) -> Created:
@@ -64,7 +81,7 @@ async def raise_concern(
     return Created(id=str(concern_id))
 
 
-@router.get("/concerns/{concern_id}")
+@router.get("/concerns/{concern_id}", operation_id="read_concern")
 async def read_concern(
     concern_id: str, request: Request, account: Account = Depends(caller)
 ) -> CasePage:
@@ -72,7 +89,7 @@ async def read_concern(
     return api_of(request).web.cases.open_case(concern_id, account, via=VIA)
 
 
-@router.post("/concerns/{concern_id}/consent")
+@router.post("/concerns/{concern_id}/consent", operation_id="consent")
 async def consent(
     concern_id: str, body: Consent, request: Request, account: Account = Depends(DSL)
 ) -> Done:

@@ -54,6 +54,7 @@ NOT_FOUND_TITLE = "Not found"
 
 _PROBLEM = {"model": Problem, "content": {MEDIA_TYPE: {}}}
 RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {**_PROBLEM, "description": "the body is not JSON"},
     401: {**_PROBLEM, "description": "no token, or one unknown, expired or revoked"},
     403: {**_PROBLEM, "description": "the account's role does not use this"},
     404: {**_PROBLEM, "description": "no such record, or one the account may not read"},
