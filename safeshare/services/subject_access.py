@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from uuid import UUID
 
+from domain.codes import label
 from domain.concern import Concern
 from domain.errors import InvalidValue
 from safeshare.adapters.sealing import ERASED
@@ -98,8 +100,7 @@ class SubjectAccess:
         self.s.views.record_view(cid, f"{account.actor} (web)", "subject access preview")
         found = [self.s.ctx.concern(c) for c in self.s.children.concern_ids(cid)]
         return [
-            ConcernChoice(str(c.id), c.observed_at.date().isoformat(), c.category.value)
-            for c in found
+            ConcernChoice(str(c.id), _day(c.observed_at.date()), label(c.category)) for c in found
         ]
 
     def export(
@@ -167,7 +168,7 @@ class SubjectAccess:
             shared.append(SharedWith(r.agency_id, r.status.value, list(r.fields), r.content_sha256))
         return DisclosedConcern(
             concern_id=str(c.id)[:8],
-            raised_on=c.observed_at.date().isoformat(),
+            raised_on=_day(c.observed_at.date()),
             category=str(view["category_label"]),
             facts=redact(str(view["facts"] or ERASED)),
             opinion=redact(view["opinion"]) if view["opinion"] else None,
@@ -178,6 +179,10 @@ class SubjectAccess:
             ],
             shared=shared,
         )
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
 
 
 class Redactor:

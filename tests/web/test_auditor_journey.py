@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyotp
 from fastapi import FastAPI
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from safeshare.entrypoints.web.app import create_app
 from safeshare.services.school import Safeshare
@@ -146,3 +146,54 @@ def serving_app(school: Safeshare) -> AbstractContextManager[str]:
 def png_width(path: Path) -> int:
     """The width of a PNG, from its header (a full-page screenshot widens with overflow)."""
     return int.from_bytes(path.read_bytes()[16:20], "big")
+
+
+def test_the_subject_access_and_api_token_pages_pass_axe_at_both_widths(
+    chromium: Browser,
+    app: FastAPI,
+    web_school: Safeshare,
+    people: People,
+    child_id: str,
+    clock: FakeClock,
+) -> None:
+    school = web_school
+    case = make_shared_case(app, school, people, child_id, clock)
+    with serving_app(school) as base:
+        journey = Journey(chromium, base)
+        journey.step = 20
+        dsl = journey.person()
+        sign_in_with_totp(dsl, base, people.dsl.email, people.dsl.totp_secret, school)
+        dsl.goto(f"{base}/children/{case.child_id}/chronology")
+        dsl.get_by_role("link", name="Answer a subject access request for this child").click()
+        journey.look(dsl, "dsl-subject-access")
+        dsl.get_by_label("A parent or carer, for the child").check()
+        with dsl.expect_download() as download:
+            dsl.get_by_role("button", name="Download the export").click()
+        assert download.value.suggested_filename == "subject-access-export.html"
+
+        admin = journey.person()
+        sign_in_with_totp(admin, base, people.admin.email, people.admin.totp_secret, school)
+        admin.get_by_role("link", name="API tokens").click()
+        admin.get_by_label("Account").select_option(label="Mrs Dee (dee@school.test)")
+        admin.get_by_label("What it is for").fill("Arbor nightly roll")
+        admin.get_by_role("button", name="Make the token").click()
+        assert admin.locator("#token").inner_text().startswith("sst_")
+        journey.look(admin, "admin-api-tokens")
+
+    wide = [p.name for p in journey.shots if p.name.endswith("-phone.png") and png_width(p) > 360]
+    assert not wide, f"wider than a 360 px phone: {wide}"
+    assert not journey.serious(), "\n".join(journey.findings)
+
+
+def sign_in_with_totp(
+    page: Page, base: str, email: str, secret: str | None, school: Safeshare
+) -> None:
+    assert secret
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/login/second-factor")
+    page.get_by_label("Security code").fill(pyotp.TOTP(secret).at(school.ctx.clock()))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
