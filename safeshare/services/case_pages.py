@@ -153,8 +153,10 @@ class CasePages:
             raise CaseNotFound
         return concern
 
-    def restrict(self, concern_id: str, account: Account, allowed: list[str]) -> None:
-        self.restrictions.restrict(self.for_casework(concern_id, account), account, allowed)
+    def restrict(
+        self, concern_id: str, account: Account, allowed: list[str], via: str = "web"
+    ) -> None:
+        self.restrictions.restrict(self.for_casework(concern_id, account), account, allowed, via)
 
     def for_casework(self, concern_id: str, account: Account) -> Concern:
         concern = self.readable(concern_id, account, "casework")

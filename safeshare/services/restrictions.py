@@ -20,13 +20,15 @@ class Restrictions:
         found = self.ctx.app.find(CaseRestriction.create_id(concern_id), CaseRestriction)
         return list(found.allowed) if found is not None else None
 
-    def restrict(self, concern: Concern, account: Account, allowed: list[str]) -> None:
+    def restrict(
+        self, concern: Concern, account: Account, allowed: list[str], via: str = "web"
+    ) -> None:
         """Limit the case to the named DSLs (the restricting DSL among them)."""
         dsls = {str(a.user_id) for a in self.accounts_with(Role.DSL)}
         chosen = sorted({a for a in allowed if a in dsls})
         check_names_the_restricter(chosen, str(account.user_id))
         found = self.ctx.app.find(CaseRestriction.create_id(concern.id), CaseRestriction)
-        by = f"{account.actor} (web)"
+        by = f"{account.actor} ({via})"
         if found is None:
             found = CaseRestriction(
                 id=CaseRestriction.create_id(concern.id),

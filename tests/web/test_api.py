@@ -44,6 +44,11 @@ def test_staff_raise_a_concern_and_the_dsl_takes_it_through_the_flowchart_to_a_r
     )
     assert r.status_code == 200, r.text
     r = dsl.post(
+        f"/concerns/{concern_id}/advice",
+        {"from_whom": "MASH consultation line", "question": "Is this a referral?"},
+    )
+    assert r.status_code == 200, r.text
+    r = dsl.post(
         f"/concerns/{concern_id}/lawful-basis",
         {
             "article6": "public-task",
@@ -216,3 +221,29 @@ def test_a_retried_post_with_the_same_idempotency_key_records_once(
     assert other.status_code == 422
     assert other.json()["field"] == "Idempotency-Key"
     assert raised() == 1
+
+
+def test_a_dsl_restricts_a_case_through_the_api_and_another_dsl_then_finds_nothing(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str
+) -> None:
+    from domain.user import User
+    from tests.web.support import add_person
+
+    deputy = add_person(web_school, "Mr Deputy", "deputy@school.test", "dsl")
+    staff = ApiClient(app, token_for(web_school, people.staff))
+    dsl = ApiClient(app, token_for(web_school, people.dsl))
+    concern_id = raise_via_api(staff, web_school, child_id)
+    left_out = ApiClient(app, token_for(web_school, deputy))
+    assert left_out.get(f"/concerns/{concern_id}").status_code == 200
+    r = dsl.post(
+        f"/concerns/{concern_id}/restriction",
+        {"dsl_ids": [str(User.create_id(people.dsl.email))]},
+    )
+    assert r.status_code == 200, r.text
+    assert left_out.get(f"/concerns/{concern_id}").status_code == 404
+    without_self = dsl.post(
+        f"/concerns/{concern_id}/restriction",
+        {"dsl_ids": [str(User.create_id(deputy.email))]},
+    )
+    assert without_self.status_code == 422  # a DSL cannot lock themselves out
+    assert without_self.json()["field"] == "dsls"

@@ -29,6 +29,8 @@ ROUTES: list[tuple[str, str, tuple[int, ...]]] = [
     ("GET", "/concerns/{missing}", (401, 404, 404, 404, 404, 404)),
     ("POST", "/concerns/{case}/consent", (401, 403, 403, 422, 403, 403)),
     ("POST", "/concerns/{case}/lawful-basis", (401, 403, 403, 422, 403, 403)),
+    ("POST", "/concerns/{case}/advice", (401, 403, 403, 422, 403, 403)),
+    ("POST", "/concerns/{case}/restriction", (401, 403, 403, 422, 403, 403)),
     ("POST", "/concerns/{case}/decision", (401, 403, 403, 422, 403, 403)),
     ("POST", "/concerns/{case}/family-informed", (401, 403, 403, 422, 403, 403)),
     ("POST", "/concerns/{case}/actions", (401, 403, 403, 422, 403, 403)),

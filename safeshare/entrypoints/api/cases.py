@@ -12,6 +12,7 @@ from starlette.requests import Request
 from domain.user import Role
 from safeshare.entrypoints.api.auth import api_of, by, caller, role
 from safeshare.entrypoints.api.models import (
+    Advice,
     AssignAction,
     Consent,
     Created,
@@ -21,6 +22,7 @@ from safeshare.entrypoints.api.models import (
     FamilyInformed,
     LawfulBasis,
     RaiseConcern,
+    Restriction,
 )
 from safeshare.entrypoints.api.problems import RESPONSES
 from safeshare.services.accounts import Account
@@ -105,6 +107,37 @@ async def consent(
         scope=[],
     )
     return Done(message="Consent recorded.")
+
+
+@router.post("/concerns/{concern_id}/advice")
+async def advice(
+    concern_id: str, body: Advice, request: Request, account: Account = Depends(DSL)
+) -> Done:
+    """Advice sought (golden rule 3), anonymised unless the DSL says why the adviser was told
+    who the child is."""
+    web = api_of(request).web
+    concern = web.cases.for_casework(concern_id, account)
+    web.school.concerns.seek_advice(
+        str(concern.id),
+        body.from_whom,
+        body.question,
+        by(account),
+        answer=body.answer,
+        identified=body.identified,
+        identified_reason=body.identified_reason,
+    )
+    return Done(message="Advice recorded.")
+
+
+@router.post("/concerns/{concern_id}/restriction")
+async def restrict(
+    concern_id: str, body: Restriction, request: Request, account: Account = Depends(DSL)
+) -> Done:
+    """Restrict the case to the named DSLs (an allegation against a member of staff); the
+    restricting DSL must be among them."""
+    web = api_of(request).web
+    web.cases.restrict(concern_id, account, body.dsl_ids, via=VIA)
+    return Done(message="The case is now readable only by the DSLs named.")
 
 
 @router.post("/concerns/{concern_id}/lawful-basis")

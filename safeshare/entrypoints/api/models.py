@@ -69,6 +69,20 @@ class FamilyInformed(Command):
     reason: str | None = Field(default=None, max_length=2000)
 
 
+class Advice(Command):
+    from_whom: str = Field(min_length=1, max_length=200, description="who was asked")
+    question: str = Field(min_length=1, max_length=20_000)
+    answer: str | None = Field(default=None, max_length=20_000)
+    identified: bool = Field(default=False, description="whether the adviser was told who")
+    identified_reason: str | None = Field(default=None, max_length=2000)
+
+
+class Restriction(Command):
+    dsl_ids: list[str] = Field(
+        min_length=1, max_length=50, description="the account ids of the DSLs who may read it"
+    )
+
+
 class AssignAction(Command):
     assignee_id: str
     what: str = Field(min_length=1, max_length=2000)
