@@ -136,6 +136,16 @@ def test_a_dsl_signs_in_at_the_command_line_and_the_record_names_their_account(
     )
     assert refused.returncode == 1, refused.stderr
     assert "auditor accounts may not" in refused.stderr
+    # Reads that never named a reader check the role too, once signed in.
+    worklist = run(
+        data,
+        "worklist",
+        SAFESHARE_TOKEN=auditor["token"],
+        SAFESHARE_TOKEN_FILE=str(tmp_path / "none"),
+    )
+    assert worklist.returncode == 1, worklist.stderr
+    assert run(data, "audit", "trail", **env).returncode == 1  # a DSL is not an auditor
+    assert run(data, "worklist", "--json", **env).returncode == 0
     # Without a token and without the deprecated --by, nothing is done.
     anonymous = run(
         data,

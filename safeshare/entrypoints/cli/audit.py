@@ -17,7 +17,7 @@ from domain.user import Role
 from projections.checkpoint import Checkpoint, CheckpointFormatError
 from safeshare.adapters.audit_store import StoreUnreadable
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.identity import by_option
+from safeshare.entrypoints.cli.identity import by_option, check_role_if_signed_in
 from safeshare.entrypoints.cli.output import EXIT_REFUSED, console, emit, fail, guarded
 from safeshare.services.audit import audit_service
 
@@ -58,6 +58,7 @@ def verify(
     as_json: bool = JSON,
 ) -> None:
     """Recompute the tree from the store; check every record and every checkpoint."""
+    check_role_if_signed_in((Role.AUDITOR,), "verify the log")
     with guarded(as_json):
         kept = _read_checkpoints(checkpoint_files)
         service = audit_service(state.safeshare())
@@ -147,6 +148,7 @@ def export(
     as_json: bool = JSON,
 ) -> None:
     """Write the offline bundle an auditor verifies with `python3 -I verify_bundle.py`."""
+    check_role_if_signed_in((Role.AUDITOR,), "export the log")
     with guarded(as_json):
         if (directory / "records.jsonl").exists():
             raise InvalidValue("directory", f"{directory} already holds a bundle")

@@ -10,7 +10,9 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
+from domain.user import Role
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.identity import check_role_if_signed_in
 from safeshare.entrypoints.cli.output import console, emit, guarded
 from safeshare.services import projections as ps
 
@@ -32,6 +34,7 @@ def trail(
     """The audit trail, oldest first: "who looked at this child's record?" answered."""
     from projections.audit_trail import query
 
+    check_role_if_signed_in((Role.AUDITOR,), "read the audit trail")
     with guarded(as_json):
         r = ps.runner(state.safeshare(), "audit_trail")
         r.catch_up()

@@ -115,3 +115,9 @@ def by_option(roles: tuple[Role, ...], default: str | None = None) -> Any:
 
 
 Resolver = Callable[[typer.Context, str | None], str]
+
+
+def check_role_if_signed_in(roles: tuple[Role, ...], what: str) -> None:
+    """For a read that never named a reader: with a token, the account must hold the role
+    (exit 1 otherwise); without one it runs as before (the deprecated anonymous read)."""
+    actor(None, roles, what, default="-")

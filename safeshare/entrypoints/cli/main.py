@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from domain.user import Role
 from safeshare.adapters.logs import configure_logging
 from safeshare.entrypoints.cli import (
     agencies,
@@ -26,6 +27,7 @@ from safeshare.entrypoints.cli import (
     transfers,
     users,
 )
+from safeshare.entrypoints.cli.identity import check_role_if_signed_in
 from safeshare.entrypoints.cli.output import console, emit, guarded
 from safeshare.services.school import Safeshare
 
@@ -153,6 +155,7 @@ def demo(as_json: bool = JSON) -> None:
 @app.command("worklist")
 def worklist(as_json: bool = JSON) -> None:
     """What awaits the DSL, most pressing first."""
+    check_role_if_signed_in((Role.DSL,), "read the worklist")
     with guarded(as_json):
         items = state.safeshare().views.worklist()
     emit(items, as_json, lambda: _print_worklist(items))

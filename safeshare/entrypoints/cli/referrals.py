@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
+from domain.user import Role
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.identity import CASEWORK, READERS, by_option
+from safeshare.entrypoints.cli.identity import CASEWORK, READERS, by_option, check_role_if_signed_in
 from safeshare.entrypoints.cli.output import console, emit, guarded
 
 app = typer.Typer(help="Referrals: one packet to one agency for one decision.")
@@ -58,6 +59,7 @@ def list_(
 
     from safeshare.services.referrals import list_referrals
 
+    check_role_if_signed_in((Role.DSL, Role.AUDITOR), "list referrals")
     with guarded(as_json):
         rows = list_referrals(state.safeshare(), status)
 
