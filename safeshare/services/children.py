@@ -68,18 +68,15 @@ class ChildService:
         return [c.id for c in concerns]
 
     def concern_ids(self, child_id: UUID) -> list[UUID]:
-        """The child's concerns, from the notification log (the projections index this)."""
-        found: list[UUID] = []
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[Concern.Raised.TOPIC]
-        ):
-            event = self.ctx.app.mapper.to_domain_event(n)
-            if getattr(event, "child_id", None) == child_id:
-                found.append(event.originator_id)
-        return found
+        """The child's concerns, in the order they were raised, from the case index written
+        with each concern's events: costs the child's concerns, not the school's history."""
+        return self.ctx.app.index.concerns_of_child(child_id)
 
     def reapply_erasures(self) -> int:
-        """Destroy the key of every child whose erasure is recorded (after a key-store restore)."""
+        """Destroy the key of every child whose erasure is recorded (after a key-store restore).
+
+        This reads every erasure in the log from the start: acceptable because it runs once
+        per restore, never as part of a person's or a worker's routine work."""
         destroyed = 0
         for n in self.ctx.app.recorder.select_notifications(
             start=None, limit=10**9, topics=[Child.Erased.TOPIC]

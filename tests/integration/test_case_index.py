@@ -1,0 +1,197 @@
+"""The case index answers what the whole-log scans answered, and is written with the events.
+
+Erasure, chronologies, `referral list` and the reconciler no longer read the whole log; these
+scenarios hold the index to the old scan's answers over a generated school history, on SQLite
+and on PostgreSQL, and show that a save the store refuses leaves no index row behind.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from domain.concern import Concern
+from domain.referral import Referral, ReferralStatus
+from harness.history import generate
+from safeshare.adapters.case_index import INDEX_VERSION
+from safeshare.services.dispatch_store import OPEN, SafeshareDispatchStore
+from safeshare.services.referrals import list_referrals
+from safeshare.services.school import Safeshare
+from tests.support import FakeClock
+
+
+def _scan_concern_ids(s: Safeshare, child_id: UUID) -> list[UUID]:
+    """What `ChildService.concern_ids` used to do: every concern raised, from position 0."""
+    found = []
+    for n in s.app.recorder.select_notifications(
+        start=None, limit=10**9, topics=[Concern.Raised.TOPIC]
+    ):
+        event: Any = s.app.mapper.to_domain_event(n)
+        if event.child_id == child_id:
+            found.append(event.originator_id)
+    return found
+
+
+def _scan_referrals(s: Safeshare) -> list[Referral]:
+    """Every referral ever prepared, each aggregate loaded (the old `referral list`)."""
+    return [
+        s.app.get(UUID(str(n.originator_id)), Referral)
+        for n in s.app.recorder.select_notifications(
+            start=None, limit=10**9, topics=[Referral.Prepared.TOPIC]
+        )
+    ]
+
+
+def _children(s: Safeshare) -> list[UUID]:
+    seen: dict[UUID, None] = {}
+    for n in s.app.recorder.select_notifications(
+        start=None, limit=10**9, topics=[Concern.Raised.TOPIC]
+    ):
+        seen[s.app.mapper.to_domain_event(n).child_id] = None  # type: ignore[attr-defined]
+    return list(seen)
+
+
+def _history(s: Safeshare) -> None:
+    generate(s.app, 3_000, seed=16, per_save=50)
+
+
+def test_a_childs_concerns_from_the_index_are_the_scans_concerns(school: Safeshare) -> None:
+    _history(school)
+    children = _children(school)
+    assert len(children) > 20
+    with_several = 0
+    for child in children:
+        from_index = school.children.concern_ids(child)
+        assert from_index == _scan_concern_ids(school, child)
+        with_several += len(from_index) > 1
+    assert with_several > 5
+    assert school.children.concern_ids(uuid4()) == []
+
+
+def test_referral_list_from_the_index_is_the_scans_list(school: Safeshare) -> None:
+    _history(school)
+    scanned = _scan_referrals(school)
+    listed = list_referrals(school)
+    assert len(listed) == len(scanned) > 50
+    by_id = {row["referral_id"]: row for row in listed}
+    for r in scanned:
+        row = by_id[str(r.id)]
+        assert row["status"] == r.status.value
+        assert row["urgent"] == r.urgent
+        assert row["attempts"] == r.attempts
+        assert row["last_error"] == r.last_error
+        assert row["escalation_reason"] == r.escalation_reason
+        assert row["receipt"] == r.receipt
+        assert row["concern_id"] == str(r.concern_id)
+        assert row["agency_id"] == r.agency_id
+    escalated = list_referrals(school, "escalated")
+    assert {row["referral_id"] for row in escalated} == {
+        str(r.id) for r in scanned if r.status is ReferralStatus.ESCALATED
+    }
+    assert escalated, "the history should hold escalated referrals"
+    assert [row["status"] for row in listed[: len(escalated)]] == ["escalated"] * len(escalated)
+
+
+def test_the_reconcilers_open_referrals_are_the_scans_open_referrals(school: Safeshare) -> None:
+    _history(school)
+    store = SafeshareDispatchStore(school)
+    try:
+        expected = {
+            str(r.id): (r.urgent, r.modified_on, store.due_by(str(r.id)))
+            for r in _scan_referrals(school)
+            if r.status in OPEN
+        }
+        found = {
+            o.job.referral_id: (o.job.urgent, o.last_change, o.due_by)
+            for o in store.open_referrals()
+        }
+    finally:
+        store.close()
+    assert len(expected) > 5
+    assert found == expected
+
+
+def test_a_retry_restarts_the_deadline_the_reconciler_sees(
+    school: Safeshare, clock: FakeClock
+) -> None:
+    _history(school)
+    escalated = next(r for r in _scan_referrals(school) if r.status is ReferralStatus.ESCALATED)
+    clock.advance(days=3)
+    referral = school.app.get(escalated.id, Referral)
+    referral.request_retry("DSL Ms Patel")
+    school.app.save(referral)
+    store = SafeshareDispatchStore(school)
+    try:
+        (reopened,) = [o for o in store.open_referrals() if o.job.referral_id == str(referral.id)]
+        assert reopened.due_by == store.due_by(str(referral.id))
+        deadline = school.settings.routine_deadline_seconds
+        if referral.urgent:
+            deadline = school.settings.urgent_deadline_seconds
+        assert reopened.due_by == clock() + timedelta(seconds=deadline)
+    finally:
+        store.close()
+
+
+def test_a_refused_save_leaves_no_index_row(school: Safeshare) -> None:
+    """The index is written in the events' transaction: when the store refuses the events
+    (another writer got there first), the index keeps nothing of them."""
+    _history(school)
+    child_a, child_b = _children(school)[:2]
+    concern_id = school.children.concern_ids(child_a)[0]
+    duplicate = copy.deepcopy(school.app.get(concern_id, Concern))
+    impostor = Concern(
+        id=concern_id,
+        child_id=child_b,
+        category="other",
+        facts=duplicate.facts,
+        opinion=None,
+        observed_at=duplicate.observed_at,
+        immediate_risk=False,
+        crime_suspected=False,
+        raised_by="Mr Jones",
+    )
+    before_b = school.children.concern_ids(child_b)
+    with pytest.raises(IntegrityError):
+        school.app.save(impostor)
+    assert school.children.concern_ids(child_b) == before_b
+
+    escalated = next(r for r in _scan_referrals(school) if r.status is ReferralStatus.ESCALATED)
+    first = school.app.get(escalated.id, Referral)
+    second = school.app.get(escalated.id, Referral)
+    first.request_retry("DSL Ms Patel")
+    school.app.save(first)
+    second.request_retry("Deputy DSL")
+    second.record_dispatched(9, "smtp", "packet", "0" * 64)
+    with pytest.raises(IntegrityError):
+        school.app.save(second)
+    (row,) = [r for r in school.app.index.referral_rows() if r.referral_id == escalated.id]
+    assert row.status == ReferralStatus.PREPARED.value
+    assert row.attempts == first.attempts
+    assert row.version == first.version
+
+
+def test_a_store_made_before_the_index_is_indexed_when_first_opened(school: Safeshare) -> None:
+    """Rebuilding reads the whole log once (that is its job) and gives the same index."""
+    _history(school)
+    children = _children(school)
+    concerns = {child: school.children.concern_ids(child) for child in children}
+    referrals = school.app.index.referral_rows()
+    assert school.app.index.case_index_version() == INDEX_VERSION
+    recorder: Any = school.app.recorder
+    with recorder.datastore.transaction(commit=True) as c:
+        for table in ("concern_children", "referral_states", "case_index_state"):
+            if hasattr(recorder.datastore, "schema"):
+                c.execute(f"DELETE FROM {recorder.datastore.schema}.{table}")
+            else:
+                c.execute(f"DELETE FROM {table}")
+    assert school.app.index.case_index_version() is None
+    assert school.children.concern_ids(children[0]) == []
+    school.app.rebuild_case_index()
+    assert school.app.index.case_index_version() == INDEX_VERSION
+    assert {child: school.children.concern_ids(child) for child in children} == concerns
+    assert school.app.index.referral_rows() == referrals
