@@ -15,9 +15,10 @@ from psycopg import sql
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
-from safeshare.adapters.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
 from safeshare.adapters.pg import PgParams
+from safeshare.adapters.postgres_store import SafesharePostgresRecorder
 from safeshare.adapters.sealing import KeyEncryptionKey, KeyFileError, Sealer
+from safeshare.adapters.sqlite_store import SafeshareSQLiteRecorder
 from safeshare.services.agencies import AgencyService
 from safeshare.services.children import ChildService
 from safeshare.services.concerns import ConcernService
