@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from safeshare.bootstrap import build
 from safeshare.demo.directory import install_demo_agencies
@@ -13,6 +15,12 @@ from safeshare.entrypoints.initialise import initialise
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from tests.support import FakeClock, open_school
+
+# Random testing is derandomised in `make test` (a new seed must never turn CI red) and runs
+# longer, with fresh randomness, in `make fuzz` (HYPOTHESIS_PROFILE=fuzz).
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("fuzz", max_examples=2000, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

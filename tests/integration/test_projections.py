@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -181,12 +180,12 @@ def test_postgres_runner_follows_by_listen_notify(identity_template: Path, tmp_p
         source = s.event_source()
         assert source.subscribe(0) is not None
         r = ps.runner(s, "audit_trail")
-        stop = threading.Event()
+        stop, listening = threading.Event(), threading.Event()
         # a long poll interval: only a notification can wake it in time
-        t = threading.Thread(target=r.follow, args=(stop, 60.0), daemon=True)
+        t = threading.Thread(target=r.follow, args=(stop, 60.0, listening), daemon=True)
         t.start()
         try:
-            time.sleep(0.3)
+            assert listening.wait(20), "the runner never started listening"
             generate(s.app, 300, seed=3)
             assert wait_until(lambda: r.position() == source.max_position(), timeout=20)
         finally:
