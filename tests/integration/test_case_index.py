@@ -195,3 +195,45 @@ def test_a_store_made_before_the_index_is_indexed_when_first_opened(school: Safe
     assert school.app.index.case_index_version() == INDEX_VERSION
     assert {child: school.children.concern_ids(child) for child in children} == concerns
     assert school.app.index.referral_rows() == referrals
+
+
+def test_the_worklist_reads_only_what_can_be_on_it_and_lists_the_same_items(
+    school: Safeshare,
+) -> None:
+    """A closed concern and a delivered referral cannot put an item on the worklist: the DSL's
+    list is read from the pending rows alone, and says exactly what reading everything said."""
+    from projections.workdays import local_day
+    from projections.worklist import Worklist, work_items
+    from safeshare.services import projections as ps
+
+    _history(school)
+    r = ps.runner(school, "worklist")
+    r.catch_up()
+    assert isinstance(r.projection, Worklist)
+    now = school.ctx.clock()
+    with r.db.transaction() as tx:
+        everything = r.projection.states(tx)
+        pending = r.projection.states(tx, local_day(now))
+    cal, std = ps.calendar(school.settings), ps.standards(school.settings)
+    expected = [i.as_dict() for i in work_items(everything, now, cal, std)]
+    assert len(expected) > 10
+    assert school.views.worklist() == expected
+    assert len(pending) < len(everything) / 2
+
+
+def test_a_worklist_made_before_it_kept_pending_rows_is_filled_in_when_opened(
+    school: Safeshare,
+) -> None:
+    from safeshare.services import projections as ps
+
+    _history(school)
+    before = school.views.worklist()
+    r = ps.runner(school, "worklist")
+    with r.db.transaction() as tx:
+        for index in ("worklist_records_pending", "worklist_records_review"):
+            tx.execute(f"DROP INDEX {index}")
+        for column in ("pending", "review_due"):
+            tx.execute(f"ALTER TABLE worklist_records DROP COLUMN {column}")
+    with r.db.transaction() as tx:
+        r.projection.create(tx)
+    assert school.views.worklist() == before
