@@ -67,14 +67,15 @@ def backends() -> list[str]:
 
 
 def _median(work: Callable[[], object], setup: Callable[[], None] | None = None) -> float:
+    """The median of `REPEAT` runs after one untimed run (first-use imports and caches)."""
     times = []
-    for _ in range(REPEAT):
+    for _ in range(REPEAT + 1):
         if setup is not None:
             setup()
         started = time.perf_counter()
         work()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return statistics.median(times[1:])
 
 
 def _no_publish(job: Job) -> None:

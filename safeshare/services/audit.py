@@ -39,7 +39,8 @@ from projections.integrity_log import (
     record_timestamp,
     timestamps,
 )
-from projections.merkle import inclusion_proof, verify_inclusion
+from projections.integrity_nodes import StoredTree
+from projections.merkle import verify_inclusion
 from projections.runner import Runner
 from safeshare.adapters.audit_key import load_audit_key, public_key_pem
 from safeshare.adapters.audit_store import event_positions, read_store, store_leaves
@@ -203,23 +204,23 @@ class AuditService:
             cp = latest_checkpoint(tx)
         if cp is None or any(i >= cp.size for i in indices.values()):
             cp = self.checkpoint()
-        with self.db.transaction() as tx:
-            logged = [h for _, h in logged_leaves(tx)]
         out: dict[int, dict[str, Any]] = {}
-        for v, leaf in leaves.items():
-            position = positions.get(v)
-            index = indices.get(position) if position is not None else None
-            if position is None or index is None:
-                out[v] = {"position": position, "leaf_index": None, "included": False}
-                continue
-            proof = inclusion_proof(logged, index, cp.size)
-            out[v] = {
-                "position": position,
-                "leaf_index": index,
-                "leaf_hash": _b64(leaf),
-                "proof": [_b64(p) for p in proof],
-                "included": verify_inclusion(leaf, index, cp.size, proof, cp.root),
-            }
+        with self.db.transaction() as tx:
+            tree = StoredTree(tx)
+            for v, leaf in leaves.items():
+                position = positions.get(v)
+                index = indices.get(position) if position is not None else None
+                if position is None or index is None:
+                    out[v] = {"position": position, "leaf_index": None, "included": False}
+                    continue
+                proof = tree.inclusion_proof(index, cp.size)
+                out[v] = {
+                    "position": position,
+                    "leaf_index": index,
+                    "leaf_hash": _b64(leaf),
+                    "proof": [_b64(p) for p in proof],
+                    "included": verify_inclusion(leaf, index, cp.size, proof, cp.root),
+                }
         return out, cp
 
     def export(self, directory: Path, concern_id: str | None = None) -> dict[str, Any]:
