@@ -22,6 +22,11 @@ from projections.canonical import record_leaf_hashes
 from projections.integrity_diagnosis import PositionedLeaf
 from safeshare.adapters.case_records import CaseRecords
 
+
+class StoreUnreadable(ValueError):
+    """A stored record no longer reads at all: an integrity finding, not bad input."""
+
+
 PAGE = 10_000
 """Records read per `select_notifications` call when recomputing the tree."""
 
@@ -64,7 +69,7 @@ def read_store(app: CaseRecords, page: int = PAGE) -> Iterator[Sequence[Notifica
                 f"the event store cannot be read after position {last}: the next record was "
                 f"altered so that it no longer reads ({e.__class__.__name__})"
             )
-            raise ValueError(msg) from e
+            raise StoreUnreadable(msg) from e
         if not batch:
             return
         yield batch

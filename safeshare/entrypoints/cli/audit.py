@@ -14,8 +14,9 @@ from rich.table import Table
 
 from domain.errors import InvalidValue
 from projections.checkpoint import Checkpoint, CheckpointFormatError
+from safeshare.adapters.audit_store import StoreUnreadable
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import EXIT_REFUSED, console, emit, fail, guarded
 from safeshare.services.audit import audit_service
 
 app = typer.Typer(help="Auditors: checkpoints, verification, as-of replay, offline export.")
@@ -58,7 +59,10 @@ def verify(
     with guarded(as_json):
         kept = _read_checkpoints(checkpoint_files)
         service = audit_service(state.safeshare())
-        problems = service.verify(kept)
+        try:
+            problems = service.verify(kept)
+        except StoreUnreadable as e:
+            fail(EXIT_REFUSED, f"verify failed: {e}", as_json)
         size = len(service.checkpoints())
         unlogged = service.unlogged()
     data = {
