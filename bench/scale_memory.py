@@ -12,6 +12,7 @@ import json
 import resource
 import sys
 import time
+from pathlib import Path
 
 from bench.scale_store import settings_for
 from safeshare.bootstrap import build
@@ -20,7 +21,13 @@ from safeshare.services.audit import audit_service
 
 
 def peak_mb() -> float:
-    """Peak resident set size of this process (Linux reports kilobytes)."""
+    """Peak resident set size of this process image, in MB.
+
+    `VmHWM` (Linux), not `getrusage`: Linux carries `ru_maxrss` across `execve`, so a process
+    started by the benchmark would report the benchmark's own peak if that was higher."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
