@@ -237,3 +237,23 @@ def test_a_worklist_made_before_it_kept_pending_rows_is_filled_in_when_opened(
     with r.db.transaction() as tx:
         r.projection.create(tx)
     assert school.views.worklist() == before
+
+
+def test_a_rebuild_whose_id_maps_outgrow_memory_builds_the_same_read_models(
+    school: Safeshare, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild's memory must not grow with the history: the id maps it keeps in memory are
+    emptied past a limit and read back from their tables, with the same result."""
+    import projections.batch
+    from projections.runner import Runner
+    from safeshare.services import projections as ps
+    from tests.projection_support import dump
+
+    _history(school)
+    source, db = school.event_source(), school.projection_db()
+    for r in [Runner(p, source, db, batch=97) for p in ps.school_projections().values()]:
+        r.catch_up()
+    incremental = dump(db)
+    monkeypatch.setattr(projections.batch, "CACHE_LIMIT", 25)
+    ps.rebuild(school)
+    assert dump(db) == incremental
