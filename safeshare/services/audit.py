@@ -169,23 +169,24 @@ class AuditService:
             return {**answer, "existed": False, "message": message, "events": []}
         views.record_view(current.id, viewer, "audit replay --as-of")
         concern = app.get(current.id, Concern, version=version)
-        view = views.concern_view(concern)
         child_version = app.version_at(concern.child_id, at)
         child = app.get(concern.child_id, Child, version=child_version) if child_version else None
-        view["child"] = views.child_view(child) if child else {"child_id": str(concern.child_id)}
+        view = views.concern_view(concern).model_copy(
+            update={"child": views.child_view(child, concern.child_id)}
+        )
         events = cast(list[Aggregate.Event], list(app.events.get(concern.id, lte=version)))
         proofs, cp = self._proofs(concern.id, version)
         return {
             **answer,
             "existed": True,
             "version": version,
-            "concern": view,
+            "concern": view.as_json(),
             "events": [
-                {**views.event_view(concern.child_id, e), **proofs[e.originator_version]}
+                {**views.event_view(concern.child_id, e).as_json(), **proofs[e.originator_version]}
                 for e in events
             ],
             "referrals": [
-                {**views.referral_view(r), "packet": _packet_as_sent(ctx.sealer, r)}
+                {**views.referral_view(r).as_json(), "packet": _packet_as_sent(ctx.sealer, r)}
                 for r in views.referrals_of(concern, at)
             ],
             "checkpoint": cp.to_text(),
