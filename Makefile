@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= var
 
-.PHONY: run demo test lint typecheck pytest bench services clean
+.PHONY: run demo test lint typecheck pytest bench services clean assets chromium serve
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,11 +16,33 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The embedded service on http://localhost:8000 with its worker, relay, projection runner, the
+# DSL alerts and a demo agency inbox (scripts/run.sh); Ctrl-C stops them all.
+run: $(STAMP) assets
+	DATA=$(DATA) bash scripts/run.sh
+
+# The demo's cases printed on the terminal (no web), as before the web service.
+demo: $(STAMP)
 	$(BIN)/safeshare --data $(DATA) init
 	$(BIN)/safeshare --data $(DATA) demo
 
-demo: run
+# The web service's styles: govuk-frontend and sass from npm (package-lock.json), built into
+# the ignored static folder.
+WEB_CSS := safeshare/entrypoints/web/static/app.css
+assets: $(WEB_CSS)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(WEB_CSS): node_modules/.package-lock.json safeshare/entrypoints/web/assets/app.scss
+	npm run --silent build
+
+# The browser journeys run Debian's chromium; Playwright never downloads a browser here.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+
+serve: $(STAMP) assets
+	$(BIN)/safeshare --data $(DATA) serve
 
 services:
 	@bash scripts/ensure-services.sh
@@ -33,7 +55,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) services
+pytest: $(STAMP) services assets chromium
 	$(BIN)/pytest -n 2 --durations=15
 
 test: $(STAMP) services lint typecheck pytest

@@ -21,6 +21,7 @@ ACTOR_FIELDS: tuple[str, ...] = (
     "exported_by",
     "added_by",
     "removed_by",
+    "noted_by",
 )
 
 

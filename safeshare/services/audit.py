@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.child import Child
 from domain.concern import Concern
+from domain.referral import Referral
 from projections.bundle import BundleRecord, write_bundle
 from projections.canonical import record_leaf_hashes
 from projections.checkpoint import Checkpoint
@@ -44,9 +45,11 @@ from projections.merkle import verify_inclusion
 from projections.runner import Runner
 from safeshare.adapters.audit_key import load_audit_key, public_key_pem
 from safeshare.adapters.audit_store import event_positions, read_store, store_leaves
+from safeshare.adapters.sealing import Sealer
 from safeshare.adapters.timestamping import request_timestamp, verify_timestamp
 from safeshare.services.audit_verify import intact_in_pages
 from safeshare.services.school import Safeshare
+from safeshare.services.shared_packets import shared_packet
 from safeshare.validation import moment
 
 
@@ -176,22 +179,26 @@ class AuditService:
             return {**answer, "existed": False, "message": message, "events": []}
         views.record_view(current.id, viewer, "audit replay --as-of")
         concern = app.get(current.id, Concern, version=version)
-        view = views.concern_view(concern)
         child_version = app.version_at(concern.child_id, at)
         child = app.get(concern.child_id, Child, version=child_version) if child_version else None
-        view["child"] = views.child_view(child) if child else {"child_id": str(concern.child_id)}
+        view = views.concern_view(concern).model_copy(
+            update={"child": views.child_view(child, concern.child_id)}
+        )
         events = cast(list[Aggregate.Event], list(app.events.get(concern.id, lte=version)))
         proofs, cp = self._proofs(concern.id, version)
         return {
             **answer,
             "existed": True,
             "version": version,
-            "concern": view,
+            "concern": view.as_json(),
             "events": [
-                {**views.event_view(concern.child_id, e), **proofs[e.originator_version]}
+                {**views.event_view(concern.child_id, e).as_json(), **proofs[e.originator_version]}
                 for e in events
             ],
-            "referrals": [views.referral_view(r) for r in views.referrals_of(concern, at)],
+            "referrals": [
+                {**views.referral_view(r).as_json(), "packet": _packet_as_sent(ctx.sealer, r)}
+                for r in views.referrals_of(concern, at)
+            ],
             "checkpoint": cp.to_text(),
         }
 
@@ -275,3 +282,9 @@ def audit_service(s: Safeshare) -> AuditService:
     if s.audit is None:
         s.audit = AuditService(s)
     return s.audit
+
+
+def _packet_as_sent(sealer: Sealer, referral: Referral) -> dict[str, Any] | None:
+    """Golden rule 7: exactly what the agency received, as frozen at the decision."""
+    packet = shared_packet(sealer, referral)
+    return packet.as_dict() if packet else None

@@ -13,11 +13,15 @@ from projections.runner import Runner
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.event_source import AppEventSource
 from safeshare.adapters.keystore import KeyStore
+from safeshare.services.accounts import AccountService
 from safeshare.services.agencies import AgencyService
 from safeshare.services.children import ChildService
 from safeshare.services.concerns import ConcernService
 from safeshare.services.context import Context
 from safeshare.services.packets import PacketService
+from safeshare.services.requests import RequestService
+from safeshare.services.retention import RetentionService
+from safeshare.services.transfers import TransferService
 from safeshare.services.views import ViewService
 from safeshare.settings import Settings
 
@@ -39,6 +43,10 @@ class Safeshare:
     agencies: AgencyService
     views: ViewService
     packets: PacketService
+    accounts: AccountService
+    requests: RequestService
+    retention: RetentionService
+    transfers: TransferService
     open_projection_db: Callable[[], ProjectionDb]
     runners: dict[str, Runner] = field(default_factory=dict)
     audit: AuditService | None = None
