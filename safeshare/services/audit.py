@@ -30,6 +30,7 @@ from projections.integrity_diagnosis import (
 )
 from projections.integrity_log import (
     IntegrityLog,
+    checkpoint_texts,
     checkpoints,
     latest_checkpoint,
     leaf_indices,
@@ -40,9 +41,14 @@ from projections.integrity_log import (
     record_timestamp,
     timestamps,
 )
+from projections.key_handover import diagnose_key_handovers
 from projections.merkle import inclusion_proof, verify_inclusion
 from projections.runner import Runner
-from safeshare.adapters.audit_key import load_audit_key, public_key_pem
+from safeshare.adapters.audit_key import (
+    load_audit_key,
+    load_retired_public_keys,
+    public_key_pem,
+)
 from safeshare.adapters.audit_store import event_positions, read_store, store_leaves
 from safeshare.adapters.sealing import Sealer
 from safeshare.adapters.timestamping import request_timestamp, verify_timestamp
@@ -63,6 +69,8 @@ class AuditService:
         settings = s.settings
         self.key = load_audit_key(settings)
         self.public_key = self.key.public_key()
+        self.public_keys = [self.public_key, *load_retired_public_keys(settings)]
+        """The current audit key and those it replaced: old checkpoints still verify."""
         self.origin = settings.log_origin
         self.log = IntegrityLog(
             self.origin,
@@ -138,13 +146,15 @@ class AuditService:
         with self.db.transaction() as tx:
             logged = logged_leaves(tx)
             own = checkpoints(tx)
+            texts = checkpoint_texts(tx)
         last = logged[-1][0] if logged else 0
         known = {h for _, h in logged}
         self._unlogged = sum(1 for p, h in recomputed if p > last and h not in known)
         return (
             diagnose(
-                logged, recomputed, own, self.public_key, origin=self.origin, external=external
+                logged, recomputed, own, self.public_keys, origin=self.origin, external=external
             )
+            + diagnose_key_handovers(texts, self.public_keys)
             + self._timestamp_problems()
         )
 

@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 from domain.child import Child
 from domain.codes import Relationship, label
 from domain.concern import Concern
+from safeshare.adapters.erasure_tombstones import ErasureTombstones
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, code, day, optional_text, required_text
 
@@ -152,6 +153,7 @@ class ChildService:
             concern.record_child_data_erased(by)
             concerns.append(concern)
         self.ctx.app.save(child, *concerns)
+        ErasureTombstones(self.ctx.settings.tombstones_path).add(child.id)
         self.ctx.sealer.destroy_child_key(child.id)
         return [c.id for c in concerns]
 
@@ -169,9 +171,16 @@ class ChildService:
     def reapply_erasures(self) -> int:
         """Destroy the key of every child whose erasure is recorded (after a key-store restore)."""
         destroyed = 0
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[Child.Erased.TOPIC]
-        ):
-            if self.ctx.sealer.destroy_child_key(UUID(str(n.originator_id))):
+        for child_id in self.erased_ids():
+            if self.ctx.sealer.destroy_child_key(child_id):
                 destroyed += 1
         return destroyed
+
+    def erased_ids(self) -> set[UUID]:
+        """Every child whose erasure the event store records."""
+        return {
+            UUID(str(n.originator_id))
+            for n in self.ctx.app.recorder.select_notifications(
+                start=None, limit=10**9, topics=[Child.Erased.TOPIC]
+            )
+        }
