@@ -234,7 +234,6 @@ def rotate_audit_key(settings: Settings, open_school: OpenSchool, by: str) -> di
         retired = settings.audit_retired_public_keys_path
         earlier = retired.read_bytes() if retired.exists() else b""
         replace_private(retired, earlier + public_key_pem(old.public_key()))
-        retired.chmod(0o644)
         os.replace(staged, settings.audit_key_path)
         settings.audit_public_key_path.write_bytes(public_key_pem(new.public_key()))
         refresh_recorded_fingerprint(settings, "audit", _public_raw(new))
