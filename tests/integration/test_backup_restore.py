@@ -22,13 +22,16 @@ from safeshare.adapters.pg import PgParams
 from safeshare.adapters.sealing import ERASED
 from safeshare.adapters.store_backup import pg_restore_schema, sqlite_restore
 from safeshare.bootstrap import build
+from safeshare.services.attachments import AttachmentService
 from safeshare.services.audit import audit_service
 from safeshare.services.backups import backup, restore
 from safeshare.services.custody import custody_history
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from tests.integration.test_canary import NEEDLES, record_canary_case
-from tests.support import FakeClock, born
+from tests.support import FakeClock, ago, born
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def opener(settings: Settings, clock: FakeClock) -> Safeshare:
@@ -44,15 +47,36 @@ def the_child_reads_erased_everywhere(s: Safeshare, child_id: str, concern_id: s
     assert s.app.get(UUID(child_id), Child).erased
 
 
+def attachment_ids(s: Safeshare) -> list[str]:
+    from domain.attachment import Attachment
+
+    return [
+        str(n.originator_id)
+        for n in s.app.recorder.select_notifications(
+            start=None, limit=100, topics=[Attachment.Added.TOPIC]
+        )
+    ]
+
+
 def audit_verifies(s: Safeshare) -> None:
     assert audit_service(s).verify() == []
 
 
+def attachments(s: Safeshare) -> AttachmentService:
+    return AttachmentService(s.ctx)
+
+
 @pytest.fixture
 def backed_up(school: Safeshare, tmp_path: Path) -> tuple[Safeshare, str, str, str, Path]:
-    """A school with the canary child and another child, backed up before anything is erased."""
+    """A school with the canary child and another child, each with a photograph attached to a
+    concern, backed up before anything is erased."""
     child_id, concern_id = record_canary_case(school)
     other = str(school.children.register("Noor Other", born(school.ctx.clock, 9), by="Office"))
+    other_concern = school.concerns.raise_concern(
+        other, "neglect", "No lunch again.", ago(school.ctx.clock, hours=1), "Mr Jones"
+    )
+    for concern in (concern_id, other_concern):
+        attachments(school).add(school.ctx.concern(concern), "photo.png", PNG, "DSL")
     audit_service(school).checkpoint()
     folder = tmp_path / "backups" / "before-erasure"
     backup(school, folder, "operator")
@@ -70,9 +94,12 @@ def test_a_backup_holds_each_store_separately_and_the_key_store_only_encrypted(
         f"projections.{ext}",
         "keystore.sealed",
         "manifest.json",
+        "attachments",
     }
-    assert manifest["keys"] == 2 and manifest["stores"][:3] == ["events", "projections", "keys"]
-    for f in folder.iterdir():
+    assert manifest["keys"] == 2
+    assert manifest["stores"] == ["events", "projections", "keys", "attachments"]
+    assert len(list((folder / "attachments").iterdir())) == 2
+    for f in folder.rglob("*"):
         if f.is_file() and f.name != "manifest.json":
             assert stat.S_IMODE(f.stat().st_mode) == 0o600
             for needle in NEEDLES:
@@ -99,6 +126,11 @@ def test_erased_after_the_backup_stays_erased_after_a_full_restore(
     try:
         the_child_reads_erased_everywhere(s, child_id, concern_id)
         assert s.views.child_view(s.ctx.child(other))["name"] == "Noor Other"
+        found = [attachments(s).attachment(i) for i in attachment_ids(s)]
+        files = {a.child_id: a for a in found if a is not None}
+        assert attachments(s).open(files[UUID(other)]).content == PNG
+        with pytest.raises(InvalidValue, match="erased"):
+            attachments(s).open(files[UUID(child_id)])
         audit_verifies(s)
         restored = [e for e in custody_history(s.app) if e["event"] == "restored"]
         assert len(restored) == 1

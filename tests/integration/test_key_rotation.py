@@ -234,3 +234,46 @@ def test_an_unknown_key_is_bad_input_and_changes_nothing(school: Safeshare) -> N
     with pytest.raises(InvalidValue, match="key: must be one of kek, cipher, signing, audit"):
         rotate("everything", settings, lambda: school, "operator")
     assert UUID(int=0) not in school.keystore.all_wrapped()
+
+
+def test_a_kek_rotation_stopped_after_the_store_committed_is_finished_by_running_it_again(
+    school: Safeshare, clock: FakeClock
+) -> None:
+    settings = school.settings
+    _, concern_id = record_canary_case(school)
+    pending = settings.kek_path.with_name(settings.kek_path.name + ".next")
+    new = KeyEncryptionKey.generate()
+    new.save(pending)
+    school.ctx.sealer.rewrap(new)  # the store committed; then the process stopped
+
+    s = rotated(school, "kek", clock)
+    try:
+        assert KeyEncryptionKey.load(settings.kek_path) == new and not pending.exists()
+        assert s.views.show_concern(concern_id, "DSL")["concern"]["facts"].startswith(CANARY_FACT)
+        [done] = rotations(s)
+        assert done["key"] == "kek"
+    finally:
+        s.close()
+
+
+def test_a_store_that_remembers_its_keys_fingerprint_is_told_the_rotated_one(
+    sqlite_school: Safeshare, clock: FakeClock
+) -> None:
+    """The hardening work's stores refuse a key whose fingerprint they do not know."""
+    import sqlite3
+
+    from safeshare.adapters.key_files import FINGERPRINTS_TABLE, fingerprint
+
+    settings = sqlite_school.settings
+    with sqlite3.connect(settings.events_db) as db:
+        db.execute(
+            f"CREATE TABLE {FINGERPRINTS_TABLE} (key_name TEXT PRIMARY KEY, fingerprint TEXT)"
+        )
+        db.execute(
+            f"INSERT INTO {FINGERPRINTS_TABLE} VALUES ('event store cipher key', 'the old one')"
+        )
+    rotated(sqlite_school, "cipher", clock).close()
+    new_key = settings.cipher_key_path.read_text().strip()
+    with sqlite3.connect(settings.events_db) as db:
+        row = db.execute(f"SELECT fingerprint FROM {FINGERPRINTS_TABLE}").fetchone()
+    assert row[0] == fingerprint(new_key.encode())
