@@ -12,6 +12,7 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import get_topic
 from psycopg import sql
 
+import domain.custody  # noqa: F401  (registers the custody log's event topics in every process)
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.key_files import BackupKey, read_lines
