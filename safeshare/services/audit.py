@@ -263,7 +263,14 @@ class AuditService:
             [cp for _, cp in numbered],
             public_key_pem(self.public_key),
             proof_indices=proof_indices,
+            retired_public_key_pems=[public_key_pem(k) for k in self.public_keys[1:]],
         )
+        with self.db.transaction() as tx:
+            texts = checkpoint_texts(tx)
+        for i, text in enumerate(texts, 1):  # as stored: a key handover's two signatures
+            (directory / "checkpoints" / f"{i:04d}.txt").write_text(
+                text, encoding="utf-8", newline="\n"
+            )
         for i, (seq, _) in enumerate(numbered, 1):
             if seq in tokens:  # beside NNNN.txt: `openssl ts -verify -data <body> -in NNNN.tsr`
                 (directory / "checkpoints" / f"{i:04d}.tsr").write_bytes(tokens[seq])

@@ -28,8 +28,11 @@ from safeshare.services.custody import custody_history
 from safeshare.services.key_rotation import rotate, trust_bundle
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
+from tests.integration.test_bundle_offline import bare_python
 from tests.integration.test_canary import record_canary_case
 from tests.support import CANARY_FACT, FakeClock, ago, born
+
+__all__ = ["bare_python"]
 
 
 def stored_records(s: Safeshare) -> list[tuple[int, bytes]]:
@@ -277,3 +280,28 @@ def test_a_store_that_remembers_its_keys_fingerprint_is_told_the_rotated_one(
     with sqlite3.connect(settings.events_db) as db:
         row = db.execute(f"SELECT fingerprint FROM {FINGERPRINTS_TABLE}").fetchone()
     assert row[0] == fingerprint(new_key.encode())
+
+
+def test_after_an_audit_key_rotation_the_offline_bundle_verifies_and_shows_the_handover(
+    school: Safeshare, clock: FakeClock, tmp_path: Path, bare_python: Path
+) -> None:
+    record_canary_case(school)
+    audit_service(school).checkpoint()
+    s = rotated(school, "audit", clock)
+    try:
+        s.children.register("Noor Other", born(clock, 9), by="Office")
+        bundle = tmp_path / "bundle"
+        audit_service(s).export(bundle)
+    finally:
+        s.close()
+    assert (bundle / "audit-public-retired-01.pem").exists()
+    run = [str(bare_python), "-I", str(bundle / "verify_bundle.py"), str(bundle)]
+    done = subprocess.run(run, capture_output=True, text=True, check=False, cwd=bundle)
+    assert done.returncode == 0 and done.stdout.startswith("OK"), done.stdout
+    handover = sorted((bundle / "checkpoints").glob("*.txt"))[-2]
+    lines = handover.read_text().splitlines(keepends=True)
+    assert len([line for line in lines if line.startswith("— ")]) == 2
+    handover.write_text("".join(lines[:-1]))  # the old key's signature taken away
+    done = subprocess.run(run, capture_output=True, text=True, check=False, cwd=bundle)
+    assert done.returncode == 1
+    assert "previous key did not also sign" in done.stdout
