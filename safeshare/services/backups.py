@@ -202,8 +202,10 @@ def restore(
             kept = {c: k for c, k in backed_up_keys.items() if c not in erased}
             withheld = len(backed_up_keys) - len(kept)
             s.ctx.sealer.replace_data_keys(kept)
+        tombstones = ErasureTombstones(settings.tombstones_path)
         for child_id in erased:
             s.ctx.sealer.destroy_child_key(child_id)
+            tombstones.add(child_id)  # the list is made whole again, should it have lacked one
         recorded_again = _record_lost_erasures(s, erased, by)
         log = custody_log(s.app)
         log.record_restore(

@@ -153,8 +153,10 @@ class ChildService:
             concern.record_child_data_erased(by)
             concerns.append(concern)
         self.ctx.app.save(child, *concerns)
-        ErasureTombstones(self.ctx.settings.tombstones_path).add(child.id)
-        self.ctx.sealer.destroy_child_key(child.id)
+        try:  # the id goes on the tombstone list, kept outside the data folder, for restores
+            ErasureTombstones(self.ctx.settings.tombstones_path).add(child.id)
+        finally:  # and the key is destroyed even if the list could not be written
+            self.ctx.sealer.destroy_child_key(child.id)
         return [c.id for c in concerns]
 
     def concern_ids(self, child_id: UUID) -> list[UUID]:

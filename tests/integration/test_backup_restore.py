@@ -213,3 +213,17 @@ def test_a_backup_of_another_school_or_with_another_backup_key_changes_nothing(
         assert s.keystore.get(UUID(child_id)) is not None
     finally:
         s.close()
+
+
+def test_a_tombstone_list_that_cannot_be_written_does_not_stop_the_key_being_destroyed(
+    sqlite_school: Safeshare, tmp_path: Path
+) -> None:
+    s = sqlite_school
+    child_id, concern_id = record_canary_case(s)
+    (tmp_path / "a-file").write_text("")
+    s.ctx.settings = s.settings.model_copy(
+        update={"tombstones_file": tmp_path / "a-file" / "tombstones"}
+    )
+    with pytest.raises(OSError):
+        s.children.erase(child_id, "retention period ended", "DSL")
+    the_child_reads_erased_everywhere(s, child_id, concern_id)
