@@ -45,6 +45,11 @@ class CustodyLog(CheapCopy, Aggregate):
         recorded_by: str
 
     class KeyRotated(Aggregate.Event):
+        """`items`: for "kek" the child keys re-wrapped, for "cipher" the keys now in the ring,
+        for "signing" the CA certificates agencies now trust, for "audit" the checkpoints the
+        old key had signed. Fingerprints: SHA-256 of the key (of the CA certificate for
+        "signing"), never the key."""
+
         TOPIC = "safeshare:custody:key-rotated"
         key: str
         old_fingerprint: str

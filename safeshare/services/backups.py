@@ -96,9 +96,6 @@ def backup(s: Safeshare, directory: Path, by: str) -> dict[str, Any]:
     stores = ["events", "projections", "keys"]
     if settings.attachments_dir.exists():
         stores.append("attachments")
-    log = custody_log(s.app)
-    log.record_backup(backup_id, stores, by)
-    s.app.save(log)
     # Projections first, then events, then keys: the integrity log never covers a record the
     # events backup lacks, and every child in the events backup has its key in the key backup.
     s.projection_db()  # the projections store exists before it is copied
@@ -126,6 +123,9 @@ def backup(s: Safeshare, directory: Path, by: str) -> dict[str, Any]:
         backup_key_fingerprint=key.fingerprint,
     )
     (directory / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+    log = custody_log(s.app)  # recorded once the backup is whole (not in the backup itself)
+    log.record_backup(backup_id, stores, by)
+    s.app.save(log)
     return asdict(manifest)
 
 
@@ -159,6 +159,10 @@ def restore(
     projection runners): they hold keys and aggregates in memory.
     """
     manifest = read_manifest(settings, directory)
+    if only is not None and {"events", "projections"} & set(only):
+        # The integrity log (in the projections) covers exactly the event store: one is never
+        # put back without the other, or `audit verify` would rightly report the difference.
+        only = [*only, "events", "projections"]
     wanted = [st for st in STORES if st in manifest.stores and (only is None or st in only)]
     if only is not None:
         unknown = sorted(set(only) - set(STORES))

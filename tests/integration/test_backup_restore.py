@@ -227,3 +227,22 @@ def test_a_tombstone_list_that_cannot_be_written_does_not_stop_the_key_being_des
     with pytest.raises(OSError):
         s.children.erase(child_id, "retention period ended", "DSL")
     the_child_reads_erased_everywhere(s, child_id, concern_id)
+
+
+def test_the_event_store_is_never_put_back_without_its_integrity_log(
+    backed_up: tuple[Safeshare, str, str, str, Path], clock: FakeClock
+) -> None:
+    school, child_id, concern_id, _, folder = backed_up
+    settings = school.settings
+    school.children.erase(child_id, "retention period ended", "DSL")
+    school.close()
+
+    done = restore(settings, folder, lambda: opener(settings, clock), "operator", only=["events"])
+
+    assert done["stores"] == ["events", "projections"]
+    s = opener(settings, clock)
+    try:
+        the_child_reads_erased_everywhere(s, child_id, concern_id)
+        audit_verifies(s)
+    finally:
+        s.close()
