@@ -40,6 +40,9 @@ class KeyRingCipher(Cipher):
             raise OSError(msg)
         retired = (environment.get(RETIRED_KEYS) or "").split()
         self._ring = [_OneKey(b64decode(k.encode("utf8"))) for k in [current, *retired]]
+        self._last = 0
+        """The key that last decrypted: records are read in runs (a replay, a rebuild), and
+        a run of old records should not pay a failed attempt with each newer key first."""
 
     @property
     def size(self) -> int:
@@ -51,11 +54,15 @@ class KeyRingCipher(Cipher):
 
     def decrypt(self, ciphertext: bytes) -> bytes:
         """The plaintext under whichever key of the ring authenticates it, newest first."""
+        last = self._last
         failure: ValueError | None = None
-        for cipher in self._ring:
+        for i in [last, *(j for j in range(len(self._ring)) if j != last)]:
             try:
-                return cipher.decrypt(ciphertext)
+                plaintext = self._ring[i].decrypt(ciphertext)
             except ValueError as e:
                 failure = e
+                continue
+            self._last = i
+            return plaintext
         assert failure is not None
         raise failure

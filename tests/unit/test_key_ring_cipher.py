@@ -25,6 +25,12 @@ def test_records_stored_under_every_earlier_key_still_read_and_new_ones_use_the_
     assert cipher.decrypt(by_first) == b"first" and cipher.decrypt(by_second) == b"second"
     new = cipher.encrypt(b"third")
     assert one(third).decrypt(new) == b"third"
+    assert [cipher.decrypt(c) for c in (new, by_first, new, by_second)] == [
+        b"third",
+        b"first",
+        b"third",
+        b"second",
+    ]
     for old in (first, second):
         with pytest.raises(ValueError, match="Invalid cipher tag"):
             one(old).decrypt(new)
