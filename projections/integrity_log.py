@@ -287,3 +287,22 @@ def timestamps(tx: Tx) -> dict[int, bytes]:
 
 def record_timestamp(tx: Tx, seq: int, response: bytes) -> None:
     tx.execute("INSERT INTO integrity_timestamps (seq, response) VALUES (?, ?)", (seq, response))
+
+
+def checkpoint_texts(tx: Tx) -> list[str]:
+    """The log's own checkpoints as stored (every signature line), oldest first."""
+    return [
+        str(note) for (note,) in tx.fetchall("SELECT note FROM integrity_checkpoints ORDER BY seq")
+    ]
+
+
+def replace_latest_text(tx: Tx, size: int, text: str) -> None:
+    """Store the latest checkpoint's text again with a further signature over the same body
+    (the audit key's handover); only the checkpoint of exactly `size` is touched."""
+    row = tx.fetchone("SELECT max(seq) FROM integrity_checkpoints")
+    if row is None or row[0] is None:
+        raise ValueError("no checkpoint to cosign")
+    tx.execute(
+        "UPDATE integrity_checkpoints SET note = ? WHERE seq = ? AND size = ?",
+        (text, int(row[0]), size),
+    )

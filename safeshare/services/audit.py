@@ -30,6 +30,7 @@ from projections.integrity_diagnosis import (
 )
 from projections.integrity_log import (
     IntegrityLog,
+    checkpoint_texts,
     checkpoints,
     latest_checkpoint,
     leaf_indices,
@@ -41,9 +42,14 @@ from projections.integrity_log import (
     timestamps,
 )
 from projections.integrity_nodes import StoredTree
+from projections.key_handover import diagnose_key_handovers
 from projections.merkle import verify_inclusion
 from projections.runner import Runner
-from safeshare.adapters.audit_key import load_audit_key, public_key_pem
+from safeshare.adapters.audit_key import (
+    load_audit_key,
+    load_retired_public_keys,
+    public_key_pem,
+)
 from safeshare.adapters.audit_store import event_positions, read_store, store_leaves
 from safeshare.adapters.sealing import Sealer
 from safeshare.adapters.timestamping import request_timestamp, verify_timestamp
@@ -65,6 +71,8 @@ class AuditService:
         settings = s.settings
         self.key = load_audit_key(settings)
         self.public_key = self.key.public_key()
+        self.public_keys = [self.public_key, *load_retired_public_keys(settings)]
+        """The current audit key and those it replaced: old checkpoints still verify."""
         self.origin = settings.log_origin
         self.log = IntegrityLog(
             self.origin,
@@ -148,13 +156,15 @@ class AuditService:
         with self.db.transaction() as tx:
             logged = logged_leaves(tx)
             own = checkpoints(tx)
+            texts = checkpoint_texts(tx)
         last = logged[-1][0] if logged else 0
         known = {h for _, h in logged}
         self._unlogged = sum(1 for p, h in recomputed if p > last and h not in known)
         return (
             diagnose(
-                logged, recomputed, own, self.public_key, origin=self.origin, external=external
+                logged, recomputed, own, self.public_keys, origin=self.origin, external=external
             )
+            + diagnose_key_handovers(texts, self.public_keys)
             + self._timestamp_problems()
         )
 
@@ -264,7 +274,14 @@ class AuditService:
             [cp for _, cp in numbered],
             public_key_pem(self.public_key),
             proof_indices=proof_indices,
+            retired_public_key_pems=[public_key_pem(k) for k in self.public_keys[1:]],
         )
+        with self.db.transaction() as tx:
+            texts = checkpoint_texts(tx)
+        for i, text in enumerate(texts, 1):  # as stored: a key handover's two signatures
+            (directory / "checkpoints" / f"{i:04d}.txt").write_text(
+                text, encoding="utf-8", newline="\n"
+            )
         for i, (seq, _) in enumerate(numbered, 1):
             if seq in tokens:  # beside NNNN.txt: `openssl ts -verify -data <body> -in NNNN.tsr`
                 (directory / "checkpoints" / f"{i:04d}.tsr").write_bytes(tokens[seq])

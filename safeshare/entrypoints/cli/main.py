@@ -15,6 +15,7 @@ from safeshare.entrypoints.cli import (
     audit_trail,
     children,
     concerns,
+    custody,
     dispatch,
     health,
     projections,
@@ -47,6 +48,7 @@ projections.register(app)
 app.command("health")(health.health)
 audit_trail.register(audit.app)
 users.register(app)
+custody.register(app, referrals.keys_app)
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
