@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from domain.errors import InvalidValue, PolicyRefusal
+from safeshare.services.read_models import to_json
 
 console = Console()
 err_console = Console(stderr=True)
@@ -29,7 +30,7 @@ EXIT_UNEXPECTED = 3
 
 def emit(data: Any, as_json: bool, human: Callable[[], None] | None = None) -> None:
     if as_json or human is None:
-        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(data, indent=2, default=to_json) + "\n")
     else:
         human()
 

@@ -40,9 +40,12 @@ def export_certificate(
     out: Path = typer.Option(..., "--out", help="Where to write school-ca.pem."),
     as_json: bool = JSON,
 ) -> None:
-    """Write the school's CA certificate, which agencies use to verify packets."""
+    """Write the school's CA certificate, which agencies use to verify packets, followed by
+    the CA certificates it replaced (`keys rotate signing`): older packets verify too."""
+    from safeshare.services.key_rotation import trust_bundle
+
     with guarded(as_json):
-        pem = state.safeshare().packets.school.ca_pem()
+        pem = trust_bundle(state.settings())
         out.write_bytes(pem)
     emit({"out": str(out)}, as_json, lambda: console.print(f"wrote {out}"))
 
