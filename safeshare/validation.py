@@ -5,12 +5,14 @@ Raised before any command reaches an aggregate, so nothing is recorded.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
 from uuid import UUID
 
 from domain.errors import InvalidValue
+from domain.visible_text import is_blank
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -19,22 +21,33 @@ MAX_NAME = 200
 
 
 def required_text(field: str, value: str | None, limit: int = MAX_TEXT) -> str:
-    if value is None or not value.strip():
+    """Text that must say something: blank or zero-width-only text is empty."""
+    if value is None or is_blank(value):
         raise InvalidValue(field, "is required")
     return optional_text(field, value, limit) or ""
 
 
 def optional_text(field: str, value: str | None, limit: int = MAX_TEXT) -> str | None:
-    if value is None:
+    """Text recorded exactly as given (outer spaces trimmed); text that cannot be seen (only
+    spaces or zero-width characters) is no text."""
+    if value is None or is_blank(value):
         return None
     value = value.strip()
-    if not value:
-        return None
     if len(value) > limit:
         raise InvalidValue(field, f"is {len(value)} characters long; the limit is {limit}")
-    if "\x00" in value:
-        raise InvalidValue(field, "contains a NUL character")
+    check_characters(field, value)
     return value
+
+
+def check_characters(field: str, value: str) -> None:
+    """Refuse what cannot be recorded or would act on a display instead of being read:
+    text that was not valid UTF-8, and control characters (ANSI escapes among them) other
+    than tab and line breaks."""
+    for char in value:
+        if "\ud800" <= char <= "\udfff":
+            raise InvalidValue(field, "is not valid UTF-8 text")
+        if char not in "\t\n\r" and unicodedata.category(char) == "Cc":
+            raise InvalidValue(field, f"contains a control character (U+{ord(char):04X})")
 
 
 def code(field: str, value: str | None, kind: type[E]) -> E:

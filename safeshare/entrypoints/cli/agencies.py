@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.output import console, emit, fail, guarded
+from safeshare.entrypoints.cli.output import add_row, console, emit, fail, for_console, guarded
 
 app = typer.Typer(help="The agency directory (every change is recorded with who and when).")
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
@@ -37,7 +37,7 @@ def add(
     emit(
         {"agency_id": agency_id, "added": True},
         as_json,
-        lambda: console.print(f"added {agency_id}"),
+        lambda: console.print(f"added {for_console(agency_id)}"),
     )
 
 
@@ -53,7 +53,8 @@ def list_(as_json: bool = JSON) -> None:
         for col in ("id", "name", "kind", "channel", "address", "fields"):
             table.add_column(col)
         for a in rows:
-            table.add_row(
+            add_row(
+                table,
                 a["agency_id"],
                 a["name"],
                 a["kind"],
@@ -79,7 +80,7 @@ def remove(
     emit(
         {"agency_id": agency_id, "removed": True},
         as_json,
-        lambda: console.print(f"removed {agency_id}"),
+        lambda: console.print(f"removed {for_console(agency_id)}"),
     )
 
 
@@ -94,8 +95,13 @@ def history(as_json: bool = JSON) -> None:
         for col in ("when", "change", "agency", "by", "reason"):
             table.add_column(col)
         for r in rows:
-            table.add_row(
-                r["recorded_at"][:19], r["change"], r["agency_id"], r["by"], r["reason"] or ""
+            add_row(
+                table,
+                r["recorded_at"][:19],
+                r["change"],
+                r["agency_id"],
+                r["by"],
+                r["reason"] or "",
             )
         console.print(table)
 

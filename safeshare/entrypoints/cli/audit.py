@@ -15,7 +15,7 @@ from rich.table import Table
 from domain.errors import InvalidValue
 from projections.checkpoint import Checkpoint, CheckpointFormatError
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
 from safeshare.services.audit import audit_service
 
 app = typer.Typer(help="Auditors: checkpoints, verification, as-of replay, offline export.")
@@ -114,7 +114,7 @@ def replay(
 
 def print_replay(data: dict[str, Any]) -> None:
     if not data["existed"]:
-        console.print(data["message"], highlight=False)
+        console.print(data["message"], highlight=False, markup=False)
         return
     from safeshare.entrypoints.cli.concerns import print_case
 
@@ -125,7 +125,8 @@ def print_replay(data: dict[str, Any]) -> None:
     for col in ("#", "position", "leaf", "in the log"):
         table.add_column(col)
     for e in data["events"]:
-        table.add_row(
+        add_row(
+            table,
             str(e["version"]),
             str(e["position"]),
             str(e.get("leaf_index")),
@@ -149,7 +150,7 @@ def export(
         summary,
         as_json,
         lambda: console.print(
-            f"bundle written to {directory}: {summary['records']} records, "
+            f"bundle written to {for_console(directory)}: {summary['records']} records, "
             f"{summary['checkpoints']} checkpoints, {summary['inclusion_proofs']} proofs",
             highlight=False,
         ),

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import add_row, console, emit, guarded
 from safeshare.services import projections as ps
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
@@ -43,7 +43,8 @@ def trail(
         for col in ("#", "when (UTC)", "who", "action", "record", "kind", "child"):
             table.add_column(col)
         for row in rows:
-            table.add_row(
+            add_row(
+                table,
                 str(row.position),
                 row.recorded_at[:19].replace("T", " "),
                 row.actor,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
 
 app = typer.Typer(help="Children: register one, or erase a child's personal data.")
 
@@ -27,7 +27,11 @@ def add(
         child_id = state.safeshare().children.register(
             name, dob, by=by, upn=upn, nhs_number=nhs_number, address=address
         )
-    emit({"child_id": str(child_id)}, as_json, lambda: console.print(f"child_id {child_id}"))
+    emit(
+        {"child_id": str(child_id)},
+        as_json,
+        lambda: console.print(f"child_id {for_console(child_id)}"),
+    )
 
 
 @app.command("erase")
@@ -44,6 +48,7 @@ def erase(
         {"child_id": child_id, "erased": True, "concerns": [str(c) for c in concerns]},
         as_json,
         lambda: console.print(
-            f"erased: child {child_id} ({len(concerns)} concerns now show [erased])"
+            f"erased: child {for_console(child_id)} ({len(concerns)} concerns now show "
+            + for_console("[erased])")
         ),
     )

@@ -17,7 +17,7 @@ from types import FrameType
 import typer
 
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
 
 app = typer.Typer(help="Dispatch: the relay and the workers that deliver referrals.")
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
@@ -29,7 +29,7 @@ def _line(data: dict[str, object], as_json: bool) -> None:
         sys.stdout.write(json.dumps(data) + "\n")
         sys.stdout.flush()
     else:
-        console.print(" ".join(f"{k}={v}" for k, v in data.items()))
+        console.print(for_console(" ".join(f"{k}={v}" for k, v in data.items())))
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

@@ -18,7 +18,7 @@ from safeshare.entrypoints.cli import (
     referrals,
     state,
 )
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
 
 app = typer.Typer(
     help="safeshare: a school's safeguarding concerns and its information-sharing policy.",
@@ -57,7 +57,9 @@ def init(as_json: bool = JSON) -> None:
     emit(
         {"created": [str(p) for p in made]},
         as_json,
-        lambda: console.print("initialised: " + (", ".join(str(p) for p in made) or "nothing new")),
+        lambda: console.print(
+            "initialised: " + for_console(", ".join(str(p) for p in made) or "nothing new")
+        ),
     )
 
 
@@ -93,7 +95,8 @@ def _print_worklist(items: list[dict[str, object]]) -> None:
     for col in ("!", "concern", "category", "awaiting"):
         table.add_column(col)
     for i in items:
-        table.add_row(
+        add_row(
+            table,
             "URGENT" if i["urgent"] else "",
             str(i["concern_id"]),
             str(i["category"]),

@@ -10,12 +10,14 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
 
 from domain.errors import InvalidValue, PolicyRefusal
+from safeshare.display import add_row, console_for, for_console
 
-console = Console()
-err_console = Console(stderr=True)
+console = console_for()
+err_console = console_for(stderr=True)
+
+__all__ = ["add_row", "console", "emit", "err_console", "fail", "for_console", "guarded"]
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
@@ -31,7 +33,9 @@ def emit(data: Any, as_json: bool, human: Callable[[], None] | None = None) -> N
 def fail(code: int, message: str, as_json: bool) -> NoReturn:
     if as_json:
         sys.stdout.write(json.dumps({"error": message}) + "\n")
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[bold red]error:[/] {for_console(message)}", highlight=False, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 

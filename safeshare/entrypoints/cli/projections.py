@@ -29,7 +29,14 @@ from rich.text import Text
 from domain.errors import InvalidValue
 from domain.sealed import Sealed
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.output import console, emit, err_console, guarded
+from safeshare.entrypoints.cli.output import (
+    add_row,
+    console,
+    emit,
+    err_console,
+    for_console,
+    guarded,
+)
 from safeshare.services import projections as ps
 
 projections_app = typer.Typer(help="Read models: their position in the log, and rebuilding them.")
@@ -196,13 +203,16 @@ def chronology(
         for col in ("when", "recorded", "what", "by", "detail"):
             table.add_column(col)
         for row in rows:
-            detail = ", ".join(f"{k}: {v}" for k, v in row["detail"].items())
-            text = "\n".join(f"[bold]{k}:[/] {v}" for k, v in row["text"].items())
+            detail = for_console(", ".join(f"{k}: {v}" for k, v in row["detail"].items()))
+            text = "\n".join(
+                f"[bold]{for_console(k)}:[/] {for_console(v)}" for k, v in row["text"].items()
+            )
             table.add_row(
-                row["occurred_at"][:16].replace("T", " "),
-                row["recorded_at"][:16].replace("T", " "),
-                row["entry"] + (f"\n[dim]{(row['concern_id'] or '')[:8]}[/]"),
-                row["by"],
+                for_console(row["occurred_at"][:16].replace("T", " ")),
+                for_console(row["recorded_at"][:16].replace("T", " ")),
+                for_console(row["entry"])
+                + (f"\n[dim]{for_console((row['concern_id'] or '')[:8])}[/]"),
+                for_console(row["by"]),
                 "\n".join(x for x in (detail, text) if x),
             )
         console.print(table)
@@ -258,7 +268,7 @@ def timeliness(
         target = out or s.settings.data / "reports" / f"timeliness-{lo}-{hi}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(rep.to_html(report, std), encoding="utf-8")
-        console.print(f"timeliness report written to {target}")
+        console.print(f"timeliness report written to {for_console(target)}")
     else:
         _print_text(report, rep.text_rows(report))
         if out is not None:
@@ -270,18 +280,19 @@ def _write(text: str, out: Path | None) -> None:
         typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
-        console.print(f"written to {out}")
+        console.print(f"written to {for_console(out)}")
 
 
 def _print_text(report: Any, rows: list[list[str]]) -> None:
     from safeshare.reports.timeliness import _h, _pct
 
-    console.rule(f"Timeliness, {report.school}, {report.start} to {report.end}")
+    console.rule(f"Timeliness, {for_console(report.school)}, {report.start} to {report.end}")
     steps = Table(title="Each step against its standard")
     for col in ("step", "measured", "within", "breached", "overdue", "median", "p90"):
         steps.add_column(col, justify="left" if col == "step" else "right")
     for sm in report.summaries:
-        steps.add_row(
+        add_row(
+            steps,
             sm.label,
             str(sm.measured),
             _pct(sm.within_share),
@@ -306,6 +317,6 @@ def _print_text(report: Any, rows: list[list[str]]) -> None:
     ):
         months.add_column(col, justify="left" if col == "month" else "right")
     for row in rows:
-        months.add_row(*row)
+        add_row(months, *row)
     console.print(months)
     console.print(f"{len(report.breaches)} breaches or overdue steps (see --format html or --json)")

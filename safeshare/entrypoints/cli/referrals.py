@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
 
 app = typer.Typer(help="Referrals: one packet to one agency for one decision.")
 keys_app = typer.Typer(help="The school's keys and certificates.")
@@ -30,7 +30,11 @@ def packet(
         "sha256": ready.sealed.sha256,
         "out": str(out),
     }
-    emit(data, as_json, lambda: console.print(f"wrote {out} (sha256 {ready.sealed.sha256})"))
+    emit(
+        data,
+        as_json,
+        lambda: console.print(f"wrote {for_console(out)} (sha256 {ready.sealed.sha256})"),
+    )
 
 
 @keys_app.command("export-certificate")
@@ -42,7 +46,7 @@ def export_certificate(
     with guarded(as_json):
         pem = state.safeshare().packets.school.ca_pem()
         out.write_bytes(pem)
-    emit({"out": str(out)}, as_json, lambda: console.print(f"wrote {out}"))
+    emit({"out": str(out)}, as_json, lambda: console.print(f"wrote {for_console(out)}"))
 
 
 @app.command("list")
@@ -65,7 +69,8 @@ def list_(
         for col in ("!", "referral", "agency", "status", "attempts", "last error"):
             table.add_column(col)
         for r in rows:
-            table.add_row(
+            add_row(
+                table,
                 "URGENT" if r["urgent"] else "",
                 str(r["referral_id"]),
                 str(r["agency_id"]),
@@ -90,7 +95,13 @@ def retry(
 
     with guarded(as_json):
         result = retry_referral(state.safeshare(), referral_id, by)
-    emit(result, as_json, lambda: console.print(f"retry requested for {referral_id} by {by}"))
+    emit(
+        result,
+        as_json,
+        lambda: console.print(
+            f"retry requested for {for_console(referral_id)} by {for_console(by)}"
+        ),
+    )
 
 
 @app.command("acknowledge")
@@ -110,4 +121,4 @@ def acknowledge(
 
     with guarded(as_json):
         result = acknowledge_referral(state.safeshare(), referral_id, outcome, at, by)
-    emit(result, as_json, lambda: console.print(f"acknowledged: {outcome}"))
+    emit(result, as_json, lambda: console.print(f"acknowledged: {for_console(outcome)}"))
