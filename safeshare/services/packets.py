@@ -21,6 +21,7 @@ from domain.concern import Concern
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
 from domain.referral import Referral
+from safeshare.adapters.safe_output import OutputGuard
 from safeshare.services.agencies import AgencyService
 from safeshare.services.context import Context
 from safeshare.validation import identifier
@@ -156,11 +157,14 @@ class PacketService:
         sealed = seal_packet(mime, self.school, recipient)
         return ReadyPacket(packet_id_for(referral.id), referral.id, agency, referral.urgent, sealed)
 
-    def export(self, referral_id: str, out: Path, by: str) -> ReadyPacket:
-        """For a DSL who must upload the packet to a portal by hand; recorded on the referral."""
+    def export(self, referral_id: str, out: Path, by: str, force: bool = False) -> ReadyPacket:
+        """For a DSL who must upload the packet to a portal by hand; recorded on the referral.
+
+        Written only where `OutputGuard` allows (never over a file without `force`, never
+        through a link, never among the keys)."""
         referral = self.referral(referral_id)
         ready = self.seal(referral)
-        out.write_bytes(ready.sealed.der)
+        OutputGuard.of(self.ctx.settings).write_file("out", out, ready.sealed.der, force)
         referral.record_packet_exported(by, ready.sealed.sha256)
         self.ctx.app.save(referral)
         return ready

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from domain.errors import InvalidValue
 from projections.checkpoint import Checkpoint, CheckpointFormatError
+from safeshare.adapters.safe_output import OutputGuard
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
 from safeshare.services.audit import audit_service
@@ -143,8 +144,7 @@ def export(
 ) -> None:
     """Write the offline bundle an auditor verifies with `python3 -I verify_bundle.py`."""
     with guarded(as_json):
-        if (directory / "records.jsonl").exists():
-            raise InvalidValue("directory", f"{directory} already holds a bundle")
+        OutputGuard.of(state.settings()).new_folder("directory", directory)
         summary = audit_service(state.safeshare()).export(directory, concern)
     emit(
         summary,

@@ -28,6 +28,7 @@ from rich.text import Text
 
 from domain.errors import InvalidValue
 from domain.sealed import Sealed
+from safeshare.adapters.safe_output import OutputGuard
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import (
     add_row,
@@ -237,6 +238,7 @@ def timeliness(
     end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD (inclusive)."),
     fmt: str = typer.Option("text", "--format", help="text, csv or html."),
     out: Path | None = typer.Option(None, "--out", help="Write to this file (html: default)."),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
     as_json: bool = JSON,
 ) -> None:
     """The governors' timeliness report: each step against its standard, month by month,
@@ -262,24 +264,30 @@ def timeliness(
     if as_json:
         emit(report.as_dict(), True)
         return
-    if fmt == "csv":
-        _write(rep.to_csv(report), out)
-    elif fmt == "html":
-        target = out or s.settings.data / "reports" / f"timeliness-{lo}-{hi}.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(rep.to_html(report, std), encoding="utf-8")
-        console.print(f"timeliness report written to {for_console(target)}")
-    else:
-        _print_text(report, rep.text_rows(report))
-        if out is not None:
-            out.write_text(json.dumps(report.as_dict(), default=str, indent=2))
+    guard = OutputGuard.of(s.settings)
+    with guarded(as_json):
+        if fmt == "csv":
+            _write(guard, rep.to_csv(report), out, force)
+        elif fmt == "html":
+            html = rep.to_html(report, std).encode("utf-8")
+            if out is None:
+                reports = s.settings.data / "reports"
+                reports.mkdir(mode=0o700, exist_ok=True)
+                out, force = reports / f"timeliness-{lo}-{hi}.html", True
+            target = guard.write_file("out", out, html, force)
+            console.print(f"timeliness report written to {for_console(target)}")
+        else:
+            _print_text(report, rep.text_rows(report))
+            if out is not None:
+                text = json.dumps(report.as_dict(), default=str, indent=2)
+                guard.write_file("out", out, text.encode("utf-8"), force)
 
 
-def _write(text: str, out: Path | None) -> None:
+def _write(guard: OutputGuard, text: str, out: Path | None, force: bool) -> None:
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        guard.write_file("out", out, text.encode("utf-8"), force)
         console.print(f"written to {for_console(out)}")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from safeshare.adapters.safe_output import OutputGuard
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
 
@@ -19,11 +20,12 @@ def packet(
     referral_id: str = typer.Argument(...),
     out: Path = typer.Option(..., "--out", help="Where to write the sealed packet (.p7m)."),
     by: str = typer.Option("DSL", "--by"),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
     as_json: bool = JSON,
 ) -> None:
     """Write the sealed packet for manual upload; the export is recorded on the referral."""
     with guarded(as_json):
-        ready = state.safeshare().packets.export(referral_id, out, by)
+        ready = state.safeshare().packets.export(referral_id, out, by, force)
     data = {
         "referral_id": referral_id,
         "packet_id": ready.packet_id,
@@ -40,12 +42,13 @@ def packet(
 @keys_app.command("export-certificate")
 def export_certificate(
     out: Path = typer.Option(..., "--out", help="Where to write school-ca.pem."),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
     as_json: bool = JSON,
 ) -> None:
     """Write the school's CA certificate, which agencies use to verify packets."""
     with guarded(as_json):
-        pem = state.safeshare().packets.school.ca_pem()
-        out.write_bytes(pem)
+        s = state.safeshare()
+        OutputGuard.of(s.settings).write_file("out", out, s.packets.school.ca_pem(), force)
     emit({"out": str(out)}, as_json, lambda: console.print(f"wrote {for_console(out)}"))
 
 
