@@ -16,6 +16,7 @@ from psycopg import sql
 
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
 from safeshare.adapters.case_records import CaseRecords
+from safeshare.adapters.data_folder import restrict_new_files
 from safeshare.adapters.event_source import AppEventSource
 from safeshare.adapters.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
 from safeshare.adapters.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
@@ -105,7 +106,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
             }
         )
     else:
-        settings.data.mkdir(parents=True, exist_ok=True)
+        settings.data.mkdir(mode=0o700, parents=True, exist_ok=True)
         env.update(
             {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -140,6 +141,7 @@ def build_projection_db(settings: Settings) -> ProjectionDb:
 
 def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safeshare:
     """Build the school's safeshare; the key files must exist (`safeshare init`)."""
+    restrict_new_files()
     kek = KeyEncryptionKey.load(settings.kek_path)
     app = CaseRecords(env=event_store_env(settings))
     keystore = build_keystore(settings)

@@ -6,6 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from safeshare.adapters.audit_key import create_audit_key
+from safeshare.adapters.data_folder import (
+    make_private_folder,
+    restrict_new_files,
+    secure_data_folder,
+)
 from safeshare.bootstrap import build, create_keys
 from safeshare.settings import Settings
 
@@ -39,7 +44,9 @@ def initialise(settings: Settings, now: datetime | None = None) -> list[Path]:
     from sharing.pki import SchoolIdentity, generate_agency_keypair, generate_school_identity
 
     now = now or datetime.now(UTC)
-    settings.data.mkdir(parents=True, exist_ok=True)
+    restrict_new_files()
+    make_private_folder(settings.data)
+    make_private_folder(settings.keys_dir)
     made = create_keys(settings)
     made += create_audit_key(settings)
     sdir = school_dir(settings)
@@ -72,4 +79,5 @@ def initialise(settings: Settings, now: datetime | None = None) -> list[Path]:
                 )
     finally:
         s.close()
+    secure_data_folder(settings.data)
     return made

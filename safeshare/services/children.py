@@ -7,9 +7,10 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from domain.child import Child
+from domain.codes import ErasureReason
 from domain.concern import Concern
 from safeshare.services.context import Context
-from safeshare.validation import MAX_NAME, day, optional_text, required_text
+from safeshare.validation import MAX_NAME, code, day, optional_text, required_text
 
 
 class ChildService:
@@ -55,7 +56,7 @@ class ChildService:
         record already says "erased", reads show "[erased]", and `reapply_erasures` finishes
         the job (as it does after a key-store backup is restored)."""
         child = self.ctx.child(child_id)
-        reason = required_text("reason", reason, 500)
+        reason = code("reason", reason, ErasureReason).value
         by = required_text("by", by, MAX_NAME)
         child.erase(reason, by)
         concerns: list[Aggregate] = []

@@ -79,7 +79,10 @@ def test_case_text_with_brackets_and_emoji_codes_is_shown_exactly_as_written(
 def test_after_erasure_the_case_shows_the_word_erased(cli: WideCli) -> None:
     child = cli.json("child", "add", "--name", "Eli Ray", "--dob", "2013-05-06")["child_id"]
     concern = _raise(cli, child, "Seen crying at the gate.", "Ms Green").stdout.split()[-1]
-    assert cli.run("child", "erase", child, "--reason", "retention", "--by", "DSL").returncode == 0
+    assert (
+        cli.run("child", "erase", child, "--reason", "retention-ended", "--by", "DSL").returncode
+        == 0
+    )
     shown = cli.run("concern", "show", concern)
     assert shown.returncode == 0, shown.stderr
     assert "FACT: [erased]" in shown.stdout

@@ -431,7 +431,7 @@ def test_after_child_erase_verify_passes_and_replay_shows_erased(school: Safesha
     audit = audit_service(school)
     audit.checkpoint()
     child_id = school.views.show_concern(str(concerns[0]), "test")["concern"]["child"]["child_id"]
-    school.children.erase(child_id, "retention ended", "DSL")
+    school.children.erase(child_id, "retention-ended", "DSL")
     assert audit.verify() == []
     audit.checkpoint()  # the erasure events are logged and signed like any other
     assert audit.verify() == [] and audit.unlogged() == 0

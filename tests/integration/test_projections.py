@@ -132,7 +132,7 @@ def test_erasure_shows_erased_and_keeps_metrics(sqlite_school: Safeshare) -> Non
 
     before = metrics()
     assert CANARY_FACT in texts()
-    s.children.erase(child, "retention period over", "DSL")
+    s.children.erase(child, "retention-ended", "DSL")
     ps.catch_up(s)
     assert set(texts()) == {ERASED}
     assert metrics() == before

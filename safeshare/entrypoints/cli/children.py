@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from domain.codes import ErasureReason
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
 
@@ -37,7 +38,9 @@ def add(
 @app.command("erase")
 def erase(
     child_id: str = typer.Argument(..., help="The child's id."),
-    reason: str = typer.Option(..., "--reason", help="Why (must not identify the child)."),
+    reason: str = typer.Option(
+        ..., "--reason", help="Why: " + ", ".join(r.value for r in ErasureReason)
+    ),
     by: str = typer.Option(..., "--by"),
     as_json: bool = JSON,
 ) -> None:

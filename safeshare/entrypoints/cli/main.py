@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from safeshare.adapters.data_folder import restrict_new_files
 from safeshare.entrypoints.cli import (
     agencies,
     audit,
@@ -44,6 +45,7 @@ def main(
         None, "--data", envvar="SAFESHARE_DATA", help="Data folder (default ./var)."
     ),
 ) -> None:
+    restrict_new_files()
     state.configure(data)
 
 
