@@ -18,6 +18,7 @@ from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionD
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.data_folder import restrict_new_files
 from safeshare.adapters.event_source import AppEventSource
+from safeshare.adapters.key_fingerprints import check_store_keys
 from safeshare.adapters.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
 from safeshare.adapters.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
 from safeshare.adapters.pg import PgParams
@@ -143,6 +144,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
     """Build the school's safeshare; the key files must exist (`safeshare init`)."""
     restrict_new_files()
     kek = KeyEncryptionKey.load(settings.kek_path)
+    check_store_keys(settings, kek.secret, load_cipher_key(settings.cipher_key_path))
     app = CaseRecords(env=event_store_env(settings))
     keystore = build_keystore(settings)
     ctx = Context(app=app, sealer=Sealer(keystore, kek), settings=settings, clock=clock)
@@ -170,13 +172,18 @@ def _projected_worklist(school: Safeshare) -> list[dict[str, Any]]:
 
 def create_keys(settings: Settings) -> list[Path]:
     """Make the key-encryption key and the event-store cipher key, if absent."""
+    from safeshare.adapters.key_fingerprints import keyed_stores
+
     made: list[Path] = []
+    stores = keyed_stores(settings)
     if not settings.kek_path.exists():
+        stores["kek"].refuse_new_key()
         KeyEncryptionKey.generate().save(settings.kek_path)
         made.append(settings.kek_path)
     if not settings.cipher_key_path.exists():
         import os
 
+        stores["cipher"].refuse_new_key()
         settings.cipher_key_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(settings.cipher_key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:

@@ -28,7 +28,7 @@ CANARY_FACT = "canary-fact: Zebedee said the quixotic canary sings at night"
 class FakeClock:
     """Time that moves only when a test says so."""
 
-    now: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def __call__(self) -> datetime:
         return self.now

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_public_key,
 )
 
+from safeshare.adapters.key_fingerprints import fingerprint, keyed_stores
 from safeshare.adapters.sealing import KeyFileError
 from safeshare.settings import Settings
 
@@ -30,6 +31,7 @@ def create_audit_key(settings: Settings) -> list[Path]:
     made: list[Path] = []
     path = settings.audit_key_path
     if not path.exists():
+        keyed_stores(settings)["audit"].refuse_new_key()
         path.parent.mkdir(parents=True, exist_ok=True)
         pem = Ed25519PrivateKey.generate().private_bytes(
             Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
@@ -56,6 +58,8 @@ def load_audit_key(settings: Settings) -> Ed25519PrivateKey:
         raise KeyFileError(msg) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyFileError(f"audit key file {path}: not an Ed25519 key")
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    keyed_stores(settings)["audit"].check(fingerprint(raw))
     return key
 
 
