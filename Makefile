@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= var
 
-.PHONY: run demo test lint typecheck pytest bench services clean
+.PHONY: run demo test lint typecheck pytest bench services clean fuzz soak
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,6 +39,14 @@ test: $(STAMP) services lint typecheck pytest
 
 bench: $(STAMP) services
 	$(BIN)/python -m bench
+
+# The fuzzing harness for longer than `make test` runs it (tests/fuzz, Hypothesis profile "fuzz").
+fuzz: $(STAMP)
+	SAFESHARE_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:randomly tests/fuzz
+
+# The embedded relay and worker started at the same instant, 20 times on fresh data folders.
+soak: $(STAMP) services
+	SAFESHARE_SOAK_RUNS=20 $(BIN)/pytest -p no:randomly tests/integration/test_embedded_start_race.py
 
 clean:
 	rm -rf $(VENV) $(DATA) .mypy_cache .ruff_cache .pytest_cache

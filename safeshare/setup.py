@@ -79,5 +79,22 @@ def initialise(settings: Settings, now: datetime | None = None) -> list[Path]:
                 )
     finally:
         s.close()
+    prepare_embedded_broker(settings)
     secure_data_folder(settings.data)
     return made
+
+
+def prepare_embedded_broker(settings: Settings) -> None:
+    """On the embedded default, create the broker's tables and queues now, once, so that
+    `safeshare relay` and `safeshare worker` started together never race to create them."""
+    if settings.broker_url:
+        return
+    from safeshare.dispatch import wiring_for
+    from workers.celery_app import declare, make_celery
+
+    wiring = wiring_for(settings)
+    celery = make_celery(wiring)
+    try:
+        declare(celery, wiring.config)
+    finally:
+        celery.close()

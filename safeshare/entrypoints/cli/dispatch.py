@@ -48,7 +48,7 @@ def relay(
     """Follow the event store and publish a deliver task for every prepared referral and
     every retry the DSL asks for; re-enqueue stale open referrals (the reconciler)."""
     from safeshare.dispatch import SafeshareDispatchStore, wiring_for
-    from workers.celery_app import alert_dsl, declare, enqueue, make_celery
+    from workers.celery_app import alert_dsl, declare_when_ready, enqueue, make_celery
     from workers.ports import Job
     from workers.relay import Reconciler, Relay, follow
 
@@ -57,7 +57,7 @@ def relay(
         wiring = wiring_for(settings)
         config = wiring.config
         celery = make_celery(wiring)
-        declare(celery, config)
+        declare_when_ready(celery, config)
         store = SafeshareDispatchStore(state.safeshare())
 
     def publish(job: Job) -> None:
