@@ -11,8 +11,9 @@ from domain.codes import AgencyKind
 from domain.directory import DIRECTORY_ID, AgencyDirectory
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
+from safeshare import validation
 from safeshare.services.context import Context
-from safeshare.validation import MAX_NAME, code, required_text
+from safeshare.validation import MAX_NAME, code, one_script, required_text, single_line
 from sharing.errors import CertificateRefused
 from sharing.pki import load_agency_certificate
 from sharing.profiles import default_profile
@@ -47,13 +48,11 @@ class AgencyService:
         by: str,
         fields: Sequence[str] = (),
     ) -> None:
-        agency_id = required_text("id", agency_id, 64)
-        if not agency_id.replace("-", "").replace("_", "").isalnum():
-            raise InvalidValue("id", "use letters, digits, '-' and '_' only")
+        agency_id = validation.agency_id("id", agency_id)
         kind_code = code("kind", kind, AgencyKind)
         if channel not in CHANNELS:
             raise InvalidValue("channel", f"{channel!r} is not one of: smtp, https")
-        address = required_text("address", address, 500)
+        address = one_script("address", single_line("address", address, 500))
         if channel == "smtp" and "@" not in address:
             raise InvalidValue("address", "an smtp channel needs an email address")
         if channel == "https" and not address.startswith("https://"):
@@ -74,7 +73,7 @@ class AgencyService:
         directory = self.directory()
         directory.add_agency(
             agency_id=agency_id,
-            name=required_text("name", name, MAX_NAME),
+            name=one_script("name", single_line("name", name)),
             kind=kind_code.value,
             channel=channel,
             address=address,

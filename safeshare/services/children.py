@@ -36,16 +36,20 @@ class ChildService:
         child_id = uuid4()
         sealer = self.ctx.sealer
         sealer.new_child_key(child_id)
-        child = Child(
-            name=sealer.seal(child_id, "child.name", name),
-            date_of_birth=sealer.seal(child_id, "child.dob", dob.isoformat()),
-            upn=sealer.seal_optional(child_id, "child.upn", upn),
-            nhs_number=sealer.seal_optional(child_id, "child.nhs_number", nhs_number),
-            address=sealer.seal_optional(child_id, "child.address", address),
-            registered_by=by,
-            id=child_id,
-        )
-        self.ctx.app.save(child)
+        try:
+            child = Child(
+                name=sealer.seal(child_id, "child.name", name),
+                date_of_birth=sealer.seal(child_id, "child.dob", dob.isoformat()),
+                upn=sealer.seal_optional(child_id, "child.upn", upn),
+                nhs_number=sealer.seal_optional(child_id, "child.nhs_number", nhs_number),
+                address=sealer.seal_optional(child_id, "child.address", address),
+                registered_by=by,
+                id=child_id,
+            )
+            self.ctx.app.save(child)
+        except BaseException:
+            sealer.destroy_child_key(child_id)  # no orphan key for a child never recorded
+            raise
         return child_id
 
     def erase(self, child_id: str, reason: str, by: str) -> list[UUID]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
 from domain.codes import (
     AgencyKind,
@@ -17,9 +21,10 @@ from domain.codes import (
     RetentionOutcome,
 )
 from domain.concern import Concern, RecipientChoice
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, RecordChanged
 from domain.packet_fields import PacketField
 from domain.referral import Referral
+from safeshare.adapters.case_records import CaseRecords
 from safeshare.services.agencies import AgencyService
 from safeshare.services.context import Context
 from safeshare.validation import (
@@ -64,6 +69,9 @@ class ConcernService:
         facts = required_text("facts", facts)
         opinion = optional_text("opinion", opinion)
         observed = moment("observed-at", observed_at, self.ctx.clock())
+        check_after_birth(
+            "observed-at", observed, self.ctx.sealer.unseal(child.id, child.date_of_birth)
+        )
         by = required_text("by", by, MAX_NAME)
         concern_id = uuid4()
         seal = self.ctx.sealer
@@ -187,7 +195,7 @@ class ConcernService:
         )
         if not share:
             concern.decide_not_to_share(sealed_reasons, by, purpose=sealed_purpose)
-            self.ctx.app.save(concern)
+            save_unless_changed(self.ctx.app, "deciding", concern)
             last = concern.decisions[-1]
             return DecisionResult(
                 last["decision_no"], False, last["decided_at_step"], last["path"], []
@@ -195,8 +203,14 @@ class ConcernService:
         widening = seal.seal_optional(
             child_id, "decision.widening_reason", optional_text("widening-reason", widening_reason)
         )
+        recipients = list(dict.fromkeys(a.strip() for a in to if a.strip()))
+        for narrowed in fields or {}:
+            if narrowed not in recipients:
+                raise InvalidValue(
+                    "field", f"{narrowed!r} is not a recipient of this decision (see --to)"
+                )
         choices: list[RecipientChoice] = []
-        for agency_id in dict.fromkeys(a.strip() for a in to if a.strip()):
+        for agency_id in recipients:
             agency = self.agencies.get(agency_id, field="to")
             profile = frozenset(PacketField(f) for f in agency["profile"])
             requested = (fields or {}).get(agency_id)
@@ -226,7 +240,7 @@ class ConcernService:
                 optional_text("police-not-told-reason", police_not_told_reason),
             ),
         )
-        self.ctx.app.save(concern, *referrals)
+        save_unless_changed(self.ctx.app, "deciding", concern, *referrals)
         last = concern.decisions[-1]
         return DecisionResult(
             last["decision_no"],
@@ -269,6 +283,25 @@ class ConcernService:
         concern = self.ctx.concern(concern_id)
         concern.close(required_text("reason", reason, 500), required_text("by", by, MAX_NAME))
         self.ctx.app.save(concern)
+
+
+def check_after_birth(field: str, moment: datetime, date_of_birth: str | None) -> None:
+    """Nothing about a child happened before the child was born."""
+    try:
+        born = date.fromisoformat(date_of_birth or "")
+    except ValueError:
+        return  # erased or unreadable: nothing to compare with
+    if moment.date() < born:
+        raise InvalidValue(field, "is before the child's date of birth")
+
+
+def save_unless_changed(app: CaseRecords, doing: str, *aggregates: Aggregate) -> None:
+    """Save in one transaction; if someone else changed one of these records meanwhile,
+    nothing is saved and the person is told to look again."""
+    try:
+        app.save(*aggregates)
+    except IntegrityError:
+        raise RecordChanged(doing) from None
 
 
 def _field(name: str, value: str) -> PacketField:

@@ -26,7 +26,7 @@ def trail(
         None, "--record", help="A record's id; a child's id finds every record about the child."
     ),
     actor: str | None = typer.Option(None, "--actor", help="Only what this person did."),
-    limit: int = typer.Option(10_000, "--limit", min=1),
+    limit: int = typer.Option(10_000, "--limit", min=1, max=1_000_000),
     as_json: bool = JSON,
 ) -> None:
     """The audit trail, oldest first: "who looked at this child's record?" answered."""

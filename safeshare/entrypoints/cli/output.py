@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import typer
 
-from domain.errors import InvalidValue, PolicyRefusal
+from domain.errors import InvalidValue, PolicyRefusal, RecordChanged
 from safeshare.display import add_row, console_for, for_console
 
 console = console_for()
@@ -21,6 +21,8 @@ __all__ = ["add_row", "console", "emit", "err_console", "fail", "for_console", "
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
+EXIT_CHANGED = 4
+"""Someone else changed the record meanwhile: nothing was saved; look again."""
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None] | None = None) -> None:
@@ -42,11 +44,17 @@ def fail(code: int, message: str, as_json: bool) -> NoReturn:
 @contextmanager
 def guarded(as_json: bool) -> Iterator[None]:
     """Turn domain errors into one line and the right exit code; nothing was recorded."""
+    from eventsourcing.persistence import IntegrityError
+
     from safeshare.adapters.sealing import KeyFileError
     from sharing.errors import SharingError
 
     try:
         yield
+    except RecordChanged as e:
+        fail(EXIT_CHANGED, str(e), as_json)
+    except IntegrityError:
+        fail(EXIT_CHANGED, str(RecordChanged()), as_json)
     except PolicyRefusal as e:
         fail(EXIT_REFUSED, f"refused: {e}", as_json)
     except InvalidValue as e:

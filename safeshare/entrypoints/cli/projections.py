@@ -7,7 +7,7 @@ Commands that read a projection first catch it up with the log, so on the embedd
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -39,6 +39,7 @@ from safeshare.entrypoints.cli.output import (
     guarded,
 )
 from safeshare.services import projections as ps
+from safeshare.validation import day, seconds
 
 projections_app = typer.Typer(help="Read models: their position in the log, and rebuilding them.")
 report_app = typer.Typer(help="Reports for governors and auditors.")
@@ -142,6 +143,8 @@ def follow(
     deployment. On PostgreSQL each wakes on LISTEN/NOTIFY; on SQLite each polls the log."""
     import threading
 
+    with guarded(False):
+        poll = seconds("poll", poll, 0.05, 3600)
     s = state.safeshare()
     with guarded(False):
         runners = ps.runners(s, [name] if name else None)
@@ -225,11 +228,12 @@ def _unseal(child_id: UUID, token: dict[str, str]) -> str:
     return state.safeshare().ctx.sealer.unseal(child_id, Sealed(token["f"], token["t"])) or ""
 
 
-def _day(label: str, value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidValue(label, f"{value!r} is not a date (YYYY-MM-DD)") from None
+def _day(label: str, value: str, today: date) -> date:
+    """A report's day: from 1900 to a year from today (a period past that is a typing error)."""
+    found = day(label, value, today, allow_future=True)
+    if found > today + timedelta(days=366):
+        raise InvalidValue(label, "is more than a year from today")
+    return found
 
 
 @report_app.command("timeliness")
@@ -248,7 +252,8 @@ def timeliness(
 
     s = state.safeshare()
     with guarded(as_json):
-        lo, hi = _day("from", start), _day("to", end)
+        today = s.ctx.clock().date()
+        lo, hi = _day("from", start, today), _day("to", end, today)
         if hi < lo:
             raise InvalidValue("to", "the period ends before it begins")
         if fmt not in ("text", "csv", "html"):
