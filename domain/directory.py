@@ -34,6 +34,25 @@ class AgencyDirectory(CheapCopy, Aggregate):
         profile: list[str]
         added_by: str
 
+    class CertificateReplaced(Aggregate.Event):
+        TOPIC = "safeshare:directory:certificate-replaced"
+        agency_id: str
+        certificate_pem: str
+        old_fingerprint: str
+        new_fingerprint: str
+        reason: str
+        replaced_by: str
+
+    class AddressChanged(Aggregate.Event):
+        TOPIC = "safeshare:directory:address-changed"
+        agency_id: str
+        old_channel: str
+        old_address: str
+        channel: str
+        address: str
+        reason: str
+        changed_by: str
+
     class AgencyRemoved(Aggregate.Event):
         TOPIC = "safeshare:directory:agency-removed"
         agency_id: str
@@ -59,7 +78,9 @@ class AgencyDirectory(CheapCopy, Aggregate):
         profile: list[str],
         added_by: str,
     ) -> None:
-        """Adding an agency whose id is in use replaces its entry (a recorded change)."""
+        """A new agency. An id in use is refused: a decided referral must never be re-pointed by
+        an entry replaced under it; certificates and addresses change by their own commands."""
+        self.check_id_is_free(agency_id)
         self._agency_added(
             agency_id=agency_id,
             name=name,
@@ -92,6 +113,91 @@ class AgencyDirectory(CheapCopy, Aggregate):
             "certificate_pem": certificate_pem,
             "profile": list(profile),
             "added_by": added_by,
+        }
+
+    def check_id_is_free(self, agency_id: str) -> None:
+        if agency_id in self.agencies:
+            raise InvalidValue(
+                "id",
+                f"agency {agency_id!r} is already in the directory; change it with "
+                "`agency replace-certificate` or `agency change-address`",
+            )
+
+    def entry(self, agency_id: str) -> dict[str, Any]:
+        found = self.agencies.get(agency_id)
+        if found is None:
+            raise InvalidValue("agency", f"no agency with id {agency_id!r}")
+        return found
+
+    def replace_certificate(
+        self,
+        agency_id: str,
+        certificate_pem: str,
+        old_fingerprint: str,
+        new_fingerprint: str,
+        reason: str,
+        replaced_by: str,
+    ) -> None:
+        """The agency's new certificate, recorded with the old and new fingerprints. Referrals
+        already decided keep the certificate frozen on them until the DSL confirms the new
+        one or decides again."""
+        self.entry(agency_id)
+        if old_fingerprint == new_fingerprint:
+            raise InvalidValue("cert", "this is the certificate the directory already holds")
+        self._certificate_replaced(
+            agency_id=agency_id,
+            certificate_pem=certificate_pem,
+            old_fingerprint=old_fingerprint,
+            new_fingerprint=new_fingerprint,
+            reason=reason,
+            replaced_by=replaced_by,
+        )
+
+    @event(CertificateReplaced)
+    def _certificate_replaced(
+        self,
+        agency_id: str,
+        certificate_pem: str,
+        old_fingerprint: str,
+        new_fingerprint: str,
+        reason: str,
+        replaced_by: str,
+    ) -> None:
+        self.agencies[agency_id] = {**self.agencies[agency_id], "certificate_pem": certificate_pem}
+
+    def change_address(
+        self, agency_id: str, channel: str, address: str, reason: str, changed_by: str
+    ) -> None:
+        """The agency's new channel or address (recorded with the old one); decided referrals
+        keep the address frozen on them until the DSL confirms the new one."""
+        current = self.entry(agency_id)
+        if (current["channel"], current["address"]) == (channel, address):
+            raise InvalidValue("address", "this is the address the directory already holds")
+        self._address_changed(
+            agency_id=agency_id,
+            old_channel=current["channel"],
+            old_address=current["address"],
+            channel=channel,
+            address=address,
+            reason=reason,
+            changed_by=changed_by,
+        )
+
+    @event(AddressChanged)
+    def _address_changed(
+        self,
+        agency_id: str,
+        old_channel: str,
+        old_address: str,
+        channel: str,
+        address: str,
+        reason: str,
+        changed_by: str,
+    ) -> None:
+        self.agencies[agency_id] = {
+            **self.agencies[agency_id],
+            "channel": channel,
+            "address": address,
         }
 
     def remove_agency(self, agency_id: str, reason: str, removed_by: str) -> None:

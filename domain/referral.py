@@ -73,6 +73,19 @@ class Referral(CheapCopy, Aggregate):
         acknowledged_at: datetime
         recorded_by: str
 
+    class RecipientFrozen(Aggregate.Event):
+        """Whom exactly this referral goes to: fixed when the DSL decides (or confirms a changed
+        directory entry), so a later change to the directory never re-points it."""
+
+        TOPIC = "safeshare:referral:recipient-frozen"
+        name: str
+        channel: str
+        address: str
+        certificate_pem: str
+        certificate_fingerprint: str
+        frozen_by: str
+        confirmed_change: bool
+
     class PacketExported(Aggregate.Event):
         TOPIC = "safeshare:referral:packet-exported"
         exported_by: str
@@ -113,6 +126,7 @@ class Referral(CheapCopy, Aggregate):
         self.delivered_at: datetime | None = None
         self.agency_outcome: AgencyOutcome | None = None
         self.acknowledged_at: datetime | None = None
+        self.recipient: dict[str, str] | None = None
 
     def record_dispatched(
         self, attempt: int, channel: str, packet_id: str, packet_sha256: str
@@ -185,6 +199,76 @@ class Referral(CheapCopy, Aggregate):
     def _acknowledged(self, outcome: str, acknowledged_at: datetime, recorded_by: str) -> None:
         self.agency_outcome = AgencyOutcome(outcome)
         self.acknowledged_at = acknowledged_at
+
+    def freeze_recipient(
+        self,
+        name: str,
+        channel: str,
+        address: str,
+        certificate_pem: str,
+        certificate_fingerprint: str,
+        frozen_by: str,
+    ) -> None:
+        """At the decision: the recipient's certificate and address as the DSL chose them."""
+        if self.recipient is not None:
+            raise PolicyRefusal("record", "this referral's recipient is already fixed")
+        self._recipient_frozen(
+            name=name,
+            channel=channel,
+            address=address,
+            certificate_pem=certificate_pem,
+            certificate_fingerprint=certificate_fingerprint,
+            frozen_by=frozen_by,
+            confirmed_change=False,
+        )
+
+    def confirm_changed_recipient(
+        self,
+        name: str,
+        channel: str,
+        address: str,
+        certificate_pem: str,
+        certificate_fingerprint: str,
+        confirmed_by: str,
+    ) -> None:
+        """The DSL confirms that this referral goes to the agency's changed entry: a recorded
+        decision per referral, never a silent re-pointing."""
+        self.check_not_delivered()
+        frozen = self.recipient
+        if frozen is not None and (
+            frozen["certificate_fingerprint"],
+            frozen["channel"],
+            frozen["address"],
+        ) == (certificate_fingerprint, channel, address):
+            raise PolicyRefusal("record", "the agency's entry has not changed since the decision")
+        self._recipient_frozen(
+            name=name,
+            channel=channel,
+            address=address,
+            certificate_pem=certificate_pem,
+            certificate_fingerprint=certificate_fingerprint,
+            frozen_by=confirmed_by,
+            confirmed_change=True,
+        )
+
+    @event(RecipientFrozen)
+    def _recipient_frozen(
+        self,
+        name: str,
+        channel: str,
+        address: str,
+        certificate_pem: str,
+        certificate_fingerprint: str,
+        frozen_by: str,
+        confirmed_change: bool,
+    ) -> None:
+        self.recipient = {
+            "name": name,
+            "channel": channel,
+            "address": address,
+            "certificate_pem": certificate_pem,
+            "certificate_fingerprint": certificate_fingerprint,
+        }
 
     def record_packet_exported(self, exported_by: str, packet_sha256: str) -> None:
         self._packet_exported(exported_by=exported_by, packet_sha256=packet_sha256)

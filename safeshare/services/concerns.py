@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -36,6 +37,7 @@ from safeshare.validation import (
     optional_text,
     required_text,
 )
+from sharing.pki import certificate_fingerprint
 
 
 @dataclass(frozen=True)
@@ -210,8 +212,9 @@ class ConcernService:
                     "field", f"{narrowed!r} is not a recipient of this decision (see --to)"
                 )
         choices: list[RecipientChoice] = []
+        entries: dict[str, dict[str, Any]] = {}
         for agency_id in recipients:
-            agency = self.agencies.get(agency_id, field="to")
+            agency = entries[agency_id] = self.agencies.get(agency_id, field="to")
             profile = frozenset(PacketField(f) for f in agency["profile"])
             requested = (fields or {}).get(agency_id)
             chosen = frozenset(_field("fields", f) for f in requested) if requested else profile
@@ -240,6 +243,8 @@ class ConcernService:
                 optional_text("police-not-told-reason", police_not_told_reason),
             ),
         )
+        for referral in referrals:
+            freeze_recipient(referral, entries[referral.agency_id], by)
         save_unless_changed(self.ctx.app, "deciding", concern, *referrals)
         last = concern.decisions[-1]
         return DecisionResult(
@@ -283,6 +288,20 @@ class ConcernService:
         concern = self.ctx.concern(concern_id)
         concern.close(required_text("reason", reason, 500), required_text("by", by, MAX_NAME))
         self.ctx.app.save(concern)
+
+
+def freeze_recipient(referral: Referral, agency: dict[str, Any], by: str) -> None:
+    """Fix on the referral, as the DSL decides, the recipient's certificate and address: a
+    later change to the directory never re-points a decided referral."""
+    pem = str(agency["certificate_pem"])
+    referral.freeze_recipient(
+        name=str(agency["name"]),
+        channel=str(agency["channel"]),
+        address=str(agency["address"]),
+        certificate_pem=pem,
+        certificate_fingerprint=certificate_fingerprint(pem.encode()),
+        frozen_by=by,
+    )
 
 
 def check_after_birth(field: str, moment: datetime, date_of_birth: str | None) -> None:

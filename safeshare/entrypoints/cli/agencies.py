@@ -26,7 +26,8 @@ def add(
     fields: list[str] = typer.Option([], "--fields", help="Packet fields it receives."),
     as_json: bool = JSON,
 ) -> None:
-    """Add an agency (or replace its entry)."""
+    """Add a new agency (an id already in the directory is refused: see replace-certificate
+    and change-address)."""
     try:
         pem = cert.read_text()
     except (OSError, UnicodeDecodeError):
@@ -38,6 +39,52 @@ def add(
         {"agency_id": agency_id, "added": True},
         as_json,
         lambda: console.print(f"added {for_console(agency_id)}"),
+    )
+
+
+@app.command("replace-certificate")
+def replace_certificate(
+    agency_id: str = typer.Argument(...),
+    cert: Path = typer.Option(..., "--cert", help="The agency's new X.509 certificate (PEM)."),
+    reason: str = typer.Option(..., "--reason"),
+    by: str = typer.Option(..., "--by"),
+    as_json: bool = JSON,
+) -> None:
+    """Replace an agency's certificate; the old and new fingerprints go into `agency history`.
+    Referrals already decided keep their certificate until the DSL confirms each one
+    (`referral confirm-recipient`) or decides again."""
+    try:
+        pem = cert.read_text()
+    except (OSError, UnicodeDecodeError):
+        fail(2, f"cert: cannot read {cert}", as_json)
+    with guarded(as_json):
+        old, new = state.safeshare().agencies.replace_certificate(agency_id, pem, reason, by)
+    emit(
+        {"agency_id": agency_id, "old_fingerprint": old, "new_fingerprint": new},
+        as_json,
+        lambda: console.print(
+            f"certificate of {for_console(agency_id)} replaced: {old} -> {new}", highlight=False
+        ),
+    )
+
+
+@app.command("change-address")
+def change_address(
+    agency_id: str = typer.Argument(...),
+    channel: str = typer.Option(..., "--channel", help="smtp or https"),
+    address: str = typer.Option(..., "--address", help="Email address or https:// URL."),
+    reason: str = typer.Option(..., "--reason"),
+    by: str = typer.Option(..., "--by"),
+    as_json: bool = JSON,
+) -> None:
+    """Change an agency's channel and address (recorded with the old ones). Referrals already
+    decided keep their address until the DSL confirms each one or decides again."""
+    with guarded(as_json):
+        state.safeshare().agencies.change_address(agency_id, channel, address, reason, by)
+    emit(
+        {"agency_id": agency_id, "channel": channel, "address": address},
+        as_json,
+        lambda: console.print(f"address of {for_console(agency_id)} changed"),
     )
 
 
@@ -92,7 +139,7 @@ def history(as_json: bool = JSON) -> None:
 
     def human() -> None:
         table = Table(title="Agency directory history")
-        for col in ("when", "change", "agency", "by", "reason"):
+        for col in ("when", "change", "agency", "by", "reason", "detail"):
             table.add_column(col)
         for r in rows:
             add_row(
@@ -102,6 +149,7 @@ def history(as_json: bool = JSON) -> None:
                 r["agency_id"],
                 r["by"],
                 r["reason"] or "",
+                r.get("detail", ""),
             )
         console.print(table)
 

@@ -107,6 +107,27 @@ def retry(
     )
 
 
+@app.command("confirm-recipient")
+def confirm_recipient(
+    referral_id: str = typer.Argument(...),
+    by: str = typer.Option(..., "--by", help="The DSL who confirms it."),
+    as_json: bool = JSON,
+) -> None:
+    """Send a decided referral to its agency's changed certificate or address: a recorded
+    decision for this referral (a changed directory entry never moves one by itself)."""
+    with guarded(as_json):
+        frozen = state.safeshare().packets.confirm_recipient(referral_id, by)
+    emit(
+        {"referral_id": referral_id, **frozen},
+        as_json,
+        lambda: console.print(
+            f"referral {for_console(referral_id)} now goes to {for_console(frozen['address'])} "
+            f"(certificate {frozen['certificate_fingerprint']})",
+            highlight=False,
+        ),
+    )
+
+
 @app.command("acknowledge")
 def acknowledge(
     referral_id: str = typer.Argument(...),
