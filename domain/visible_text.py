@@ -48,7 +48,7 @@ def is_blank(text: str) -> bool:
 
     A required field of two zero-width spaces is empty.
     """
-    return all(c.isspace() or unicodedata.category(c) in {"Cf", "Cc"} for c in text)
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
 
 
 def visible_value(value: object) -> object:
