@@ -32,6 +32,7 @@ from projections.batch import (
     sid,
 )
 from projections.db import Tx, insert_rows
+from projections.staff_names import PlainNames, StaffNames
 
 SYSTEM = "system"
 OPENED = AccessLog.Opened.TOPIC
@@ -99,7 +100,8 @@ class AuditTrail(BatchProjection):
     name = "audit_trail"
     decode = True
 
-    def __init__(self) -> None:
+    def __init__(self, names: StaffNames | None = None) -> None:
+        self.names: StaffNames = names or PlainNames()
         # record id -> its kind and child; access log id -> the record it logs reads of
         self.records = StateTable("audit_records", (), cache=True)
         self.logs = StateTable("audit_access_logs", (), cache=True)
@@ -148,7 +150,7 @@ class AuditTrail(BatchProjection):
                 (
                     n.id,
                     iso(e.timestamp),
-                    actor_of(e),
+                    self.names.seal(actor_of(e)),
                     action,
                     record_id,
                     record["kind"] if record else _kind_of(topic),
@@ -168,7 +170,11 @@ def _kind_of(topic: str) -> str:
 
 
 def query(
-    tx: Tx, record: str | None = None, actor: str | None = None, limit: int = 10_000
+    tx: Tx,
+    record: str | None = None,
+    actor: str | None = None,
+    limit: int = 10_000,
+    names: StaffNames | None = None,
 ) -> list[AuditRow]:
     """The trail, oldest first. `record` matches the record itself or, for a child's id,
     every record about that child; `actor` matches who did it."""
@@ -177,9 +183,10 @@ def query(
     if record:
         where.append("(record_id = ? OR child_id = ?)")
         params += [record, record]
+    names = names or PlainNames()
     if actor:
-        where.append("actor = ?")
-        params.append(actor)
+        where.append("actor IN (?, ?)")  # sealed, or stored before names were sealed
+        params += [names.seal(actor), actor]
     sql = (
         "SELECT position, recorded_at, actor, action, record_id, record_kind, child_id, version "
         "FROM audit_trail"
@@ -188,6 +195,6 @@ def query(
     )
     params.append(limit)
     return [
-        AuditRow(int(p), str(at), str(a), str(ac), str(r), str(k), c, int(v))
+        AuditRow(int(p), str(at), names.open(str(a)), str(ac), str(r), str(k), c, int(v))
         for p, at, a, ac, r, k, c, v in tx.fetchall(sql, params)
     ]

@@ -59,3 +59,15 @@ def test_an_erasure_reason_is_a_code_so_no_free_text_names_the_child(cli: WideCl
     assert cli.position() == before
     done = cli.run("child", "erase", child, "--reason", "retention-ended", "--by", "DSL")
     assert done.returncode == 0, done.stderr
+
+
+def test_staff_names_in_the_projection_store_are_sealed_and_still_answer_who_did_what(
+    cli: WideCli,
+) -> None:
+    child = cli.json("child", "add", "--name", "Kim Vale", "--dob", "2014-02-03", "--by",
+                     "Mrs Quintessa Hartley")["child_id"]  # fmt: skip
+    trail = cli.json("audit", "trail", "--actor", "Mrs Quintessa Hartley")
+    assert [row["actor"] for row in trail] == ["Mrs Quintessa Hartley"]
+    assert trail[0]["child_id"] == child
+    stored = b"".join(p.read_bytes() for p in cli.data.glob("projections.sqlite*"))
+    assert stored and b"Quintessa" not in stored

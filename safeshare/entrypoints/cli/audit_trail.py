@@ -36,7 +36,9 @@ def trail(
         r = ps.runner(state.safeshare(), "audit_trail")
         r.catch_up()
         with r.db.transaction() as tx:
-            rows = query(tx, record=record, actor=actor, limit=limit)
+            rows = query(
+                tx, record=record, actor=actor, limit=limit, names=ps.staff_names(state.safeshare())
+            )
 
     def human() -> None:
         table = Table(title="Audit trail")

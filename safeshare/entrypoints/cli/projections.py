@@ -187,7 +187,7 @@ def chronology(
         r = ps.runner(s, "chronology")
         r.catch_up()
         with r.db.transaction() as tx:
-            found = entries(tx, str(child.id))
+            found = entries(tx, str(child.id), ps.staff_names(s))
     rows: list[dict[str, Any]] = [
         {
             "occurred_at": e.occurred_at,
