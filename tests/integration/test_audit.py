@@ -148,6 +148,8 @@ def cli(s: Safeshare, *args: str) -> Any:
     env = {"SAFESHARE_DATA": str(s.settings.data), "SAFESHARE_SCHOOL": s.settings.school}
     if s.settings.database_url:
         env["SAFESHARE_DATABASE_URL"] = s.settings.database_url
+    if s.settings.audit_key_file:
+        env["SAFESHARE_AUDIT_KEY_FILE"] = str(s.settings.audit_key_file)
     state.close()
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

@@ -62,6 +62,8 @@ def _env(school: Safeshare) -> dict[str, str]:
     env["SAFESHARE_SCHOOL"] = school.settings.school
     if school.settings.database_url:
         env["SAFESHARE_DATABASE_URL"] = school.settings.database_url
+    if school.settings.audit_key_file:
+        env["SAFESHARE_AUDIT_KEY_FILE"] = str(school.settings.audit_key_file)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return env
 
