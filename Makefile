@@ -28,12 +28,13 @@ services:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) services
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=15
 
 test: $(STAMP) services lint typecheck pytest
 
@@ -42,7 +43,7 @@ bench: $(STAMP) services
 
 # The fuzzing harness for longer than `make test` runs it (tests/fuzz, Hypothesis profile "fuzz").
 fuzz: $(STAMP)
-	SAFESHARE_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:randomly tests/fuzz
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:randomly tests/fuzz
 
 # The embedded relay and worker started at the same instant, 20 times on fresh data folders.
 soak: $(STAMP) services

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import get_topic
 
 from bench.common import bench_line, bench_school, rate, scale
-from safeshare.bootstrap import Safeshare, event_store_env
+from safeshare.bootstrap import event_store_env
+from safeshare.services.school import Safeshare
 
 FACTS = "Arrived without a coat on three cold days; said there was no breakfast at home. " * 2
 OPINION = "Home seems chaotic since the new baby arrived."
@@ -55,12 +57,9 @@ class RawReferral(Aggregate):
 
 def safeshare_cases(school: Safeshare, children: list[str]) -> None:
     c = school.concerns
+    observed = (school.ctx.clock() - timedelta(hours=2)).isoformat()
     for child in children:
-        cid = str(
-            c.raise_concern(
-                child, "neglect", FACTS, "2026-11-24T09:00:00Z", "Mr Jones", opinion=OPINION
-            )
-        )
+        cid = str(c.raise_concern(child, "neglect", FACTS, observed, "Mr Jones", opinion=OPINION))
         c.record_consent(cid, "refused", "DSL", from_whom="parent")
         c.record_lawful_basis(cid, "public-task", JUSTIFICATION, "DSL", article9="safeguarding")
         c.decide(cid, True, REASONS, "DSL", purpose="Early help assessment", to=["mash"])
@@ -81,9 +80,9 @@ def raw_cases(app: Application[UUID], count: int) -> None:
 
 def measure(backend: str, count: int) -> tuple[float, float]:
     with bench_school(backend) as school:
+        dob = (school.ctx.clock() - timedelta(days=365 * 11)).date().isoformat()
         children = [
-            str(school.children.register(f"Child {i}", "2015-01-01", by="bench"))
-            for i in range(count)
+            str(school.children.register(f"Child {i}", dob, by="bench")) for i in range(count)
         ]
         env = event_store_env(school.settings)
         if backend == "sqlite":

@@ -31,11 +31,7 @@ from kombu.entity import Exchange, Queue
 from kombu.messaging import Consumer
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare, build
-from safeshare.demo.agencies.certs import make_pki
-from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.setup import initialise
-from tests.integration.dispatch_support import (
+from harness.dispatch import (
     RABBIT_URL,
     Dispatch,
     WorkerProcess,
@@ -46,7 +42,13 @@ from tests.integration.dispatch_support import (
     unique_prefix,
     wait_for,
 )
-from tests.support import drop_pg_schemas, school_settings
+from harness.schools import drop_pg_schemas, school_settings
+from safeshare.bootstrap import build
+from safeshare.demo.agencies.certs import make_pki
+from safeshare.demo.agencies.smtp import SmtpAgency
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.entrypoints.initialise import initialise
+from safeshare.services.school import Safeshare
 
 N = 200
 BACKLOG = 300
@@ -122,6 +124,7 @@ def main() -> None:
             )
             initialise(settings)
             school = build(settings)
+            install_demo_agencies(school)
             dispatch: Dispatch | None = None
             try:
                 dispatch = Dispatch(school)

@@ -28,8 +28,9 @@ from uuid import uuid4
 from domain.access import AccessLog
 from safeshare.adapters.audit_key import create_audit_key
 from safeshare.adapters.audit_store import read_store
-from safeshare.bootstrap import Safeshare, build, create_keys
+from safeshare.bootstrap import build, create_keys
 from safeshare.services.audit import AuditService
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 
 EVENTS_PER_AGGREGATE = 10
@@ -69,7 +70,7 @@ def raw_hashlib(s: Safeshare) -> int:
     """The baseline: the same records, read the same way, each state through bare sha256."""
     sha = hashlib.sha256
     count = 0
-    for batch in read_store(s):
+    for batch in read_store(s.app):
         for n in batch:
             sha(n.state).digest()
         count += len(batch)

@@ -10,7 +10,7 @@ each batch decoded once, written with one `executemany` per table, tracking in t
 transaction). The baseline pages through `recorder.select_notifications` and decodes every
 notification with the application's mapper (decryption included), nothing else.
 
-The log is generated once by `tests.history` (a seeded school year of cases, many aggregates
+The log is generated once by `harness.history` (a seeded school year of cases, many aggregates
 per `app.save`) into the SQLite school, then its stored events (already encrypted, same keys)
 are copied as they are into the PostgreSQL school, so both backends rebuild the same log.
 `BENCH_PROJECTION_EVENTS` shrinks it for a quick run; `BENCH_PROJECTION_ROUNDS` (default 1 at
@@ -27,10 +27,12 @@ from pathlib import Path
 
 from eventsourcing.persistence import StoredEvent
 
-from safeshare.bootstrap import Safeshare
+from harness.history import generate
+from harness.schools import open_school
+from safeshare.bootstrap import build
+from safeshare.demo.directory import install_demo_agencies
 from safeshare.services import projections as ps
-from tests.history import generate
-from tests.support import open_school
+from safeshare.services.school import Safeshare
 
 TARGET = 0.30
 EVENTS = int(os.environ.get("BENCH_PROJECTION_EVENTS", "200000"))
@@ -93,13 +95,16 @@ def measure(backend: str, s: Safeshare) -> float:
 
 
 def main() -> None:
+    from safeshare.entrypoints.initialise import initialise
     from safeshare.settings import Settings
-    from safeshare.setup import initialise
 
     work = Path(tempfile.mkdtemp(prefix="bench-projections-"))
     try:
         template = work / "identity"
         initialise(Settings(data=template))
+        made = build(Settings(data=template))
+        install_demo_agencies(made)
+        made.close()
         ratios: dict[str, float] = {}
         with open_school(template, work / "sqlite", "sqlite") as lite:
             started = time.perf_counter()

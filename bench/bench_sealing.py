@@ -78,7 +78,9 @@ def _rate(work: Callable[[], None], count: int) -> float:
 
 def main() -> None:
     now = datetime.now(UTC)
-    school = generate_school_identity("Bench Primary School", now)
+    school = generate_school_identity(
+        "Bench Primary School", now, sender_address="safeguarding@bench.school.example"
+    )
     agency = generate_agency_keypair("Bench MASH", now)
     contents = _contents(PACKETS_PER_ROUND)
     payload = b"x" * len(build_packet(contents[0], default_profile("mash")))

@@ -9,10 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from safeshare.bootstrap import Safeshare, build
+from harness.schools import copy_identity, drop_pg_schemas, school_settings
+from safeshare.bootstrap import build
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.entrypoints.initialise import initialise
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
-from safeshare.setup import initialise
-from tests.support import copy_identity, drop_pg_schemas, school_settings
 
 _TEMPLATE: dict[str, Path] = {}
 
@@ -27,6 +29,9 @@ def identity_template() -> Path:
     if "path" not in _TEMPLATE:
         path = Path(tempfile.mkdtemp(prefix="safeshare-bench-identity-"))
         initialise(Settings(data=path))
+        made = build(Settings(data=path))
+        install_demo_agencies(made)
+        made.close()
         _TEMPLATE["path"] = path
     return _TEMPLATE["path"]
 
@@ -38,6 +43,7 @@ def bench_school(backend: str) -> Iterator[Safeshare]:
     copy_identity(identity_template(), data)
     initialise(settings)
     school = build(settings)
+    install_demo_agencies(school)
     try:
         yield school
     finally:

@@ -1,10 +1,15 @@
 """The agency directory: who the school refers to, by which channel, and what each needs.
 
 Adding, changing or removing an agency is itself a recorded event with who and when.
+
+An agency whose mailbox cannot hold a certificate (its mail client has no S/MIME key) is
+entered with `mail_certificate=False` and the address of its portal: it is never mailed a
+referral (`referred_through_portal`); the DSL uploads the exported packet to the portal.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -33,6 +38,8 @@ class AgencyDirectory(CheapCopy, Aggregate):
         certificate_pem: str
         profile: list[str]
         added_by: str
+        mail_certificate: bool = True
+        portal: str | None = None
 
     class CertificateReplaced(Aggregate.Event):
         TOPIC = "safeshare:directory:certificate-replaced"
@@ -77,10 +84,13 @@ class AgencyDirectory(CheapCopy, Aggregate):
         certificate_pem: str,
         profile: list[str],
         added_by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
     ) -> None:
         """A new agency. An id in use is refused: a decided referral must never be re-pointed by
         an entry replaced under it; certificates and addresses change by their own commands."""
         self.check_id_is_free(agency_id)
+        check_a_portal_is_given_when_mail_cannot_be_opened(mail_certificate, portal)
         self._agency_added(
             agency_id=agency_id,
             name=name,
@@ -90,6 +100,8 @@ class AgencyDirectory(CheapCopy, Aggregate):
             certificate_pem=certificate_pem,
             profile=sorted(profile),
             added_by=added_by,
+            mail_certificate=mail_certificate,
+            portal=portal,
         )
 
     @event(AgencyAdded)
@@ -103,6 +115,8 @@ class AgencyDirectory(CheapCopy, Aggregate):
         certificate_pem: str,
         profile: list[str],
         added_by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
     ) -> None:
         self.agencies[agency_id] = {
             "agency_id": agency_id,
@@ -113,6 +127,8 @@ class AgencyDirectory(CheapCopy, Aggregate):
             "certificate_pem": certificate_pem,
             "profile": list(profile),
             "added_by": added_by,
+            "mail_certificate": mail_certificate,
+            "portal": portal,
         }
 
     def check_id_is_free(self, agency_id: str) -> None:
@@ -208,6 +224,32 @@ class AgencyDirectory(CheapCopy, Aggregate):
     @event(AgencyRemoved)
     def _agency_removed(self, agency_id: str, reason: str, removed_by: str) -> None:
         del self.agencies[agency_id]
+
+
+def check_a_portal_is_given_when_mail_cannot_be_opened(
+    mail_certificate: bool, portal: str | None
+) -> None:
+    """An agency that cannot open encrypted mail needs another secure route: its portal.
+
+    Policy, "Secure": "Wherever possible, information should be shared in an appropriate,
+    secure way." A referral is never sent to such an agency as a plain-text mail instead.
+    """
+    if not mail_certificate and not (portal or "").startswith("https://"):
+        raise InvalidValue(
+            "portal",
+            "an agency whose mailbox cannot hold a certificate needs its portal's https:// "
+            "address: referrals to it are uploaded there, never mailed in plain text",
+        )
+
+
+def referred_through_portal(entry: Mapping[str, Any]) -> bool:
+    """True when referrals to this agency go by the DSL's upload to its portal, not by mail.
+
+    Policy, "Secure": "Wherever possible, information should be shared in an appropriate,
+    secure way." Mail is encrypted to the agency's certificate; an agency whose mailbox cannot
+    hold one could not open it, and a plain-text mail is never the fallback.
+    """
+    return entry.get("channel") == "smtp" and not entry.get("mail_certificate", True)
 
 
 stable_topics(AgencyDirectory, "safeshare:directory")

@@ -138,17 +138,25 @@ class Runner:
             tx.execute("DELETE FROM projection_tracking WHERE name = ?", (self.projection.name,))
         return self.catch_up(progress)
 
-    def follow(self, stop: threading.Event, poll_interval: float = 0.5) -> None:
+    def follow(
+        self,
+        stop: threading.Event,
+        poll_interval: float = 0.5,
+        ready: threading.Event | None = None,
+    ) -> None:
         """Keep up with the log until `stop` is set.
 
         DESIGN.md: "`eventsourcing` 9.5 subscriptions work on PostgreSQL (LISTEN/NOTIFY) but
         not on SQLite: on the embedded default a runner polls the notification log". Where the
         source offers a subscription, each notification it pushes wakes the runner, which then
         catches up in batches (a notification already applied is skipped); otherwise it polls.
+        `ready` is set once the runner is caught up and listening (or polling).
         """
         subscribe = getattr(self.source, "subscribe", None)
         subscription = subscribe(self.position()) if subscribe is not None else None
         if subscription is None:
+            if ready is not None:
+                ready.set()
             while not stop.is_set():
                 if not self.run_once():
                     stop.wait(poll_interval)
@@ -157,6 +165,8 @@ class Runner:
         stopper.start()
         with subscription:
             self.catch_up()
+            if ready is not None:
+                ready.set()
             for notification in subscription:
                 if stop.is_set():
                     break

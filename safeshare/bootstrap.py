@@ -4,10 +4,8 @@ the workers and the tests alike."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from eventsourcing.cryptography import AESCipher
@@ -17,7 +15,6 @@ from psycopg import sql
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.data_folder import restrict_new_files
-from safeshare.adapters.event_source import AppEventSource
 from safeshare.adapters.key_fingerprints import check_store_keys
 from safeshare.adapters.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
 from safeshare.adapters.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
@@ -27,48 +24,18 @@ from safeshare.services.agencies import AgencyService
 from safeshare.services.children import ChildService
 from safeshare.services.concerns import ConcernService
 from safeshare.services.context import Context
+from safeshare.services.dispatch_store import SafeshareDispatchStore
 from safeshare.services.packets import PacketService
+from safeshare.services.projections import worklist
+from safeshare.services.school import Safeshare
 from safeshare.services.views import ViewService
 from safeshare.settings import Settings
+from workers.config import DispatchConfig, Wiring
 
 
 def utc_now() -> datetime:
+    """The real time: the one clock of a running school, read nowhere else."""
     return datetime.now(UTC)
-
-
-@dataclass
-class Safeshare:
-    """One school's running safeshare: the services over one application."""
-
-    settings: Settings
-    app: CaseRecords
-    keystore: KeyStore
-    ctx: Context
-    children: ChildService
-    concerns: ConcernService
-    agencies: AgencyService
-    views: ViewService
-    packets: PacketService
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    def event_source(self) -> AppEventSource:
-        return AppEventSource(self.app)
-
-    def projection_db(self) -> ProjectionDb:
-        """One shared connection to the projections' database, opened on first use."""
-        db = self.extras.get("projection_db")
-        if db is None:
-            db = build_projection_db(self.settings)
-            self.extras["projection_db"] = db
-        assert isinstance(db, SQLiteProjectionDb | PostgresProjectionDb)
-        return db
-
-    def close(self) -> None:
-        db = self.extras.pop("projection_db", None)
-        if db is not None:
-            db.close()
-        self.app.close()
-        self.keystore.close()
 
 
 def load_cipher_key(path: Path) -> str:
@@ -145,10 +112,11 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
     restrict_new_files()
     kek = KeyEncryptionKey.load(settings.kek_path)
     check_store_keys(settings, kek.secret, load_cipher_key(settings.cipher_key_path))
-    app = CaseRecords(env=event_store_env(settings))
+    app = CaseRecords(env=event_store_env(settings), clock=clock)
     keystore = build_keystore(settings)
     ctx = Context(app=app, sealer=Sealer(keystore, kek), settings=settings, clock=clock)
     agencies = AgencyService(ctx)
+    views = ViewService(ctx)
     school = Safeshare(
         settings=settings,
         app=app,
@@ -157,17 +125,12 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
         children=ChildService(ctx),
         concerns=ConcernService(ctx, agencies),
         agencies=agencies,
-        views=ViewService(ctx),
+        views=views,
         packets=PacketService(ctx, agencies, settings.data / "school"),
+        open_projection_db=lambda: build_projection_db(settings),
     )
-    school.views.worklist_provider = lambda: _projected_worklist(school)
+    views.worklist_provider = lambda: worklist(school)
     return school
-
-
-def _projected_worklist(school: Safeshare) -> list[dict[str, Any]]:
-    from safeshare.services.projections import worklist
-
-    return worklist(school)
 
 
 def create_keys(settings: Settings) -> list[Path]:
@@ -190,3 +153,35 @@ def create_keys(settings: Settings) -> list[Path]:
             f.write(AESCipher.create_key(32) + "\n")
         made.append(settings.cipher_key_path)
     return made
+
+
+# -- dispatch: what the relay and the Celery workers are handed ------------------------------
+
+
+def dispatch_config(settings: Settings) -> DispatchConfig:
+    return DispatchConfig(
+        broker_url=settings.broker_url,
+        broker_db=settings.broker_db,
+        queue_prefix=settings.queue_prefix,
+        max_attempts=settings.dispatch_max_attempts,
+        urgent_retry_base=settings.urgent_retry_base_seconds,
+        urgent_retry_max=settings.urgent_retry_max_seconds,
+        routine_retry_base=settings.routine_retry_base_seconds,
+        routine_retry_max=settings.routine_retry_max_seconds,
+        reconcile_after=settings.reconcile_after_seconds,
+        urgent_reconcile_after=settings.urgent_reconcile_after_seconds,
+        reconcile_interval=settings.reconcile_interval_seconds,
+    )
+
+
+def wiring_for(settings: Settings) -> Wiring:
+    return Wiring(
+        config=dispatch_config(settings),
+        open_store=lambda: SafeshareDispatchStore(build(settings), own=True),
+    )
+
+
+def wiring() -> Wiring:
+    """Entry point named by `SAFESHARE_DISPATCH_WIRING` (the Celery app loads it by name in each
+    worker process): the school the environment names."""
+    return wiring_for(Settings())

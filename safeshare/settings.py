@@ -6,7 +6,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=587)
     smtp_sender: str = Field(default="safeguarding@school.invalid", description="From: address")
     smtp_username: str | None = Field(default=None, description="SMTP AUTH user (optional)")
-    smtp_password: str | None = Field(default=None, description="SMTP AUTH password (optional)")
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP AUTH password (optional; never printed)"
+    )
     queue_prefix: str = Field(
         default="", description="prefix for queue/exchange names (one deployment, many tests)"
     )

@@ -2,14 +2,23 @@
 
 Sign, then encrypt, so only the agency can read the packet and the agency can prove the school
 sent it (policy, "Secure": "Wherever possible, information should be shared in an appropriate,
-secure way."). Both layers are standard CMS, openable with `openssl cms` (docs/agency.md).
+secure way."). Both layers are standard CMS. One signature, two envelopes:
+
+- `der`, the `.p7m` for portals, HTTPS and `openssl cms` (docs/agency.md): EnvelopedData whose
+  content is the SignedData's DER.
+- `smime`, the body of the referral mail (RFC 8551, `sharing.smime`): EnvelopedData whose
+  content is the school's signed MIME entity, an opaque `application/pkcs7-mime;
+  smime-type=signed-data` part carrying the very same SignedData.
+
+Both wrap the same SignedData, so the SHA-256 the referral records, `signed_entity_sha256`,
+is the same whichever way the packet travels, and an agency can recompute it after decrypting.
 The content is encrypted with AES-256-CBC; the content key is wrapped with the agency's RSA key.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -17,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from sharing.pki import AgencyCertificate, SchoolIdentity
+from sharing.smime import signed_mime_entity
 
 _BINARY = [pkcs7.PKCS7Options.Binary]
 """Binary mode: the MIME bytes are signed exactly as built, with no CRLF translation."""
@@ -24,10 +34,19 @@ _BINARY = [pkcs7.PKCS7Options.Binary]
 
 @dataclass(frozen=True, slots=True)
 class SealedPacket:
-    """The DER-encoded `.p7m` to deliver, and its SHA-256 (hex) for receipts and audit."""
+    """One sealing of a packet: the two encrypted forms and the SHA-256 the referral records.
 
-    der: bytes
+    `der` is the `.p7m` (portals, HTTPS, `openssl cms`); `smime` is the encrypted body of the
+    S/MIME mail. `sha256` is `signed_entity_sha256` of the SignedData both of them carry.
+    """
+
+    der: bytes = field(repr=False)
+    smime: bytes = field(repr=False)
     sha256: str
+
+    def for_channel(self, channel: str) -> bytes:
+        """The form a transport carries: the S/MIME body by mail, the `.p7m` otherwise."""
+        return self.smime if channel == "smtp" else self.der
 
 
 def sign_packet(mime_bytes: bytes, school: SchoolIdentity) -> bytes:
@@ -43,25 +62,45 @@ def sign_packet(mime_bytes: bytes, school: SchoolIdentity) -> bytes:
     )
 
 
-def seal_packet(
-    mime_bytes: bytes, school: SchoolIdentity, recipient: AgencyCertificate
-) -> SealedPacket:
-    """Sign the packet as the school, then encrypt the signed DER to the one recipient."""
-    signed = sign_packet(mime_bytes, school)
-    der = (
+def signed_entity_sha256(signed_der: bytes) -> str:
+    """The SHA-256 (hex) a referral records: of the school's signed entity, the SignedData.
+
+    Not of the ciphertext, which differs between the mail and the `.p7m` and is random each
+    time: the signed entity is what the agency holds once it has decrypted either form
+    (`signed.der` from `openssl cms -decrypt`; the decoded `smime.p7m` inside the mail), so it
+    can check the school's record against what it received.
+    """
+    return hashlib.sha256(signed_der).hexdigest()
+
+
+def _encrypt(content: bytes, recipient: AgencyCertificate) -> bytes:
+    return (
         pkcs7.PKCS7EnvelopeBuilder()
-        .set_data(signed)
+        .set_data(content)
         .add_recipient(recipient.certificate)
         .set_content_encryption_algorithm(algorithms.AES256)
         .encrypt(serialization.Encoding.DER, _BINARY)
     )
-    return SealedPacket(der=der, sha256=hashlib.sha256(der).hexdigest())
+
+
+def seal_packet(
+    mime_bytes: bytes, school: SchoolIdentity, recipient: AgencyCertificate
+) -> SealedPacket:
+    """Sign the packet as the school once, then encrypt it to the one recipient twice: as the
+    `.p7m` and as the S/MIME mail body."""
+    signed = sign_packet(mime_bytes, school)
+    return SealedPacket(
+        der=_encrypt(signed, recipient),
+        smime=_encrypt(signed_mime_entity(signed), recipient),
+        sha256=signed_entity_sha256(signed),
+    )
 
 
 def open_packet(
     der: bytes, recipient_key: rsa.RSAPrivateKey, recipient_cert: AgencyCertificate
 ) -> bytes:
-    """Decrypt a sealed packet with the agency's key: returns the school's SignedData (DER).
+    """Decrypt a sealed packet with the agency's key: returns the school's SignedData (DER)
+    for the `.p7m`, or the signed MIME entity for the S/MIME mail body.
 
     For tests and Python agencies; the signature is then checked with
     `openssl cms -verify` against the school's CA (cryptography cannot verify CMS signatures).

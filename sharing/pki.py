@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from sharing.errors import CertificateRefused
+from sharing.sender import plain_mail_address
 
 SCHOOL_KEY_BITS = 3072
 """RSA, not EC, for the school: every S/MIME client an agency may use verifies RSA signatures."""
@@ -135,13 +136,18 @@ def _write_private(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def generate_school_identity(school_name: str, now: datetime) -> SchoolIdentity:
+def generate_school_identity(
+    school_name: str, now: datetime, *, sender_address: str
+) -> SchoolIdentity:
     """Create a self-signed school CA and an S/MIME signing certificate issued by it.
 
     The signing certificate carries KeyUsage digitalSignature and ExtendedKeyUsage
-    emailProtection, which `openssl cms -verify` requires of an S/MIME signer by default.
+    emailProtection, which `openssl cms -verify` requires of an S/MIME signer by default, and
+    the school's From address (`SAFESHARE_SMTP_SENDER`) as an rfc822Name: mail clients mark
+    an S/MIME signature valid only when the signing certificate names the sender (RFC 8550).
     """
     _require_aware(now)
+    sender_address = plain_mail_address(sender_address)
     ca_key = _new_rsa_key(SCHOOL_KEY_BITS)
     ca_name = _name(f"{school_name} safeguarding CA", "Safeguarding")
     ca_cert = (
@@ -175,6 +181,7 @@ def generate_school_identity(school_name: str, now: datetime) -> SchoolIdentity:
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)
+        .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(sender_address)]), False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(signing_key.public_key()), False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False

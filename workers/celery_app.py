@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import os
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+import structlog
 from celery import Celery, Task
 from kombu.entity import Exchange, Queue
 
@@ -40,7 +40,7 @@ from workers.ports import DispatchStore
 
 DELIVER = "safeshare.deliver"
 ALERT = "safeshare.alert_dsl"
-log = logging.getLogger("safeshare.dispatch")
+log = structlog.get_logger("safeshare.dispatch")
 
 
 class StoreHolder:
@@ -144,7 +144,12 @@ def make_celery(wiring: Wiring) -> Celery:
             # The store or the network failed outside the channel (a database restart, say).
             # Retry later rather than let the message be dead-lettered; log the type only, as
             # an exception's text is not ours to vouch for.
-            log.warning("referral %s: %s; will retry", referral_id, type(exc).__name__)
+            log.warning(
+                "deliver failed outside the channel; will retry",
+                referral_id=referral_id,
+                error=type(exc).__name__,
+                message=str(exc)[:300],
+            )
             holder.close()
             retries = int(self.request.retries or 0)
             countdown = max(1, round(config.backoff(retries + 1, False)))
@@ -171,7 +176,7 @@ def make_celery(wiring: Wiring) -> Celery:
         try:
             holder.get().send_alert(referral_id, reason)
         except DeliveryError as exc:
-            log.warning("alert for referral %s not sent: %s", referral_id, exc.error_class)
+            log.warning("alert not sent", referral_id=referral_id, error=exc.error_class)
             raise self.retry(countdown=config.backoff(self.request.retries + 1, True)) from None
         return "sent"
 
@@ -240,7 +245,9 @@ def declare_when_ready(
         except Exception as exc:
             where = "embedded broker" if config.embedded else "broker"
             log.warning(
-                "%s not reachable (%s); retrying in %.1f s", where, type(exc).__name__, wait
+                f"{where} not reachable; retrying",
+                error=type(exc).__name__,
+                retry_in_seconds=round(wait, 1),
             )
             if stop is not None and stop.wait(wait):
                 raise

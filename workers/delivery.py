@@ -6,14 +6,15 @@ task only turns `Retry` into a delayed re-publish.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
+
+import structlog
 
 from sharing.channels import DeliveryError, PermanentDeliveryError
 from workers.config import DispatchConfig
 from workers.ports import Attempt, DispatchStore, Skip
 
-log = logging.getLogger("safeshare.dispatch")
+log = structlog.get_logger("safeshare.dispatch")
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,15 @@ def deliver_once(store: DispatchStore, config: DispatchConfig, referral_id: str)
     if isinstance(begun, Skip):
         if begun.escalate:
             return _escalate(store, referral_id, begun.reason)
-        log.info("referral %s: nothing to send (%s)", referral_id, begun.reason)
+        log.info("nothing to send", referral_id=referral_id, reason=begun.reason)
         return Done(begun.reason)
     attempt: Attempt = begun
     log.info(
-        "referral %s: attempt %d by %s%s",
-        referral_id,
-        attempt.attempt,
-        attempt.channel,
-        " (urgent)" if attempt.urgent else "",
+        "attempt",
+        referral_id=referral_id,
+        attempt=attempt.attempt,
+        channel=attempt.channel,
+        urgent=attempt.urgent,
     )
     try:
         delivered = store.channel(attempt.channel).send(attempt.envelope)
@@ -66,11 +67,11 @@ def deliver_once(store: DispatchStore, config: DispatchConfig, referral_id: str)
         permanent = isinstance(exc, PermanentDeliveryError)
         store.record_failed(referral_id, attempt.attempt, exc.error_class, permanent)
         log.warning(
-            "referral %s: attempt %d failed: %s%s",
-            referral_id,
-            attempt.attempt,
-            exc.error_class,
-            " (permanent)" if permanent else "",
+            "attempt failed",
+            referral_id=referral_id,
+            attempt=attempt.attempt,
+            error=exc.error_class,
+            permanent=permanent,
         )
         if permanent:
             return _escalate(store, referral_id, f"permanent-failure:{exc.error_class}")
@@ -80,12 +81,12 @@ def deliver_once(store: DispatchStore, config: DispatchConfig, referral_id: str)
             return _escalate(store, referral_id, "deadline-passed")
         return Retry(config.backoff(attempt.attempt, attempt.urgent), attempt.attempt)
     store.record_delivered(referral_id, delivered.receipt)
-    log.info("referral %s: delivered on attempt %d", referral_id, attempt.attempt)
+    log.info("delivered", referral_id=referral_id, attempt=attempt.attempt)
     return Done("delivered")
 
 
 def _escalate(store: DispatchStore, referral_id: str, reason: str) -> Escalated:
     new = store.escalate(referral_id, reason)
     if new:
-        log.warning("referral %s: escalated to the DSL (%s)", referral_id, reason)
+        log.warning("escalated to the DSL", referral_id=referral_id, reason=reason)
     return Escalated(reason, new)

@@ -11,7 +11,6 @@ old: nothing is lost.
 
 from __future__ import annotations
 
-import logging
 import threading
 from types import TracebackType
 
@@ -21,8 +20,6 @@ from workers.celery_app import alert_dsl, declare_when_ready, enqueue, make_cele
 from workers.config import Wiring
 from workers.ports import Job
 from workers.relay import Reconciler, Relay, follow
-
-log = logging.getLogger("safeshare.dispatch")
 
 
 class EmbeddedDispatch:

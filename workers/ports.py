@@ -1,6 +1,6 @@
 """What the workers need from the rest of safeshare, as small interfaces.
 
-`workers/` never imports `safeshare`: the composition root (`safeshare/dispatch.py`) builds an
+`workers/` never imports `safeshare`: the composition root (`safeshare/bootstrap.py`) builds an
 object satisfying `DispatchStore` for one school and hands it in. That keeps the workers
 testable on their own and keeps the tenant seam in one place (one store per school).
 

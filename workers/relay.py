@@ -14,17 +14,18 @@ not it ever failed (a referral stuck behind anything must not wait silently).
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
 
+import structlog
+
 from workers.config import DispatchConfig
 from workers.ports import DispatchStore, Job
 
 RELAY_NAME = "dispatch-relay"
-log = logging.getLogger("safeshare.dispatch")
+log = structlog.get_logger("safeshare.dispatch")
 
 Publish = Callable[[Job], None]
 Alert = Callable[[str, str], None]
@@ -46,7 +47,7 @@ class Relay:
             self.publish(trigger.job)
         if triggers:
             self.store.track(RELAY_NAME, triggers[-1].position)
-            log.info("relay: published %d deliver task(s)", len(triggers))
+            log.info("relay published deliver tasks", count=len(triggers))
         return len(triggers)
 
     def catch_up(self) -> int:
@@ -79,7 +80,7 @@ class Reconciler:
             rid = o.job.referral_id
             if now >= o.due_by:
                 if self.store.escalate(rid, "deadline-passed"):
-                    log.warning("reconciler: referral %s overdue, escalated to the DSL", rid)
+                    log.warning("reconciler escalated an overdue referral", referral_id=rid)
                     if self.alert is not None:
                         self.alert(rid, "deadline-passed")
                     acted += 1
@@ -89,7 +90,7 @@ class Reconciler:
             )
             if o.last_change < now - timedelta(seconds=after):
                 self.publish(o.job)
-                log.warning("reconciler: referral %s stale, re-enqueued", rid)
+                log.warning("reconciler re-enqueued a stale referral", referral_id=rid)
                 acted += 1
         return acted
 
@@ -114,7 +115,7 @@ def follow(
                 reconciler.run_once()
                 next_reconcile = time.monotonic() + reconcile_interval
         except Exception as exc:  # broker or database unavailable: keep trying
-            log.warning("relay: %s; retrying", type(exc).__name__)
+            log.warning("relay failed; retrying", error=type(exc).__name__, message=str(exc)[:300])
             stop.wait(1.0)
             continue
         if not published:

@@ -21,7 +21,11 @@ from psycopg.sql import SQL, Identifier
 from projections.canonical import record_leaf_hashes
 from projections.integrity_diagnosis import PositionedLeaf
 from safeshare.adapters.case_records import CaseRecords
-from safeshare.bootstrap import Safeshare
+
+
+class StoreUnreadable(ValueError):
+    """A stored record no longer reads at all: an integrity finding, not bad input."""
+
 
 PAGE = 10_000
 """Records read per `select_notifications` call when recomputing the tree."""
@@ -49,10 +53,10 @@ def event_positions(app: CaseRecords, aggregate_id: UUID, lte: int) -> dict[int,
     raise TypeError(f"unsupported event store recorder {type(recorder).__name__}")
 
 
-def read_store(s: Safeshare, page: int = PAGE) -> Iterator[Sequence[Notification]]:
+def read_store(app: CaseRecords, page: int = PAGE) -> Iterator[Sequence[Notification]]:
     """Every stored record in notification order, a page at a time (the same way the
     benchmark's baseline reads them)."""
-    recorder = s.app.recorder
+    recorder = app.recorder
     after = 0
     while True:
         try:
@@ -60,25 +64,23 @@ def read_store(s: Safeshare, page: int = PAGE) -> Iterator[Sequence[Notification
         except (PersistenceError, ValueError) as e:
             # An intruder can also alter a row so that it no longer reads at all (say, a state
             # rewritten as text): find it one record at a time and say where.
-            last = _last_readable(s, after, page)
+            last = _last_readable(app, after, page)
             msg = (
                 f"the event store cannot be read after position {last}: the next record was "
                 f"altered so that it no longer reads ({e.__class__.__name__})"
             )
-            raise ValueError(msg) from e
+            raise StoreUnreadable(msg) from e
         if not batch:
             return
         yield batch
         after = batch[-1].id
 
 
-def _last_readable(s: Safeshare, after: int, limit: int) -> int:
+def _last_readable(app: CaseRecords, after: int, limit: int) -> int:
     """The position of the last record that still reads, walking on from `after`."""
     for _ in range(limit):
         try:
-            one = s.app.recorder.select_notifications(
-                start=after, limit=1, inclusive_of_start=False
-            )
+            one = app.recorder.select_notifications(start=after, limit=1, inclusive_of_start=False)
         except (PersistenceError, ValueError):
             return after
         if not one:
@@ -87,10 +89,10 @@ def _last_readable(s: Safeshare, after: int, limit: int) -> int:
     return after
 
 
-def store_leaves(s: Safeshare) -> list[PositionedLeaf]:
+def store_leaves(app: CaseRecords) -> list[PositionedLeaf]:
     """The leaves recomputed now from the store, with each record's position."""
     out: list[PositionedLeaf] = []
-    for batch in read_store(s):
+    for batch in read_store(app):
         hashes = record_leaf_hashes(
             (n.originator_id, n.originator_version, n.topic, n.state) for n in batch
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -20,17 +22,56 @@ class CaseRecords(Application[UUID]):
 
     name = "safeshare"
 
+    def __init__(self, env: dict[str, str], clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+        self._keep_event_times = False
+        super().__init__(env=env)
+
+    @contextmanager
+    def generating_history(self) -> Iterator[None]:
+        """Save events with the times they were given: only for generating a synthetic history
+        (test fixtures and benchmarks), never for a person's command."""
+        self._keep_event_times = True
+        try:
+            yield
+        finally:
+            self._keep_event_times = False
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(SealedAsDict())
         transcoder.register(DateAsISO())
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        self._stamp(processing_event)
         processing_event.saved_kwargs[TIMESTAMPS_KWARG] = [
             (e.originator_id, cast(Any, e).timestamp, e.originator_version)
             for e in processing_event.events
         ]
         return super()._record(processing_event)
+
+    def _stamp(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Every event saved together carries the application's clock, not the library's.
+
+        `eventsourcing` stamps an event with the real time when it is triggered; the school's
+        record must carry the one clock the composition root injected (the same clock that
+        validates inputs and computes deadlines), so the event is re-stamped here, before it is
+        recorded, and the aggregate's own dates follow it, exactly as a replay would set them.
+        """
+        if self._keep_event_times:
+            return
+        now = self.clock()
+        if now.tzinfo is None:
+            msg = "the application clock must give timezone-aware times"
+            raise ValueError(msg)
+        for e in processing_event.events:
+            object.__setattr__(e, "timestamp", now)
+        created = {e.originator_id for e in processing_event.events if e.originator_version == 1}
+        for aggregate in processing_event.aggregates.values():
+            state = cast(Any, aggregate)
+            state._modified_on = now
+            if aggregate.id in created:
+                state._created_on = now
 
     def get(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
         """The aggregate of the expected kind (a concern id given for a child is an error)."""

@@ -1,9 +1,16 @@
-"""PostgreSQL connection details from `SAFESHARE_DATABASE_URL`."""
+"""PostgreSQL connection details from `SAFESHARE_DATABASE_URL`, parsed by libpq's own rules
+(`psycopg.conninfo`): percent-encoded passwords, spaces and query options such as `?sslmode=`
+all survive."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import unquote, urlparse
+from dataclasses import dataclass, field
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from domain.errors import InvalidValue
+
+_MAIN = ("host", "port", "user", "password", "dbname")
 
 
 @dataclass(frozen=True)
@@ -13,28 +20,30 @@ class PgParams:
     user: str
     password: str
     dbname: str
+    options: dict[str, str] = field(default_factory=dict)
+    """Every other libpq parameter the URL gave (`sslmode`, `sslrootcert`, ...)."""
 
     @classmethod
     def from_url(cls, url: str) -> PgParams:
-        parsed = urlparse(url)
-        if parsed.scheme not in ("postgresql", "postgres"):
-            msg = "SAFESHARE_DATABASE_URL: must start with postgresql://"
-            raise ValueError(msg)
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise InvalidValue("SAFESHARE_DATABASE_URL", "must start with postgresql://")
+        try:
+            parts = {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
+        except Exception as e:  # psycopg.ProgrammingError: a malformed URL
+            problem = "not a valid PostgreSQL URL"
+            raise InvalidValue("SAFESHARE_DATABASE_URL", problem) from e
         return cls(
-            host=parsed.hostname or "127.0.0.1",
-            port=parsed.port or 5432,
-            user=unquote(parsed.username or "postgres"),
-            password=unquote(parsed.password or ""),
-            dbname=(parsed.path or "/postgres").lstrip("/") or "postgres",
+            host=parts.get("host", "127.0.0.1"),
+            port=int(parts.get("port", "5432")),
+            user=parts.get("user", "postgres"),
+            password=parts.get("password", ""),
+            dbname=parts.get("dbname", "postgres"),
+            options={k: v for k, v in parts.items() if k not in _MAIN},
         )
 
     def conninfo(self) -> str:
-        parts = [
-            f"host={self.host}",
-            f"port={self.port}",
-            f"user={self.user}",
-            f"dbname={self.dbname}",
-        ]
+        params = {"host": self.host, "port": str(self.port), "user": self.user}
+        params["dbname"] = self.dbname
         if self.password:
-            parts.append(f"password={self.password}")
-        return " ".join(parts)
+            params["password"] = self.password
+        return make_conninfo(**params, **self.options)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
+import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
@@ -22,7 +23,11 @@ from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
 from domain.sealed import Sealed
 from safeshare.adapters.keystore import KeyStore
 
+log = structlog.get_logger("safeshare.sealing")
 ERASED = "[erased]"
+TAMPERED = "[TAMPERED: this sealed value fails its integrity check; tell the DSL and the auditor]"
+"""Shown where a sealed value does not authenticate: the child's key exists, so the value was
+not erased; it was altered, or moved from another child's record or another field."""
 
 
 class KeyFileError(Exception):
@@ -110,7 +115,12 @@ class Sealer:
         try:
             return aead.decrypt(raw[:12], raw[12:], _aad(child_id, sealed.field)).decode("utf-8")
         except InvalidTag:
-            return "[unreadable: sealed for another child or field]"
+            log.error(
+                "sealed value fails authentication: possible tampering",
+                child_id=str(child_id),
+                field=sealed.field,
+            )
+            return TAMPERED
 
     def _aead(self, child_id: UUID) -> AESGCM | None:
         with self._lock:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 
 
 def run_demo(s: Safeshare) -> UUID:

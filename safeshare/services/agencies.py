@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.codes import AgencyKind
-from domain.directory import DIRECTORY_ID, AgencyDirectory
+from domain.directory import DIRECTORY_ID, AgencyDirectory, referred_through_portal
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
 from safeshare import validation
@@ -47,10 +47,19 @@ class AgencyService:
         certificate_pem: str,
         by: str,
         fields: Sequence[str] = (),
+        mail_certificate: bool = True,
+        portal: str | None = None,
     ) -> None:
+        """Add a new agency (an id in the directory is refused: see `replace_certificate` and
+        `change_address`). `mail_certificate=False` says its mailbox cannot hold a certificate:
+        referrals to it go by upload to `portal`, never by mail."""
         agency_id = validation.agency_id("id", agency_id)
         kind_code = code("kind", kind, AgencyKind)
         channel, address = _channel_and_address(channel, address)
+        if portal is not None:
+            portal = one_script("portal", single_line("portal", portal, 500))
+            if not portal.startswith("https://"):
+                raise InvalidValue("portal", "a portal needs an https:// URL")
         self._usable_certificate(certificate_pem)
         profile = default_profile(kind_code)
         if fields:
@@ -72,6 +81,8 @@ class AgencyService:
             certificate_pem=certificate_pem,
             profile=[f.value for f in profile],
             added_by=required_text("by", by, MAX_NAME),
+            mail_certificate=mail_certificate,
+            portal=portal,
         )
         self.ctx.app.save(directory)
 
@@ -179,6 +190,13 @@ class AgencyService:
                     }
                 )
         return rows
+
+    def portal_upload(self, agency_id: str) -> str | None:
+        """The portal the DSL uploads this agency's packets to, when it is never mailed one."""
+        agency = self._current().get(agency_id)
+        if agency is None or not referred_through_portal(agency):
+            return None
+        return str(agency["portal"])
 
     def get(self, agency_id: str, field: str = "agency") -> dict[str, Any]:
         agency = self._current().get(agency_id)

@@ -44,7 +44,7 @@ from projections.runner import Runner
 from safeshare.adapters.audit_key import load_audit_key, public_key_pem
 from safeshare.adapters.audit_store import event_positions, read_store, store_leaves
 from safeshare.adapters.timestamping import request_timestamp, verify_timestamp
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from safeshare.validation import moment
 
 
@@ -131,7 +131,7 @@ class AuditService:
         renumbered past the end, say). Records stored since the log last ran are reported by
         `unlogged` and covered by the next `checkpoint`.
         """
-        recomputed = store_leaves(self.s)
+        recomputed = store_leaves(self.s.app)
         with self.db.transaction() as tx:
             logged = logged_leaves(tx)
             own = checkpoints(tx)
@@ -232,7 +232,7 @@ class AuditService:
         latest = self.checkpoint()
         records = [
             BundleRecord(n.id, *notification_record(n))
-            for batch in read_store(self.s)
+            for batch in read_store(self.s.app)
             for n in batch
         ]
         proof_indices = [
@@ -262,8 +262,6 @@ class AuditService:
 
 def audit_service(s: Safeshare) -> AuditService:
     """The school's audit service, built once per `Safeshare`."""
-    service = s.extras.get("audit")
-    if not isinstance(service, AuditService):
-        service = AuditService(s)
-        s.extras["audit"] = service
-    return service
+    if s.audit is None:
+        s.audit = AuditService(s)
+    return s.audit

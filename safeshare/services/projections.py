@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from domain.errors import InvalidValue
 from projections.audit_trail import AuditTrail
 from projections.chronology import Chronology
 from projections.runner import Progress, Projection, Runner, rebuild_together
@@ -19,7 +20,7 @@ from projections.timeliness import Timeliness
 from projections.workdays import Calendar
 from projections.worklist import Worklist
 from safeshare.adapters.staff_names import SealedStaffNames
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 
 FACTORIES: dict[str, Callable[[StaffNames], Projection]] = {
@@ -38,31 +39,26 @@ def school_projections(names: StaffNames | None = None) -> dict[str, Projection]
 
 def staff_names(s: Safeshare) -> StaffNames:
     """How this school's projections seal staff names (built once per `Safeshare`)."""
-    names = s.extras.get("staff_names")
-    if names is None:
-        names = s.extras["staff_names"] = SealedStaffNames.of(s.settings)
-    assert isinstance(names, SealedStaffNames)
-    return names
+    if s.staff_names is None:
+        s.staff_names = SealedStaffNames.of(s.settings)
+    return s.staff_names
 
 
 def runners(s: Safeshare, names: Sequence[str] | None = None) -> list[Runner]:
     """One runner per projection, cached on the school's `Safeshare` (creating a runner
     creates its tables)."""
-    cache = s.extras.setdefault("projection_runners", {})
-    assert isinstance(cache, dict)
+    cache = s.runners
     wanted = list(names) if names else list(FACTORIES)
     unknown = [n for n in wanted if n not in FACTORIES]
     if unknown:
-        msg = f"no projection named {', '.join(unknown)} (known: {', '.join(FACTORIES)})"
-        raise ValueError(msg)
-    source = s.extras.setdefault("projection_source", s.event_source())
+        msg = f"none named {', '.join(unknown)} (known: {', '.join(FACTORIES)})"
+        raise InvalidValue("projection", msg)
+    source = s.event_source()
     out: list[Runner] = []
     for name in wanted:
         if name not in cache:
             cache[name] = Runner(FACTORIES[name](staff_names(s)), source, s.projection_db())
-        runner = cache[name]
-        assert isinstance(runner, Runner)
-        out.append(runner)
+        out.append(cache[name])
     return out
 
 

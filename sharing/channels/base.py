@@ -13,7 +13,6 @@ never silently dropped").
 
 from __future__ import annotations
 
-import hashlib
 import re
 import ssl
 from dataclasses import dataclass, field
@@ -46,8 +45,10 @@ class Envelope:
     The ids go into mail and HTTP headers (`Message-ID`, `Idempotency-Key`), so they are held
     to a small safe alphabet: no header injection, and an agency can use them as dedup keys.
     The school's name goes into a subject line, so it may not contain line breaks.
-    `packet_sha256` is checked against the sealed bytes so a mismatch is caught before sending,
-    not by the agency.
+    `sealed` is the form this envelope's channel carries (`SealedPacket.for_channel`: the
+    encrypted S/MIME body by mail, the `.p7m` by HTTPS). `packet_sha256` is the SHA-256 of the
+    school's signed entity inside it (`sharing.cms.signed_entity_sha256`), the one the
+    referral records and the agency can recompute once it has decrypted either form.
     """
 
     packet_id: str
@@ -70,8 +71,6 @@ class Envelope:
             raise ValueError("sealed packet is empty")
         if not _SHA256_HEX.fullmatch(self.packet_sha256):
             raise ValueError("packet_sha256 must be 64 lower-case hex digits")
-        if hashlib.sha256(self.sealed).hexdigest() != self.packet_sha256:
-            raise ValueError("packet_sha256 does not match the sealed packet")
 
     @classmethod
     def of(
@@ -83,8 +82,9 @@ class Envelope:
         urgent: bool,
         address: str,
         sealed: bytes,
+        packet_sha256: str,
     ) -> Envelope:
-        """Build an envelope, computing the packet's SHA-256 from the sealed bytes."""
+        """Build an envelope (keyword arguments only, so no two ids are swapped)."""
         return cls(
             packet_id=packet_id,
             referral_id=referral_id,
@@ -92,7 +92,7 @@ class Envelope:
             urgent=urgent,
             address=address,
             sealed=sealed,
-            packet_sha256=hashlib.sha256(sealed).hexdigest(),
+            packet_sha256=packet_sha256,
         )
 
 

@@ -7,7 +7,12 @@ Why these choices:
 - `Message-ID` is derived from the packet id, so when a retry follows a lost reply the agency
   sees the same id twice and can drop the duplicate (DESIGN.md, "The event store is the
   outbox": at-least-once plus idempotency).
-- The subject carries the referral id, the school and the urgency only: no personal data.
+- The mail is an RFC 8551 S/MIME message (`sharing.smime`): the whole body is the packet
+  enveloped to the agency (`application/pkcs7-mime; smime-type=enveloped-data`), so a mail
+  client holding the agency's key shows the referral in its reading pane, with the school's
+  signature marked valid. Nothing readable travels beside it: the headers outside the
+  encryption are ids, the school's name and the urgency flag, never personal data.
+- The subject carries the school and the packet id only; urgency goes in `Importance`.
 - The receipt is the server's final reply to DATA, the point at which it took responsibility.
 """
 
@@ -29,24 +34,18 @@ from sharing.channels.base import (
     find_in_chain,
     tls_failure,
 )
+from sharing.smime import CONTENT_TYPE, ENVELOPED, SMIME_NAME, base64_lines
 
-ATTACHMENT_NAME = "smime.p7m"
+ATTACHMENT_NAME = SMIME_NAME
 
 # Long single-token headers (the packet's SHA-256) must not be folded: some parsers keep the
 # fold's leading space, and then an agency's hash check fails. RFC 5322 allows 998.
 _POLICY = SMTP_POLICY.clone(max_line_length=998)
 
-_BODY = (
-    "A safeguarding referral packet is attached as smime.p7m (CMS enveloped data).\n"
-    "Open it with: openssl cms -decrypt -inform DER -in smime.p7m -recip <your key and cert>\n"
-    "This mail carries no personal data outside the encrypted attachment.\n"
-)
-
 
 def subject_for(envelope: Envelope) -> str:
-    """The subject line: ids, school and urgency only, never anything about the child."""
-    subject = f"Safeguarding referral {envelope.referral_id} from {envelope.school}"
-    return f"{subject} [URGENT]" if envelope.urgent else subject
+    """The subject line: the packet id and the school, never anything about the child."""
+    return f"Safeguarding referral {envelope.packet_id} from {envelope.school}"
 
 
 def message_id_for(envelope: Envelope) -> str:
@@ -55,7 +54,11 @@ def message_id_for(envelope: Envelope) -> str:
 
 
 def build_message(envelope: Envelope, sender: str) -> EmailMessage:
-    """The mail for one packet: a short plain-text note and the packet as an S/MIME part."""
+    """The S/MIME mail for one packet: the enveloped packet is the whole body.
+
+    `envelope.sealed` must be the S/MIME form (`SealedPacket.smime`): CMS EnvelopedData whose
+    content is the school's signed MIME entity.
+    """
     message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = envelope.address
@@ -63,18 +66,18 @@ def build_message(envelope: Envelope, sender: str) -> EmailMessage:
     message["Message-ID"] = message_id_for(envelope)
     message["Date"] = formatdate(usegmt=True)
     message["X-Safeshare-Referral-Id"] = envelope.referral_id
+    message["X-Safeshare-Packet-Id"] = envelope.packet_id
     message["X-Safeshare-Packet-SHA256"] = envelope.packet_sha256
     if envelope.urgent:
         message["Importance"] = "high"
         message["X-Priority"] = "1"
-    message.set_content(_BODY)
-    message.add_attachment(
-        envelope.sealed,
-        maintype="application",
-        subtype="pkcs7-mime",
-        params={"smime-type": "enveloped-data", "name": ATTACHMENT_NAME},
-        filename=ATTACHMENT_NAME,
-    )
+    # Written out, not left to `set_content`: RFC 8551's exact parameters, and base64 in
+    # RFC 2045 lines of 76 (the policy above lets long headers run to 998).
+    message["MIME-Version"] = "1.0"
+    message.set_raw("Content-Type", f"{CONTENT_TYPE}; smime-type={ENVELOPED}; name={SMIME_NAME}")
+    message["Content-Transfer-Encoding"] = "base64"
+    message.set_raw("Content-Disposition", f"attachment; filename={SMIME_NAME}")
+    message.set_payload(base64_lines(envelope.sealed).decode("ascii"))
     return message
 
 
@@ -147,6 +150,16 @@ class SmtpChannel:
         message = build_message(envelope, self._sender)
         try:
             return self._send(envelope.address, message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise _classify(exc) from exc
+
+    def send_notice(self, recipient: str, message: EmailMessage) -> Delivered:
+        """Send a notice the school writes itself (an alert to the DSL) over the same relay,
+        STARTTLS and credentials as referrals; failures are classified as for a packet."""
+        if "@" not in recipient:
+            raise PermanentDeliveryError("smtp-bad-address")
+        try:
+            return self._send(recipient, message)
         except (smtplib.SMTPException, OSError) as exc:
             raise _classify(exc) from exc
 

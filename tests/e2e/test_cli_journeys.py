@@ -10,12 +10,19 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import copy_identity
+from safeshare.bootstrap import build
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.settings import Settings
+from tests.support import SESSION_START, FakeClock, ago, born, copy_identity
+
+OBSERVED = ago(FakeClock(), hours=2)
+TOMORROW = ago(FakeClock(), days=-1)
 
 SAFESHARE = [sys.executable, "-m", "safeshare.entrypoints.cli"]
 
@@ -48,11 +55,33 @@ def cli(identity_template: Path, tmp_path: Path) -> Cli:
     copy_identity(identity_template, data)
     c = Cli(data)
     assert c.run("init").returncode == 0
+    school = build(Settings(data=data))
+    install_demo_agencies(school)  # what `safeshare demo` adds, without the demo's cases
+    school.close()
     return c
 
 
+def test_init_makes_a_school_and_no_agencies_until_the_demo(
+    identity_template: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "fresh"
+    c = Cli(data)
+    assert c.run("init").returncode == 0
+    assert c.json("agency", "list") == []
+    assert not (data / "agencies").exists()
+    assert c.run("demo").returncode == 0
+    assert {a["agency_id"] for a in c.json("agency", "list")} == {
+        "mash",
+        "social-care",
+        "nspcc",
+        "police",
+    }
+
+
 def test_a_dsl_records_a_case_from_concern_to_referral(cli: Cli, tmp_path: Path) -> None:
-    child = cli.json("child", "add", "--name", "Ben Walsh", "--dob", "2012-01-19")["child_id"]
+    child = cli.json("child", "add", "--name", "Ben Walsh", "--dob", born(FakeClock(), 14))[
+        "child_id"
+    ]
     concern = cli.json(
         "concern",
         "raise",
@@ -63,7 +92,7 @@ def test_a_dsl_records_a_case_from_concern_to_referral(cli: Cli, tmp_path: Path)
         "--facts",
         "Bruise on forearm; said stepfather hit him.",
         "--observed-at",
-        "2026-11-24T09:00:00Z",
+        OBSERVED,
         "--immediate-risk",
         "--crime-suspected",
         "--by",
@@ -126,7 +155,9 @@ def test_a_dsl_records_a_case_from_concern_to_referral(cli: Cli, tmp_path: Path)
 
 
 def test_a_policy_refusal_exits_1_names_the_rule_and_records_nothing(cli: Cli) -> None:
-    child = cli.json("child", "add", "--name", "Cara Osei", "--dob", "2016-09-30")["child_id"]
+    child = cli.json("child", "add", "--name", "Cara Osei", "--dob", born(FakeClock(), 10))[
+        "child_id"
+    ]
     concern = cli.json(
         "concern",
         "raise",
@@ -137,7 +168,7 @@ def test_a_policy_refusal_exits_1_names_the_rule_and_records_nothing(cli: Cli) -
         "--facts",
         "No coat",
         "--observed-at",
-        "2026-11-24T09:00:00Z",
+        OBSERVED,
         "--by",
         "T",
     )["concern_id"]
@@ -170,13 +201,15 @@ def test_a_policy_refusal_exits_1_names_the_rule_and_records_nothing(cli: Cli) -
     ("args", "field"),
     [
         (["--category", "bruising"], "category"),
-        (["--observed-at", "2099-01-01T00:00:00Z"], "observed-at"),
+        (["--observed-at", TOMORROW], "observed-at"),
         (["--observed-at", "yesterday"], "observed-at"),
     ],
 )
 def test_bad_input_exits_2_and_names_the_field(cli: Cli, args: list[str], field: str) -> None:
-    child = cli.json("child", "add", "--name", "Dev Patel", "--dob", "2011-03-14")["child_id"]
-    base = {"--category": "neglect", "--observed-at": "2026-11-24T09:00:00Z"}
+    child = cli.json("child", "add", "--name", "Dev Patel", "--dob", born(FakeClock(), 15))[
+        "child_id"
+    ]
+    base = {"--category": "neglect", "--observed-at": OBSERVED}
     base.update(dict(zip(args[::2], args[1::2], strict=True)))
     before = cli.position()
     done = cli.run(
@@ -207,7 +240,7 @@ def test_an_unknown_child_and_a_malformed_id_exit_2(cli: Cli) -> None:
             "--facts",
             "f",
             "--observed-at",
-            "2026-11-24T09:00:00Z",
+            OBSERVED,
             "--by",
             "T",
         )
@@ -230,11 +263,9 @@ def test_no_personal_data_in_what_the_cli_prints_on_error(cli: Cli) -> None:
 def test_agency_certificates_that_cannot_be_used_are_refused_with_their_reason(
     cli: Cli, tmp_path: Path
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
     from sharing.pki import generate_agency_keypair
 
-    old = generate_agency_keypair("Old Agency", datetime.now(UTC) - timedelta(days=3000))
+    old = generate_agency_keypair("Old Agency", SESSION_START - timedelta(days=3000))
     expired = tmp_path / "expired.pem"
     expired.write_bytes(old.certificate.pem())
     garbage = tmp_path / "garbage.pem"

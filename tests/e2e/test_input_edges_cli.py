@@ -70,7 +70,6 @@ def test_concurrent_decisions_on_one_concern_each_succeed_or_say_look_again(
         (p.wait(120), p.stdout.read(), p.stderr.read()) for p in running if p.stdout and p.stderr
     ]
     codes = sorted(code for code, _, _ in results)
-    print("exit codes", codes)
     assert set(codes) <= {0, 4}, results
     assert codes.count(0) >= 1
     for code, _, err in results:

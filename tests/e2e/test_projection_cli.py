@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -12,22 +13,24 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from harness.history import generate
 from safeshare.bootstrap import build
 from safeshare.demo.cases import run_demo
+from safeshare.demo.directory import install_demo_agencies
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.audit_trail import register
 from safeshare.entrypoints.cli.main import app
+from safeshare.entrypoints.initialise import initialise
 from safeshare.settings import Settings
-from safeshare.setup import initialise
-from tests.history import generate
-from tests.support import copy_identity
+from tests.support import SESSION_START, copy_identity
 
 audit = typer.Typer(help="`safeshare audit` stands in here until the audit app is merged.")
 
 
 @audit.callback()
-def _audit() -> None:
-    """A group, so that `trail` is a subcommand."""
+def _audit(ctx: typer.Context) -> None:
+    """A group, so that `trail` is a subcommand; a session of its own, as the root gives."""
+    state.start(ctx, None)
 
 
 register(audit)
@@ -40,18 +43,17 @@ def data(identity_template: Path, tmp_path: Path) -> Iterator[Path]:
     initialise(Settings(data=data))
     s = build(Settings(data=data))
     try:
+        install_demo_agencies(s)
         run_demo(s)
         generate(s.app, 600, seed=11)
     finally:
         s.close()
     yield data
-    state.close()
 
 
 def run(data: Path, *args: str, target: typer.Typer = app) -> Any:
-    state.close()
-    state.configure(data)
-    result = CliRunner().invoke(target, [*args], catch_exceptions=False)
+    env = {"SAFESHARE_DATA": str(data)}
+    result = CliRunner().invoke(target, [*args], catch_exceptions=False, env=env)
     assert result.exit_code == 0, result.output
     return result
 
@@ -106,9 +108,9 @@ def test_timeliness_report_formats(data: Path, tmp_path: Path) -> None:
         "report",
         "timeliness",
         "--from",
-        "2025-09-01",
+        (SESSION_START - timedelta(days=450)).date().isoformat(),
         "--to",
-        "2026-12-31",
+        (SESSION_START + timedelta(days=30)).date().isoformat(),
     ]
     report = run_json(data, *args)
     assert report["months"] and report["summaries"][0]["step"] == "decision"

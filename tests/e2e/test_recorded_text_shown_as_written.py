@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from safeshare.bootstrap import build
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.settings import Settings
 from tests.e2e.test_cli_journeys import SAFESHARE, Cli
 from tests.support import FakeClock, copy_identity
 
@@ -35,6 +38,9 @@ def cli(identity_template: Path, tmp_path: Path) -> WideCli:
     copy_identity(identity_template, data)
     c = WideCli(data)
     assert c.run("init").returncode == 0
+    school = build(Settings(data=data))
+    install_demo_agencies(school)  # what `safeshare demo` adds, without the demo's cases
+    school.close()
     return c
 
 

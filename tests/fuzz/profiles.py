@@ -1,5 +1,6 @@
-"""How long the fuzzing harness runs: bounded and derandomised under `make test`, longer and
-random under `make fuzz` (`SAFESHARE_HYPOTHESIS_PROFILE=fuzz`)."""
+"""How long the fuzzing harness runs: bounded and derandomised under `make test` (the "ci"
+profile that tests/conftest.py loads), longer and random under `make fuzz`
+(`HYPOTHESIS_PROFILE=fuzz`)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,13 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-_COMMON = {
-    "deadline": None,
-    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    "database": None,
-}
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 
-PROFILES = {
-    "bounded": settings(max_examples=30, derandomize=True, **_COMMON),  # type: ignore[arg-type]
-    "fuzz": settings(max_examples=5000, **_COMMON),  # type: ignore[arg-type]
-}
-
-FUZZ: settings = PROFILES[os.environ.get("SAFESHARE_HYPOTHESIS_PROFILE", "bounded")]
-"""Decorate each fuzz test with this (never loaded globally: other tests keep their own)."""
+FUZZ: settings = settings(
+    settings.get_profile(_PROFILE),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    **({} if _PROFILE == "fuzz" else {"max_examples": 30}),  # type: ignore[arg-type]
+)
+"""Decorate each fuzz test with this: bounded in `make test`, long in `make fuzz`."""

@@ -5,8 +5,6 @@ store has not moved after a refusal."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,10 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.main import app as cli_app
+from safeshare.entrypoints.initialise import initialise
 from safeshare.settings import Settings
-from safeshare.setup import initialise
 from tests.fuzz.profiles import FUZZ
 from tests.fuzz.strategies import moments, texts
 from tests.support import FakeClock, copy_identity
@@ -27,25 +24,16 @@ NOW = FakeClock().now
 
 
 @pytest.fixture(scope="module")
-def data(identity_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def data(identity_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("fuzz-cli") / "var"
     copy_identity(identity_template, folder)
-    initialise(Settings(data=folder))
-    old = os.environ.get("SAFESHARE_DATA")
-    os.environ["SAFESHARE_DATA"] = str(folder)
-    yield folder
-    state.close()
-    if old is None:
-        os.environ.pop("SAFESHARE_DATA", None)
-    else:
-        os.environ["SAFESHARE_DATA"] = old
+    initialise(Settings(data=folder), FakeClock())
+    return folder
 
 
-def _run(*args: str) -> tuple[int, str, str]:
-    state.close()
-    state.configure(None)
-    done = CliRunner().invoke(cli_app, list(args))
-    state.close()
+def _run(data: Path, *args: str) -> tuple[int, str, str]:
+    """One invocation, as a person runs it (each builds and closes its own session)."""
+    done = CliRunner().invoke(cli_app, list(args), env={"SAFESHARE_DATA": str(data)})
     return done.exit_code, done.stdout, done.stderr
 
 
@@ -59,7 +47,7 @@ def _position(data: Path) -> int:
 @pytest.fixture(scope="module")
 def child(data: Path) -> str:
     dob = (NOW - timedelta(days=3650)).date().isoformat()
-    code, out, err = _run("child", "add", "--name", "Fuzz Child", "--dob", dob, "--json")
+    code, out, err = _run(data, "child", "add", "--name", "Fuzz Child", "--dob", dob, "--json")
     assert code == 0, err
     return str(json.loads(out)["child_id"])
 
@@ -72,6 +60,7 @@ def test_the_command_line_records_or_exits_2_naming_the_field(
     observed = data_.draw(moments(NOW))
     before = _position(data)
     code, _, err = _run(
+        data,
         "concern", "raise", "--child", child, "--category", "neglect", "--facts", facts,
         "--observed-at", observed, "--by", by, "--json",
     )  # fmt: skip

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from domain.errors import InvalidValue
 from domain.visible_text import is_blank
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.fuzz.profiles import FUZZ
 from tests.fuzz.strategies import moments, texts
 from tests.support import FakeClock, open_school

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.support import FakeClock
 
 

@@ -20,9 +20,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from projections.integrity_diagnosis import CHECKPOINT_TIMESTAMP
 from safeshare.adapters.timestamping import TimestampError, request_timestamp
 from safeshare.bootstrap import build
+from safeshare.entrypoints.initialise import initialise
 from safeshare.services.audit import AuditService
-from safeshare.setup import initialise
-from tests.support import FakeClock, copy_identity, school_settings
+from tests.support import FakeClock, born, copy_identity, school_settings
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
 
@@ -154,9 +154,9 @@ def test_checkpoints_are_timestamped_and_verify_offline_with_openssl(
     s = build(settings, clock=FakeClock())
     try:
         audit = AuditService(s)
-        s.children.register("Tess Example", "2015-05-05", by="Office")
+        s.children.register("Tess Example", born(s.ctx.clock, 11), by="Office")
         first = audit.checkpoint()
-        s.children.register("Tom Example", "2015-06-06", by="Office")
+        s.children.register("Tom Example", born(s.ctx.clock, 11), by="Office")
         audit.checkpoint()
         assert audit.verify() == []
 

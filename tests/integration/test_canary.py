@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap
 
 from safeshare.adapters.sealing import KeyEncryptionKey
-from safeshare.bootstrap import Safeshare
-from tests.support import CANARY_FACT, CANARY_NAME, PG_DB
+from safeshare.services.school import Safeshare
+from tests.support import CANARY_FACT, CANARY_NAME, PG_DB, ago, born
 
 NEEDLES = [CANARY_NAME.encode(), b"Quixote", CANARY_FACT.encode(), b"quixotic canary"]
 
@@ -26,7 +26,7 @@ def record_canary_case(school: Safeshare) -> tuple[str, str]:
     child = str(
         school.children.register(
             CANARY_NAME,
-            "2015-05-05",
+            born(school.ctx.clock, 11),
             by="Office",
             upn="C999999999999",
             address="1 Canary Wharf Quixote Lane",
@@ -37,7 +37,7 @@ def record_canary_case(school: Safeshare) -> tuple[str, str]:
             child,
             "sexual-abuse",
             CANARY_FACT,
-            "2026-11-24T10:00:00Z",
+            ago(school.ctx.clock, hours=2),
             "Ms Green",
             opinion=f"I worry about {CANARY_NAME}",
         )
@@ -104,7 +104,7 @@ def test_after_erasure_the_canary_cannot_be_recovered_with_the_keys_that_remain(
     school: Safeshare,
 ) -> None:
     child_id, cid = record_canary_case(school)
-    other = school.children.register("Someone Else", "2012-01-01", by="Office")
+    other = school.children.register("Someone Else", born(school.ctx.clock, 14), by="Office")
     school.children.erase(child_id, "retention-ended", "DSL")
     assert school.views.show_concern(cid, "DSL")["concern"]["facts"] == "[erased]"
 

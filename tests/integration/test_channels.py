@@ -6,6 +6,7 @@ arrived at MASH, not what our code believes it sent.
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 import threading
 from dataclasses import replace
@@ -31,6 +32,7 @@ SENDER = "dsl@hillside.school.example"
 MASH_MAILBOX = "referrals@mash.agency.example"
 # DER-ish bytes that would break a careless transport: CR/LF, a lone dot line, NULs, 8-bit.
 SEALED = b"0\x82\x04\x00" + bytes(range(256)) * 4 + b"\r\n.\r\n\x00"
+SIGNED_SHA256 = hashlib.sha256(b"the school's signed entity").hexdigest()
 
 
 def make_envelope(address: str, *, urgent: bool = False) -> Envelope:
@@ -41,6 +43,7 @@ def make_envelope(address: str, *, urgent: bool = False) -> Envelope:
         urgent=urgent,
         address=address,
         sealed=SEALED,
+        packet_sha256=SIGNED_SHA256,
     )
 
 
@@ -61,7 +64,7 @@ def test_referral_mailed_to_agency_arrives_whole_with_dedup_id_and_receipt(
     assert delivered == Delivered(receipt="250 2.0.0 Message accepted as agency-mail-1")
     [mail] = smtp_agency.messages
     assert mail.message_id == f"<packet-{envelope.packet_id}@safeshare>"
-    assert mail.subject == f"Safeguarding referral {envelope.referral_id} from {SCHOOL}"
+    assert mail.subject == f"Safeguarding referral {envelope.packet_id} from {SCHOOL}"
     assert mail.attachment == SEALED
     assert mail.attachment_type == "application/pkcs7-mime"
     assert mail.attachment_params == {"smime-type": "enveloped-data", "name": "smime.p7m"}
@@ -70,7 +73,7 @@ def test_referral_mailed_to_agency_arrives_whole_with_dedup_id_and_receipt(
     assert mail.message["Importance"] is None
 
 
-def test_urgent_referral_subject_says_urgent_and_nothing_about_the_child(
+def test_urgent_referral_is_marked_important_and_its_subject_says_nothing_about_the_child(
     smtp_agency: SmtpAgency, tls_settings: TlsSettings
 ) -> None:
     envelope = make_envelope(MASH_MAILBOX, urgent=True)
@@ -78,7 +81,7 @@ def test_urgent_referral_subject_says_urgent_and_nothing_about_the_child(
     smtp_channel(smtp_agency, tls_settings).send(envelope)
 
     [mail] = smtp_agency.messages
-    assert mail.subject == f"Safeguarding referral {envelope.referral_id} from {SCHOOL} [URGENT]"
+    assert mail.subject == f"Safeguarding referral {envelope.packet_id} from {SCHOOL}"
     assert mail.message["Importance"] == "high"
 
 
@@ -342,10 +345,12 @@ def test_plain_http_address_is_refused_without_connecting(
     assert https_agency.received == []
 
 
-def test_envelope_cannot_be_built_with_a_packet_that_does_not_match_its_hash() -> None:
+def test_envelope_cannot_be_built_with_a_malformed_packet_hash() -> None:
+    """The hash is the signed entity's (issue 17), which a channel cannot see inside the
+    ciphertext; it must still be a SHA-256, or the agency could never check it."""
     good = make_envelope(MASH_MAILBOX)
-    with pytest.raises(ValueError, match="does not match"):
-        replace(good, sealed=good.sealed + b"x")
+    with pytest.raises(ValueError, match="packet_sha256"):
+        replace(good, packet_sha256=good.packet_sha256[:-1])
 
 
 def test_receipt_is_the_response_body_when_the_agency_sends_no_receipt_header(
@@ -403,7 +408,7 @@ def test_school_name_outside_ascii_survives_the_subject_line(
 
     [mail] = smtp_agency.messages
     assert mail.subject == (
-        f"Safeguarding referral {envelope.referral_id} from Ysgol Gynradd Llŷn & St Mary's [URGENT]"
+        f"Safeguarding referral {envelope.packet_id} from Ysgol Gynradd Llŷn & St Mary's"
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from domain.errors import InvalidValue, PolicyRefusal
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from sharing.packet import parse_packet
 from sharing.pki import certificate_fingerprint
 from tests.integration.hardening_support import share_a_case

@@ -4,6 +4,7 @@ prefork` subprocesses → real SMTP and HTTPS agencies on loopback, opened with 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import signal
@@ -16,14 +17,7 @@ from typing import Any
 import pytest
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare, build
-from safeshare.demo.agencies.certs import AgencyPki
-from safeshare.demo.agencies.https import HttpsAgency
-from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.dispatch import retry_referral
-from safeshare.settings import Settings
-from safeshare.setup import initialise
-from tests.integration.dispatch_support import (
+from harness.dispatch import (
     RABBIT_URL,
     Dispatch,
     WorkerProcess,
@@ -39,6 +33,16 @@ from tests.integration.dispatch_support import (
     unique_prefix,
     wait_for,
 )
+from safeshare.bootstrap import build
+from safeshare.demo.agencies.certs import AgencyPki
+from safeshare.demo.agencies.https import HttpsAgency
+from safeshare.demo.agencies.smtp import SmtpAgency
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.entrypoints.initialise import initialise
+from safeshare.services.referrals import retry_referral
+from safeshare.services.school import Safeshare
+from safeshare.settings import Settings
+from tests.agency_mail_client import open_mail_with_openssl
 from tests.support import CANARY_FACT, CANARY_NAME, copy_identity, drop_pg_schemas, school_settings
 
 pytestmark = pytest.mark.postgres
@@ -84,6 +88,7 @@ def dispatch_school(
     copy_identity(identity_template, settings.data)
     initialise(settings)
     school = build(settings)
+    install_demo_agencies(school)
     for agency_id in ("mash", "police", "nspcc"):
         point_agency(school, agency_id, "smtp", f"{agency_id}@agency.example")
     point_agency(school, "social-care", "https", https_agency.url)
@@ -148,13 +153,18 @@ def test_happy_path_both_channels(
     [mail] = smtp_agency.messages
     assert mail.attachment is not None
     assert CANARY_NAME.encode() not in mail.raw
-    assert CANARY_NAME.encode() in open_packet(tmp_path / "mash", mail.attachment, data, "mash")
+    opened_mail = open_mail_with_openssl(
+        tmp_path / "mash", mail.raw, data / "agencies" / "mash", data / "school" / "school-ca.pem"
+    )
+    assert opened_mail.ok and CANARY_NAME.encode() in opened_mail.content
     care = school.app.get(by_agency["social-care"], Referral)
     assert care.receipt
     [post] = https_agency.received
     assert post.idempotency_key == str(care.id)
     opened = open_packet(tmp_path / "care", post.body, data, "social-care")
     assert CANARY_FACT.encode() in opened
+    signed = (tmp_path / "care" / "signed.der").read_bytes()
+    assert post.packet_sha256 == care.packet_sha256 == hashlib.sha256(signed).hexdigest()
     worker_log = log.read_text(errors="replace")
     assert CANARY_NAME not in worker_log
     assert CANARY_FACT not in worker_log

@@ -13,17 +13,19 @@ from pathlib import Path
 import pytest
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare, build
-from safeshare.demo.agencies.certs import AgencyPki
-from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.setup import initialise
-from tests.integration.dispatch_support import (
+from harness.dispatch import (
     REPO_ROOT,
     register_child,
     settings_env,
     share,
     wait_for,
 )
+from safeshare.bootstrap import build
+from safeshare.demo.agencies.certs import AgencyPki
+from safeshare.demo.agencies.smtp import SmtpAgency
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.entrypoints.initialise import initialise
+from safeshare.services.school import Safeshare
 from tests.integration.test_dispatch import point_agency
 from tests.support import CANARY_FACT, CANARY_NAME, copy_identity, school_settings
 
@@ -45,6 +47,7 @@ def embedded_school(
     copy_identity(identity_template, settings.data)
     initialise(settings)
     school = build(settings)
+    install_demo_agencies(school)
     point_agency(school, "mash", "smtp", "mash@agency.example")
     try:
         yield school

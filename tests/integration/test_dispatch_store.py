@@ -13,14 +13,16 @@ import pytest
 from typer.testing import CliRunner
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare, build
+from harness.dispatch import register_child, share
+from safeshare.bootstrap import build
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.dispatch import SafeshareDispatchStore, retry_referral
-from safeshare.entrypoints.cli import state
+from safeshare.demo.directory import install_demo_agencies
 from safeshare.entrypoints.cli.main import app as cli
-from safeshare.setup import initialise
-from tests.integration.dispatch_support import register_child, share
+from safeshare.entrypoints.initialise import initialise
+from safeshare.services.dispatch_store import SafeshareDispatchStore
+from safeshare.services.referrals import retry_referral
+from safeshare.services.school import Safeshare
 from tests.integration.test_dispatch import point_agency
 from tests.support import FakeClock, copy_identity, school_settings
 from workers.config import DispatchConfig
@@ -46,6 +48,7 @@ def store_school(
     copy_identity(identity_template, settings.data)
     initialise(settings)
     school = build(settings, clock=clock)
+    install_demo_agencies(school)
     for agency_id in ("mash", "police"):
         point_agency(school, agency_id, "smtp", f"{agency_id}@agency.example")
     try:
@@ -198,25 +201,15 @@ def test_cli_referral_list_and_retry(
     deliver_once(SafeshareDispatchStore(school), config(tmp_path), str(rid))
     runner = CliRunner()
     env = {"SAFESHARE_DATA": str(school.settings.data)}
-    try:
-        listed = runner.invoke(
-            cli, ["referral", "list", "--status", "escalated", "--json"], env=env
-        )
-        assert listed.exit_code == 0, listed.output
-        rows = json.loads(listed.stdout)
-        assert [r["referral_id"] for r in rows] == [str(rid)]
-        assert rows[0]["escalation_reason"] == "permanent-failure:smtp-5xx"
-        state.close()
-        state._state.clear()
-        done = runner.invoke(cli, ["referral", "retry", str(rid), "--by", "DSL", "--json"], env=env)
-        assert done.exit_code == 0, done.output
-        assert json.loads(done.stdout)["status"] == "prepared"
-        state.close()
-        state._state.clear()
-        bad = runner.invoke(cli, ["referral", "list", "--status", "lost", "--json"], env=env)
-        assert bad.exit_code == 2
-        assert "error" in json.loads(bad.stdout)
-    finally:
-        state.close()
-        state._state.clear()
+    listed = runner.invoke(cli, ["referral", "list", "--status", "escalated", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert [r["referral_id"] for r in rows] == [str(rid)]
+    assert rows[0]["escalation_reason"] == "permanent-failure:smtp-5xx"
+    done = runner.invoke(cli, ["referral", "retry", str(rid), "--by", "DSL", "--json"], env=env)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["status"] == "prepared"
+    bad = runner.invoke(cli, ["referral", "list", "--status", "lost", "--json"], env=env)
+    assert bad.exit_code == 2
+    assert "error" in json.loads(bad.stdout)
     assert school.app.get(rid, Referral).status.value == "prepared"

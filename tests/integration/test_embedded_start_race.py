@@ -18,11 +18,12 @@ from uuid import UUID
 import pytest
 
 from domain.referral import Referral
+from harness.dispatch import REPO_ROOT, settings_env, wait_for
 from safeshare.bootstrap import build
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.setup import initialise
-from tests.integration.dispatch_support import REPO_ROOT, settings_env, wait_for
+from safeshare.demo.directory import install_demo_agencies
+from safeshare.entrypoints.initialise import initialise
 from tests.integration.hardening_support import share_a_case
 from tests.integration.test_dispatch import point_agency
 from tests.integration.test_dispatch_embedded import safeshare_cli
@@ -74,6 +75,7 @@ def test_relay_and_worker_started_at_the_same_instant_both_run_and_deliver(
     copy_identity(identity_template, settings.data)
     initialise(settings)
     school = build(settings, clock=clock)
+    install_demo_agencies(school)
     log = tmp_path / "processes.log"
     processes: list[subprocess.Popen[bytes]] = []
     try:

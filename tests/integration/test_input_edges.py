@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.errors import InvalidValue, RecordChanged
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.integration.hardening_support import raise_concern, register_child
 from tests.support import FakeClock
 

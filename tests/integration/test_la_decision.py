@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -11,18 +11,17 @@ from domain.errors import PolicyRefusal
 from domain.referral import Referral
 from projections.standards import Standards, Step
 from projections.timeliness import Timeliness, steps
-from projections.workdays import Calendar
-from safeshare.bootstrap import Safeshare
-from safeshare.dispatch import acknowledge_referral
+from projections.workdays import Calendar, deadline
 from safeshare.services import projections as ps
-from tests.support import FakeClock
+from safeshare.services.referrals import acknowledge_referral
+from safeshare.services.school import Safeshare
+from tests.support import FakeClock, ago, born
 
 
 def delivered_referral_to_mash(s: Safeshare, clock: FakeClock) -> str:
-    """Delivered now (events carry the real time), so the test clock starts from now too."""
-    clock.now = datetime.now(UTC)
-    child = str(s.children.register("Amira Test", "2014-06-02", by="Office"))
-    cid = str(s.concerns.raise_concern(child, "neglect", "No coat", "2026-11-24T09:00:00Z", "T"))
+    """A referral to MASH delivered at the clock's now."""
+    child = str(s.children.register("Amira Test", born(s.ctx.clock, 12), by="Office"))
+    cid = str(s.concerns.raise_concern(child, "neglect", "No coat", ago(s.ctx.clock, hours=2), "T"))
     s.concerns.record_consent(cid, "given", "DSL", from_whom="parent")
     (rid,) = s.concerns.decide(
         cid, True, "agreed", "DSL", purpose="early help", to=["mash"]
@@ -32,6 +31,11 @@ def delivered_referral_to_mash(s: Safeshare, clock: FakeClock) -> str:
     referral.record_delivered("250 accepted")
     s.app.save(referral)
     return str(rid)
+
+
+def past_the_working_day(delivered: datetime) -> datetime:
+    """Two hours after the local authority's one working day ends (bank holidays included)."""
+    return deadline(Calendar(), delivered, 1) + timedelta(hours=2)
 
 
 def la_steps(s: Safeshare) -> list[tuple[bool, bool]]:
@@ -48,7 +52,7 @@ def test_an_acknowledgement_after_the_working_day_is_a_breach(
     sqlite_school: Safeshare, clock: FakeClock
 ) -> None:
     rid = delivered_referral_to_mash(sqlite_school, clock)
-    clock.advance(days=5)
+    clock.now = past_the_working_day(clock.now)
     acknowledge_referral(
         sqlite_school, rid, "assessment", (clock.now - timedelta(hours=1)).isoformat(), "DSL"
     )
@@ -61,15 +65,15 @@ def test_no_answer_past_the_working_day_is_overdue(
 ) -> None:
     delivered_referral_to_mash(sqlite_school, clock)
     assert la_steps(sqlite_school) == [(False, False)]
-    clock.advance(days=5)
+    clock.now = past_the_working_day(clock.now)
     assert la_steps(sqlite_school) == [(False, True)]
 
 
 def test_only_a_delivered_referral_can_be_acknowledged(sqlite_school: Safeshare) -> None:
     s = sqlite_school
-    child = str(s.children.register("Ben Test", "2012-01-19", by="Office"))
-    cid = str(s.concerns.raise_concern(child, "neglect", "f", "2026-11-24T09:00:00Z", "T"))
+    child = str(s.children.register("Ben Test", born(s.ctx.clock, 14), by="Office"))
+    cid = str(s.concerns.raise_concern(child, "neglect", "f", ago(s.ctx.clock, hours=2), "T"))
     s.concerns.record_consent(cid, "given", "DSL", from_whom="parent")
     (rid,) = s.concerns.decide(cid, True, "r", "DSL", purpose="p", to=["mash"]).referral_ids
     with pytest.raises(PolicyRefusal, match="only a delivered referral"):
-        acknowledge_referral(s, str(rid), "assessment", "2026-11-25T08:00:00Z", "DSL")
+        acknowledge_referral(s, str(rid), "assessment", ago(s.ctx.clock, minutes=1), "DSL")

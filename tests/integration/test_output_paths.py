@@ -14,7 +14,7 @@ import pytest
 
 from domain.errors import InvalidValue
 from safeshare.adapters.safe_output import OutputGuard
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from tests.integration.hardening_support import share_a_case
 from tests.support import FakeClock
 

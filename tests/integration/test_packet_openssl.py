@@ -11,7 +11,7 @@ import shlex
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,7 @@ from sharing.pki import (
     load_agency_certificate,
 )
 from sharing.profiles import default_profile, resolve_fields
+from tests.support import SESSION_START
 
 DECRYPT = (
     "openssl cms -decrypt -binary -inform DER -in packet.p7m "
@@ -47,17 +48,21 @@ AGENCY_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "agency.md"
 
 CANARY_NAME = "Zebedee Quixote-Canary"
 CANARY_FACT = "Canary fact: the marmalade kettle sang at 07:13 on Tuesday."
-NOW = datetime.now(UTC)
+NOW = SESSION_START
 
 
 @pytest.fixture(scope="module")
 def school() -> SchoolIdentity:
-    return generate_school_identity("Northshire Primary School", NOW)
+    return generate_school_identity(
+        "Northshire Primary School", NOW, sender_address="dsl@northshire.school.example"
+    )
 
 
 @pytest.fixture(scope="module")
 def another_school() -> SchoolIdentity:
-    return generate_school_identity("Elsewhere Academy", NOW)
+    return generate_school_identity(
+        "Elsewhere Academy", NOW, sender_address="dsl@elsewhere.school.example"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -341,28 +346,27 @@ def rsa_key() -> Iterator[rsa.RSAPrivateKey]:
 def test_an_expired_agency_certificate_is_refused_with_its_expiry_date(
     rsa_key: rsa.RSAPrivateKey,
 ) -> None:
-    pem = _certificate_pem(
-        rsa_key, datetime(2020, 1, 1, tzinfo=UTC), datetime(2021, 6, 30, tzinfo=UTC)
-    )
+    expired = (NOW - timedelta(days=400)).replace(hour=0, minute=0, second=0)
+    pem = _certificate_pem(rsa_key, expired - timedelta(days=365), expired)
 
     with pytest.raises(CertificateRefused) as refused:
         load_agency_certificate(pem, NOW)
 
-    assert refused.value.reason == "The agency certificate expired on 2021-06-30 00:00 UTC."
+    when = expired.strftime("%Y-%m-%d %H:%M")
+    assert refused.value.reason == f"The agency certificate expired on {when} UTC."
 
 
 def test_an_agency_certificate_not_yet_valid_is_refused_with_its_start_date(
     rsa_key: rsa.RSAPrivateKey,
 ) -> None:
-    start = datetime(NOW.year + 2, 2, 1, 9, 30, tzinfo=UTC)
+    start = (NOW + timedelta(days=700)).replace(hour=9, minute=30, second=0)
     pem = _certificate_pem(rsa_key, start, start + timedelta(days=365))
 
     with pytest.raises(CertificateRefused) as refused:
         load_agency_certificate(pem, NOW)
 
-    assert refused.value.reason == (
-        f"The agency certificate is not valid until {NOW.year + 2}-02-01 09:30 UTC."
-    )
+    when = start.strftime("%Y-%m-%d %H:%M")
+    assert refused.value.reason == f"The agency certificate is not valid until {when} UTC."
 
 
 def test_an_agency_certificate_with_an_ec_key_is_refused() -> None:

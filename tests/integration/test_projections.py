@@ -8,22 +8,21 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from harness.history import generate
 from projections.chronology import entries
 from projections.runner import Runner, wait_until
 from projections.standards import Standards
 from projections.timeliness import Timeliness, steps
 from projections.workdays import Calendar
 from safeshare.adapters.sealing import ERASED
-from safeshare.bootstrap import Safeshare
 from safeshare.services import projections as ps
-from tests.history import generate
+from safeshare.services.school import Safeshare
 from tests.projection_support import dump
-from tests.support import CANARY_FACT, CANARY_NAME, PG_URL
+from tests.support import CANARY_FACT, CANARY_NAME, PG_URL, born
 
 EVENTS = 3000
 
@@ -99,7 +98,7 @@ def test_exactly_once_when_the_runner_is_killed_mid_batch(
 
 
 def _case(school: Safeshare) -> tuple[str, str]:
-    child = school.children.register(CANARY_NAME, "2015-03-01", by="Office")
+    child = school.children.register(CANARY_NAME, born(school.ctx.clock, 11), by="Office")
     concern = school.concerns.raise_concern(
         str(child), "neglect", CANARY_FACT, school.ctx.clock().isoformat(), "Mr Jones"
     )
@@ -169,8 +168,8 @@ def test_no_personal_data_in_projection_tables(school: Safeshare, tmp_path: Path
         assert b"audit_trail" in blob
     else:
         school.projection_db().close()
-        school.extras.pop("projection_db")
-        school.extras.pop("projection_runners")
+        school._projection_db = None
+        school.runners.clear()
         path = school.settings.projections_db
         blob = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
         assert b"audit_trail" in blob
@@ -186,12 +185,12 @@ def test_postgres_runner_follows_by_listen_notify(identity_template: Path, tmp_p
         source = s.event_source()
         assert source.subscribe(0) is not None
         r = ps.runner(s, "audit_trail")
-        stop = threading.Event()
+        stop, listening = threading.Event(), threading.Event()
         # a long poll interval: only a notification can wake it in time
-        t = threading.Thread(target=r.follow, args=(stop, 60.0), daemon=True)
+        t = threading.Thread(target=r.follow, args=(stop, 60.0, listening), daemon=True)
         t.start()
         try:
-            time.sleep(0.3)
+            assert listening.wait(20), "the runner never started listening"
             generate(s.app, 300, seed=3)
             assert wait_until(lambda: r.position() == source.max_position(), timeout=20)
         finally:

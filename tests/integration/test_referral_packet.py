@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from safeshare.bootstrap import Safeshare
+from safeshare.services.school import Safeshare
 from sharing.packet import parse_packet
-from tests.support import CANARY_FACT, CANARY_NAME
+from tests.support import CANARY_FACT, CANARY_NAME, ago, born
 
 
 def open_as_agency(school: Safeshare, agency_id: str, packet: Path, tmp: Path) -> bytes:
@@ -62,7 +62,11 @@ def open_as_agency(school: Safeshare, agency_id: str, packet: Path, tmp: Path) -
 def share_canary_case(school: Safeshare, to: list[str], **kwargs: Any) -> list[str]:
     child = str(
         school.children.register(
-            CANARY_NAME, "2015-05-05", by="Office", upn="C123456789012", address="1 Canary Row"
+            CANARY_NAME,
+            born(school.ctx.clock, 11),
+            by="Office",
+            upn="C123456789012",
+            address="1 Canary Row",
         )
     )
     cid = str(
@@ -70,7 +74,7 @@ def share_canary_case(school: Safeshare, to: list[str], **kwargs: Any) -> list[s
             child,
             "physical-abuse",
             CANARY_FACT,
-            "2026-11-24T10:00:00Z",
+            ago(school.ctx.clock, hours=2),
             "Ms Green",
             opinion="I think he is frightened of going home.",
             crime_suspected=True,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import timedelta
 from uuid import uuid4
 
 from domain.codes import AgencyKind
 from domain.concern import Concern, RecipientChoice
 from domain.packet_fields import IDENTIFYING_FIELDS, PacketField
 from domain.sealed import Sealed
+from tests.support import SESSION_START
 
 EVERYTHING = frozenset(PacketField)
 
@@ -24,7 +25,7 @@ def a_concern(immediate_risk: bool = False, crime_suspected: bool = False) -> Co
         category="neglect",
         facts=sealed("facts"),
         opinion=sealed("opinion"),
-        observed_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+        observed_at=SESSION_START - timedelta(days=5),
         immediate_risk=immediate_risk,
         crime_suspected=crime_suspected,
         raised_by="Mr Jones",

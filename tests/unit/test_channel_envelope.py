@@ -1,7 +1,8 @@
-"""The envelope a channel carries: ids safe for headers, a hash that matches, no bytes in logs."""
+"""The envelope a channel carries: ids safe for headers, a well-formed hash, no bytes in logs."""
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from sharing.channels import (
 from sharing.channels.smtp import build_message, message_id_for, subject_for
 
 SEALED = b"0\x82sealed-cms-bytes"
+SIGNED_SHA256 = hashlib.sha256(b"the school's signed entity").hexdigest()
 
 
 def envelope(**changes: Any) -> Envelope:
@@ -28,6 +30,7 @@ def envelope(**changes: Any) -> Envelope:
         urgent=False,
         address="referrals@mash.example",
         sealed=SEALED,
+        packet_sha256=SIGNED_SHA256,
     )
     return replace(base, **changes)
 
@@ -41,8 +44,8 @@ def envelope(**changes: Any) -> Envelope:
         {"school": "Hillside\r\nBcc: someone@example.org"},
         {"address": "a@b.example\nBcc: c@d.example"},
         {"sealed": b""},
-        {"packet_sha256": "0" * 64},
         {"packet_sha256": "ABC"},
+        {"packet_sha256": "A" * 64},
     ],
 )
 def test_envelope_that_could_inject_headers_or_carry_the_wrong_packet_is_refused(
@@ -56,23 +59,29 @@ def test_envelope_repr_does_not_dump_the_sealed_packet() -> None:
     assert "sealed" not in repr(envelope())
 
 
-def test_subject_and_message_id_carry_ids_school_and_urgency_only() -> None:
+def test_subject_carries_the_school_and_the_packet_id_only() -> None:
     routine, urgent = envelope(), envelope(urgent=True)
 
-    assert subject_for(routine) == "Safeguarding referral ref-1 from Hillside Primary School"
-    assert (
-        subject_for(urgent) == "Safeguarding referral ref-1 from Hillside Primary School [URGENT]"
-    )
+    assert subject_for(routine) == "Safeguarding referral pkt-1 from Hillside Primary School"
+    assert subject_for(urgent) == subject_for(routine)
     assert message_id_for(routine) == "<packet-pkt-1@safeshare>"
 
 
-def test_mail_has_exactly_one_smime_attachment() -> None:
-    message = build_message(envelope(), "dsl@school.example")
+def test_the_mail_is_an_rfc_8551_enveloped_data_message_and_nothing_else() -> None:
+    message = build_message(envelope(urgent=True), "dsl@school.example")
+    raw = message.as_bytes()
 
-    attachments = list(message.iter_attachments())
-    assert [a.get_content_type() for a in attachments] == ["application/pkcs7-mime"]
-    assert attachments[0].get_filename() == "smime.p7m"
-    assert attachments[0].get_payload(decode=True) == SEALED
+    assert not message.is_multipart()
+    assert (
+        b"\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n"
+        in raw
+    )
+    assert message.get_filename() == "smime.p7m"
+    assert message.get_payload(decode=True) == SEALED
+    assert message["Importance"] == "high"
+    assert message["X-Safeshare-Packet-SHA256"] == SIGNED_SHA256
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    assert all(len(line) <= 76 for line in body.split(b"\r\n")), "RFC 2045 base64 lines"
 
 
 def test_delivery_errors_say_only_their_code() -> None:

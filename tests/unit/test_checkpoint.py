@@ -6,7 +6,7 @@ import base64
 import dataclasses
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from projections.checkpoint import (
     verify_checkpoint,
 )
 from projections.merkle import leaf_hash, root_hash
+from tests.support import SESSION_START
 
 ORIGIN = "safeshare.example-school.sch.uk/audit"
 ROOT = root_hash([leaf_hash(b"a"), leaf_hash(b"b"), leaf_hash(b"c")])
@@ -37,7 +38,7 @@ def test_sign_verify_and_text_round_trip() -> None:
 
 def test_recorded_at_is_signed() -> None:
     key = Ed25519PrivateKey.generate()
-    when = datetime(2025, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+    when = SESSION_START.astimezone(timezone(timedelta(hours=1)))
     cp = sign_checkpoint(ORIGIN, 3, ROOT, key, recorded_at=when)
     assert cp.recorded_at == when and cp.recorded_at.tzinfo == UTC
     back = Checkpoint.from_text(cp.to_text())
@@ -82,7 +83,7 @@ def test_malformed_text_is_refused(text: str) -> None:
 def test_openssl_verifies_the_signature(tmp_path: Path) -> None:
     """What the auditor runs: openssl pkeyutl -verify -pubin -rawin over the body bytes."""
     key = Ed25519PrivateKey.generate()
-    cp = sign_checkpoint(ORIGIN, 3, ROOT, key, recorded_at=datetime(2025, 1, 2, tzinfo=UTC))
+    cp = sign_checkpoint(ORIGIN, 3, ROOT, key, recorded_at=SESSION_START)
     pem = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     (tmp_path / "audit-public.pem").write_bytes(pem)
     (tmp_path / "body.txt").write_bytes(cp.body())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from projections.db import SQLiteProjectionDb, Tx
 from projections.integrity_log import IntegrityLog, checkpoints, logged_leaves
 from projections.merkle import leaf_hash, root_hash
 from projections.runner import Runner
+from tests.support import SESSION_START
 
 ORIGIN = "test/audit"
 
@@ -72,7 +73,7 @@ class Flaky(IntegrityLog):
 
 
 def _log(key: Ed25519PrivateKey, every: int = 100, cls: type[IntegrityLog] = IntegrityLog) -> Any:
-    now = datetime(2026, 1, 1, tzinfo=UTC)
+    now = SESSION_START
     return cls(ORIGIN, key, lambda: now, every_events=every, every=timedelta(days=1))
 
 

@@ -50,13 +50,19 @@ class ReceivedMail:
 
     @classmethod
     def parse(cls, raw: bytes) -> ReceivedMail:
-        """Parse a raw message and pull out the parts tests and dedup care about."""
+        """Parse a raw message and pull out the parts tests and dedup care about.
+
+        `attachment` is the S/MIME body as a mail client extracts it: the whole body of an
+        RFC 8551 message (`application/pkcs7-mime` at the top), or else the first
+        `application/pkcs7-mime` attachment of a multipart mail.
+        """
         message = email.message_from_bytes(raw, policy=default_policy)
         assert isinstance(message, EmailMessage)
         attachment: bytes | None = None
         attachment_type: str | None = None
         attachment_params: dict[str, str] = {}
-        for part in message.iter_attachments():
+        top = [message] if message.get_content_type() == "application/pkcs7-mime" else []
+        for part in [*top, *message.iter_attachments()]:
             if part.get_content_type() == "application/pkcs7-mime":
                 payload = part.get_payload(decode=True)
                 attachment = payload if isinstance(payload, bytes) else None

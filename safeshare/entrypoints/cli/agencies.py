@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import add_row, console, emit, fail, for_console, guarded
@@ -24,6 +25,15 @@ def add(
     cert: Path = typer.Option(..., "--cert", help="The agency's X.509 certificate (PEM)."),
     by: str = typer.Option("DSL", "--by"),
     fields: list[str] = typer.Option([], "--fields", help="Packet fields it receives."),
+    mail_certificate: bool = typer.Option(
+        True,
+        "--mail-certificate/--no-mail-certificate",
+        help="Whether its mailbox holds its certificate and key (opens S/MIME mail). "
+        "Without one, referrals go by upload to --portal, never by mail.",
+    ),
+    portal: str | None = typer.Option(
+        None, "--portal", help="https:// address of the agency's portal for packet uploads."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Add a new agency (an id already in the directory is refused: see replace-certificate
@@ -34,7 +44,18 @@ def add(
         fail(2, f"cert: cannot read {cert}", as_json)
     flat = [f for spec in fields for f in spec.split(",") if f.strip()]
     with guarded(as_json):
-        state.safeshare().agencies.add(agency_id, name, kind, channel, address, pem, by, flat)
+        state.safeshare().agencies.add(
+            agency_id,
+            name,
+            kind,
+            channel,
+            address,
+            pem,
+            by,
+            flat,
+            mail_certificate=mail_certificate,
+            portal=portal,
+        )
     emit(
         {"agency_id": agency_id, "added": True},
         as_json,
@@ -105,7 +126,11 @@ def list_(as_json: bool = JSON) -> None:
                 a["agency_id"],
                 a["name"],
                 a["kind"],
-                a["channel"],
+                Text(
+                    a["channel"]
+                    if a.get("mail_certificate", True)
+                    else f"{a['channel']} (no mail certificate: upload to {a.get('portal')})"
+                ),
                 a["address"],
                 ", ".join(a["profile"]),
             )

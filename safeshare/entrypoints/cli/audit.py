@@ -14,9 +14,18 @@ from rich.table import Table
 
 from domain.errors import InvalidValue
 from projections.checkpoint import Checkpoint, CheckpointFormatError
+from safeshare.adapters.audit_store import StoreUnreadable
 from safeshare.adapters.safe_output import OutputGuard
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
+from safeshare.entrypoints.cli.output import (
+    EXIT_REFUSED,
+    add_row,
+    console,
+    emit,
+    fail,
+    for_console,
+    guarded,
+)
 from safeshare.services.audit import audit_service
 
 app = typer.Typer(help="Auditors: checkpoints, verification, as-of replay, offline export.")
@@ -59,7 +68,10 @@ def verify(
     with guarded(as_json):
         kept = _read_checkpoints(checkpoint_files)
         service = audit_service(state.safeshare())
-        problems = service.verify(kept)
+        try:
+            problems = service.verify(kept)
+        except StoreUnreadable as e:
+            fail(EXIT_REFUSED, f"verify failed: {e}", as_json)
         size = len(service.checkpoints())
         unlogged = service.unlogged()
     data = {

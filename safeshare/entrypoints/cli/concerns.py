@@ -8,10 +8,14 @@ from typing import Any
 import typer
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from domain.codes import Category, ConsentStatus, NotSoughtReason, label
+from domain.errors import InvalidValue
+from domain.visible_text import visible
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
+from safeshare.services.referrals import portal_uploads
 
 app = typer.Typer(help="Concerns: raise one, then seek advice, consent, basis, decide, inform.")
 
@@ -126,7 +130,7 @@ def decide(
         for spec in field:
             agency, _, names = spec.partition("=")
             if not names:
-                raise ValueError("field: use AGENCY=FIELD,FIELD")
+                raise InvalidValue("field", "use AGENCY=FIELD,FIELD")
             fields[agency.strip()] = [n for n in names.split(",") if n.strip()]
         result = state.safeshare().concerns.decide(
             concern_id,
@@ -140,6 +144,7 @@ def decide(
             identifiable=not not_identifiable,
             police_not_told_reason=police_not_told_reason,
         )
+    uploads = portal_uploads(state.safeshare(), [str(r) for r in result.referral_ids])
     data = {
         "concern_id": concern_id,
         "decision_no": result.decision_no,
@@ -147,6 +152,7 @@ def decide(
         "decided_at": result.decided_at_step,
         "path": result.path,
         "referral_ids": [str(r) for r in result.referral_ids],
+        "portal_uploads": uploads,
     }
 
     def human() -> None:
@@ -155,6 +161,8 @@ def decide(
         console.print("path: " + " → ".join(for_console(p) for p in result.path))
         for r in result.referral_ids:
             console.print(f"referral {for_console(r)}")
+        for upload in uploads:
+            console.print(Text(visible(upload["instructions"])))
 
     emit(data, as_json, human)
 

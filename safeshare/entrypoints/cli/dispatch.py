@@ -8,7 +8,6 @@ processes; urgent and routine queues get their own workers); otherwise the embed
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import sys
 import threading
@@ -16,6 +15,8 @@ from types import FrameType
 
 import typer
 
+from domain.errors import InvalidValue
+from safeshare.adapters.logs import configure_logging
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
 
@@ -47,7 +48,8 @@ def relay(
 ) -> None:
     """Follow the event store and publish a deliver task for every prepared referral and
     every retry the DSL asks for; re-enqueue stale open referrals (the reconciler)."""
-    from safeshare.dispatch import SafeshareDispatchStore, wiring_for
+    from safeshare.bootstrap import wiring_for
+    from safeshare.services.dispatch_store import SafeshareDispatchStore
     from workers.celery_app import alert_dsl, declare_when_ready, enqueue, make_celery
     from workers.ports import Job
     from workers.relay import Reconciler, Relay, follow
@@ -74,7 +76,7 @@ def relay(
         emit({"published": published, "reconciled": reconciled}, as_json, None)
         celery.close()
         return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     stop = threading.Event()
     _stop_on_signals(stop)
     _line(
@@ -93,18 +95,18 @@ def worker(
 ) -> None:
     """Run a worker: `celery worker -P prefork` on RabbitMQ; on the embedded default, a
     worker thread plus the relay in this process."""
-    from safeshare.dispatch import wiring_for
+    from safeshare.bootstrap import wiring_for
     from workers.celery_app import make_celery
     from workers.embedded import EmbeddedDispatch
 
     with guarded(as_json):
         if queues not in QUEUES:
-            raise ValueError(f"--queues must be one of {', '.join(QUEUES)}")
+            raise InvalidValue("queues", f"must be one of {', '.join(QUEUES)}")
         settings = state.settings()
         wiring = wiring_for(settings)
     config = wiring.config
     if config.embedded:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        configure_logging()
         stop = threading.Event()
         _stop_on_signals(stop)
         with EmbeddedDispatch(wiring):

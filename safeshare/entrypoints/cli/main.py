@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from safeshare.adapters.data_folder import restrict_new_files
+from safeshare.adapters.logs import configure_logging
 from safeshare.entrypoints.cli import (
     agencies,
     audit,
@@ -41,18 +42,21 @@ JSON = typer.Option(False, "--json", help="Machine-readable output.")
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     data: Path | None = typer.Option(
         None, "--data", envvar="SAFESHARE_DATA", help="Data folder (default ./var)."
     ),
 ) -> None:
     restrict_new_files()
-    state.configure(data)
+    configure_logging()
+    state.start(ctx, data)
 
 
 @app.command("init")
 def init(as_json: bool = JSON) -> None:
-    """Create the data folder, keys, the school's signing identity and the demo agencies."""
-    from safeshare.setup import initialise
+    """Create the data folder, keys, the school's signing identity and audit key (no agencies:
+    add your own with `safeshare agency add`; `safeshare demo` adds demonstration ones)."""
+    from safeshare.entrypoints.initialise import initialise
 
     with guarded(as_json):
         made = initialise(state.settings())
@@ -67,11 +71,14 @@ def init(as_json: bool = JSON) -> None:
 
 @app.command("demo")
 def demo(as_json: bool = JSON) -> None:
-    """Record a realistic set of cases through the real commands; print the worklist and one
-    case's history."""
+    """Add the four demonstration agencies (with their key pairs, for the demo only), record a
+    realistic set of cases through the real commands; print the worklist and one case's
+    history."""
     from safeshare.demo.cases import run_demo
+    from safeshare.demo.directory import install_demo_agencies
 
     with guarded(as_json):
+        install_demo_agencies(state.safeshare())
         featured = run_demo(state.safeshare())
     if not as_json:
         _print_worklist(state.safeshare().views.worklist())

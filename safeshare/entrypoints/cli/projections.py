@@ -7,10 +7,10 @@ Commands that read a projection first catch it up with the log, so on the embedd
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import typer
 from rich.progress import (
@@ -27,7 +27,6 @@ from rich.table import Table
 from rich.text import Text
 
 from domain.errors import InvalidValue
-from domain.sealed import Sealed
 from safeshare.adapters.safe_output import OutputGuard
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import (
@@ -39,6 +38,7 @@ from safeshare.entrypoints.cli.output import (
     guarded,
 )
 from safeshare.services import projections as ps
+from safeshare.services.chronology import child_chronology, timeliness_report
 from safeshare.validation import day, seconds
 
 projections_app = typer.Typer(help="Read models: their position in the log, and rebuilding them.")
@@ -178,32 +178,12 @@ def chronology(
 ) -> None:
     """The child's chronology across all concerns, in the order things happened, with when
     each was recorded (the KCSIE chronology for a conference). Reading it is recorded."""
-    from projections.chronology import entries
-
-    s = state.safeshare()
     with guarded(as_json):
-        child = s.ctx.child(child_id)
-        s.views.record_view(child.id, by, "chronology")
-        r = ps.runner(s, "chronology")
-        r.catch_up()
-        with r.db.transaction() as tx:
-            found = entries(tx, str(child.id), ps.staff_names(s))
-    rows: list[dict[str, Any]] = [
-        {
-            "occurred_at": e.occurred_at,
-            "recorded_at": e.recorded_at,
-            "entry": e.entry,
-            "by": e.actor,
-            "concern_id": e.concern_id,
-            "record_id": e.record_id,
-            "detail": e.detail,
-            "text": {t["label"]: _unseal(child.id, t) for t in e.texts},
-        }
-        for e in found
-    ]
+        chron = child_chronology(state.safeshare(), child_id, by)
+    rows: list[dict[str, Any]] = [asdict(e) for e in chron.entries]
 
     def human() -> None:
-        table = Table(title=f"Chronology of child {child.id}", show_lines=True)
+        table = Table(title=f"Chronology of child {chron.child_id}", show_lines=True)
         for col in ("when", "recorded", "what", "by", "detail"):
             table.add_column(col)
         for row in rows:
@@ -221,11 +201,7 @@ def chronology(
             )
         console.print(table)
 
-    emit({"child_id": str(child.id), "entries": rows}, as_json, human)
-
-
-def _unseal(child_id: UUID, token: dict[str, str]) -> str:
-    return state.safeshare().ctx.sealer.unseal(child_id, Sealed(token["f"], token["t"])) or ""
+    emit({"child_id": chron.child_id, "entries": rows}, as_json, human)
 
 
 def _day(label: str, value: str, today: date) -> date:
@@ -247,25 +223,16 @@ def timeliness(
 ) -> None:
     """The governors' timeliness report: each step against its standard, month by month,
     with the breaches; HTML has charts."""
-    from projections.timeliness import Timeliness
     from safeshare.reports import timeliness as rep
 
     s = state.safeshare()
     with guarded(as_json):
         today = s.ctx.clock().date()
         lo, hi = _day("from", start, today), _day("to", end, today)
-        if hi < lo:
-            raise InvalidValue("to", "the period ends before it begins")
         if fmt not in ("text", "csv", "html"):
             raise InvalidValue("format", "must be text, csv or html")
-        r = ps.runner(s, "timeliness")
-        r.catch_up()
-        assert isinstance(r.projection, Timeliness)
-        std, cal = ps.standards(s.settings), ps.calendar(s.settings)
-        with r.db.transaction() as tx:
-            report = rep.build_report(
-                tx, r.projection, s.settings.school_name, lo, hi, s.ctx.clock(), std, cal
-            )
+        report = timeliness_report(s, lo, hi)
+        std = ps.standards(s.settings)
     if as_json:
         emit(report.as_dict(), True)
         return

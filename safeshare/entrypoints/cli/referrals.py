@@ -62,7 +62,7 @@ def list_(
     """Referrals and where each stands, escalated and failed first."""
     from rich.table import Table
 
-    from safeshare.dispatch import list_referrals
+    from safeshare.services.referrals import list_referrals
 
     with guarded(as_json):
         rows = list_referrals(state.safeshare(), status)
@@ -94,7 +94,7 @@ def retry(
 ) -> None:
     """Send a failed or escalated referral again, after fixing its agency; the relay picks
     it up (attempts and deadline start over)."""
-    from safeshare.dispatch import retry_referral
+    from safeshare.services.referrals import retry_referral
 
     with guarded(as_json):
         result = retry_referral(state.safeshare(), referral_id, by)
@@ -141,7 +141,7 @@ def acknowledge(
     as_json: bool = JSON,
 ) -> None:
     """Record the agency's acknowledgement and decision on a delivered referral."""
-    from safeshare.dispatch import acknowledge_referral
+    from safeshare.services.referrals import acknowledge_referral
 
     with guarded(as_json):
         result = acknowledge_referral(state.safeshare(), referral_id, outcome, at, by)

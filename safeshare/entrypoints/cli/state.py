@@ -1,36 +1,67 @@
-"""The school's safeshare for this CLI invocation, built once from settings."""
+"""The school's safeshare for one CLI invocation: built once, on first use, from settings, held
+for that invocation only (a context variable the root command sets and resets), and closed when
+the command ends. Nothing is cached across invocations."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
-from safeshare.bootstrap import Safeshare, build
+import typer
+
+from safeshare.bootstrap import build
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 
-_state: dict[str, object] = {}
+
+@dataclass
+class CliSession:
+    data: Path | None = None
+    _school: Safeshare | None = None
+
+    def settings(self) -> Settings:
+        return Settings(data=self.data) if self.data is not None else Settings()
+
+    def safeshare(self) -> Safeshare:
+        if self._school is None:
+            self._school = build(self.settings())
+        return self._school
+
+    def close(self) -> None:
+        if self._school is not None:
+            self._school.close()
+            self._school = None
 
 
-def configure(data: Path | None) -> None:
-    _state["data"] = data
+_current: ContextVar[CliSession | None] = ContextVar("safeshare_cli_session", default=None)
+
+
+def start(ctx: typer.Context, data: Path | None) -> CliSession:
+    """Called by the root command: one session for this invocation, closed with it."""
+    session = CliSession(data)
+    token = _current.set(session)
+    ctx.obj = session
+
+    def end() -> None:
+        session.close()
+        _current.reset(token)
+
+    ctx.call_on_close(end)
+    return session
+
+
+def session() -> CliSession:
+    found = _current.get()
+    if found is None:
+        msg = "no CLI session: the root command starts one"
+        raise RuntimeError(msg)
+    return found
 
 
 def settings() -> Settings:
-    data = _state.get("data")
-    if isinstance(data, Path):
-        return Settings(data=data)
-    return Settings()
+    return session().settings()
 
 
 def safeshare() -> Safeshare:
-    built = _state.get("safeshare")
-    if isinstance(built, Safeshare):
-        return built
-    s = build(settings())
-    _state["safeshare"] = s
-    return s
-
-
-def close() -> None:
-    built = _state.pop("safeshare", None)
-    if isinstance(built, Safeshare):
-        built.close()
+    return session().safeshare()

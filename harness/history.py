@@ -191,12 +191,13 @@ def generate(
     app: CaseRecords,
     events: int,
     seed: int = 6,
-    start: date = date(2025, 9, 1),
+    start: date | None = None,
     days: int = 300,
     per_save: int = 200,
 ) -> int:
     """Record about `events` events; returns how many were recorded."""
     rng = random.Random(seed)
+    start = start or (app.clock() - timedelta(days=days + 30)).date()
     recorded = 0
     pending: list[Aggregate] = []
     children: list[UUID] = []
@@ -219,8 +220,10 @@ def generate(
         pending += aggregates
         recorded += sum(len(a._pending_events) for a in aggregates)
         if len(pending) >= per_save:
-            app.save(*pending)
+            with app.generating_history():
+                app.save(*pending)
             pending = []
     if pending:
-        app.save(*pending)
+        with app.generating_history():
+            app.save(*pending)
     return recorded

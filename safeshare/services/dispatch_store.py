@@ -1,8 +1,8 @@
-"""The dispatch wiring: one school's referrals as the workers see them (`workers.ports`).
+"""One school's referrals as the workers see them (`workers.ports.DispatchStore`).
 
-This is the composition root's half of the workers: `wiring()` reads the settings from the
-environment, and the Celery app (`workers.app`) calls it by name in each worker process, so
-`workers/` never imports safeshare. Everything handed across is ids, codes and sealed bytes.
+The composition root (`safeshare/bootstrap.py`, `wiring()`) hands this store to the relay and
+the Celery workers, so `workers/` never imports safeshare. Everything handed across is ids,
+codes and sealed bytes.
 
 Consent withdrawn before delivery: a referral whose decision rested on consent alone (no
 lawful basis recorded, not urgent) is **escalated, not sent**, with the reason
@@ -12,16 +12,12 @@ would share against the family's withdrawn wishes; dropping it silently would hi
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import smtplib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Any
 from uuid import UUID
 
+import structlog
 from eventsourcing.persistence import IntegrityError
 
 from domain.codes import ConsentStatus
@@ -29,53 +25,18 @@ from domain.concern import Concern
 from domain.errors import PolicyRefusal, SafeshareError
 from domain.referral import Referral, ReferralStatus
 from projections.runner import TRACKING_DDL
-from safeshare.bootstrap import Safeshare, build
-from safeshare.settings import Settings
-from sharing.channels import (
-    Channel,
-    Envelope,
-    HttpsChannel,
-    SmtpChannel,
-    TlsSettings,
-    TransientDeliveryError,
-)
+from safeshare.adapters.channels import CHANNELS, make_channel
+from safeshare.services.alerts import PORTAL_UPLOAD, escalation_alert
+from safeshare.services.school import Safeshare
+from sharing.channels import Channel, Envelope, HttpsChannel, SmtpChannel
 from sharing.errors import SharingError
-from workers.config import DispatchConfig, Wiring
+from sharing.sender import signing_certificate_names
 from workers.ports import Attempt, Job, OpenReferral, Skip, Trigger
 
-log = logging.getLogger("safeshare.dispatch")
+log = structlog.get_logger("safeshare.dispatch")
 TRIGGER_TOPICS = (Referral.Prepared.TOPIC, Referral.RetryRequested.TOPIC)
-CHANNELS = ("smtp", "https")
 OPEN = (ReferralStatus.PREPARED, ReferralStatus.DISPATCHED, ReferralStatus.FAILED)
 _SAVE_TRIES = 5
-
-
-def dispatch_config(settings: Settings) -> DispatchConfig:
-    return DispatchConfig(
-        broker_url=settings.broker_url,
-        broker_db=settings.broker_db,
-        queue_prefix=settings.queue_prefix,
-        max_attempts=settings.dispatch_max_attempts,
-        urgent_retry_base=settings.urgent_retry_base_seconds,
-        urgent_retry_max=settings.urgent_retry_max_seconds,
-        routine_retry_base=settings.routine_retry_base_seconds,
-        routine_retry_max=settings.routine_retry_max_seconds,
-        reconcile_after=settings.reconcile_after_seconds,
-        urgent_reconcile_after=settings.urgent_reconcile_after_seconds,
-        reconcile_interval=settings.reconcile_interval_seconds,
-    )
-
-
-def wiring_for(settings: Settings) -> Wiring:
-    return Wiring(
-        config=dispatch_config(settings),
-        open_store=lambda: SafeshareDispatchStore(build(settings), own=True),
-    )
-
-
-def wiring() -> Wiring:
-    """Entry point named by `SAFESHARE_DISPATCH_WIRING`: the school the environment names."""
-    return wiring_for(Settings())
 
 
 class SafeshareDispatchStore:
@@ -180,11 +141,16 @@ class SafeshareDispatchStore:
                 return Skip(referral_id, "consent-withdrawn", escalate=True)
             if concern.child_data_erased:
                 return Skip(referral_id, "child-erased", escalate=True)
+            if self.s.agencies.portal_upload(r.agency_id) is not None:
+                return Skip(referral_id, PORTAL_UPLOAD, escalate=True)
             try:
                 ready = self.s.packets.seal(r)
             except (SafeshareError, SharingError) as exc:
                 return Skip(referral_id, f"packet-failed:{type(exc).__name__}", escalate=True)
             agency = ready.agency
+            channel = str(agency["channel"])
+            if channel not in CHANNELS:
+                return Skip(referral_id, "unknown-channel", escalate=True)
             try:
                 envelope = Envelope.of(
                     packet_id=ready.packet_id,
@@ -192,14 +158,12 @@ class SafeshareDispatchStore:
                     school=self.s.settings.school_name,
                     urgent=r.urgent,
                     address=str(agency["address"]),
-                    sealed=ready.sealed.der,
+                    sealed=ready.sealed.for_channel(channel),
+                    packet_sha256=ready.sealed.sha256,
                 )
             except ValueError:
                 return Skip(referral_id, "bad-agency-address", escalate=True)
             attempt = r.attempts + 1
-            channel = str(agency["channel"])
-            if channel not in CHANNELS:
-                return Skip(referral_id, "unknown-channel", escalate=True)
             r.record_dispatched(attempt, channel, ready.packet_id, ready.sealed.sha256)
             try:
                 self.s.app.save(r)
@@ -256,66 +220,42 @@ class SafeshareDispatchStore:
     def channel(self, kind: str) -> Channel:
         found = self._channels.get(kind)
         if found is None:
-            found = self._make_channel(kind)
+            if kind == "smtp":
+                self._check_signer_names_sender()
+            found = make_channel(kind, self.s.settings)
             self._channels[kind] = found
         return found
 
-    def _tls(self) -> TlsSettings:
-        st = self.s.settings
-        return TlsSettings(
-            ca_file=st.tls_ca_file,
-            client_cert=st.tls_client_cert,
-            client_key=st.tls_client_key,
-            timeout_seconds=st.channel_timeout_seconds,
-        )
-
-    def _make_channel(self, kind: str) -> Channel:
-        st = self.s.settings
-        if kind == "smtp":
-            return SmtpChannel(
-                st.smtp_host,
-                st.smtp_port,
-                st.smtp_sender,
-                self._tls(),
-                username=st.smtp_username,
-                password=st.smtp_password,
+    def _check_signer_names_sender(self) -> None:
+        """Mail clients mark a signature valid only when the signing certificate names the
+        sender; an identity made before the From address changed does not."""
+        if not signing_certificate_names(self.s.packets.school, self.s.settings.smtp_sender):
+            log.warning(
+                "the school's signing certificate does not name SAFESHARE_SMTP_SENDER: "
+                "agencies' mail clients will not mark referral signatures valid "
+                "(docs/agency.md); issue a new signing identity for that address"
             )
-        if kind == "https":
-            return HttpsChannel(self._tls())
-        msg = f"no channel {kind!r}"
-        raise ValueError(msg)
 
     def send_alert(self, referral_id: str, reason: str) -> None:
-        """Mail the DSL: ids and a reason code only (the worklist has the rest)."""
+        """Mail the DSL through the referrals' SMTP channel: ids and a reason code only (the
+        worklist has the rest)."""
         st = self.s.settings
         if not st.dsl_email:
-            log.warning("referral %s escalated; no SAFESHARE_DSL_EMAIL to alert", referral_id)
+            log.warning(
+                "referral escalated; no SAFESHARE_DSL_EMAIL to alert", referral_id=referral_id
+            )
             return
-        message = EmailMessage()
-        message["From"] = st.smtp_sender
-        message["To"] = st.dsl_email
-        message["Subject"] = f"Safeguarding referral {referral_id} ESCALATED ({reason})"
-        message["Message-ID"] = make_msgid("alert", "safeshare")
-        message["Date"] = formatdate(usegmt=True)
-        message["X-Safeshare-Referral-Id"] = referral_id
-        message.set_content(
-            f"Referral {referral_id} could not be delivered ({reason}) and needs you.\n"
-            "See the worklist in safeshare; after fixing the agency, run\n"
-            f"  safeshare referral retry {referral_id} --by <your name>\n"
+        channel = self.channel("smtp")
+        assert isinstance(channel, SmtpChannel)
+        portal = None
+        if reason == PORTAL_UPLOAD:
+            referral = self._referral(referral_id)
+            if referral is not None:
+                portal = self.s.agencies.portal_upload(referral.agency_id)
+        channel.send_notice(
+            st.dsl_email,
+            escalation_alert(st.smtp_sender, st.dsl_email, referral_id, reason, portal=portal),
         )
-        try:
-            smtp = smtplib.SMTP(st.smtp_host, st.smtp_port, timeout=st.channel_timeout_seconds)
-            try:
-                smtp.starttls(context=self._tls().client_context())
-                if st.smtp_username and st.smtp_password:
-                    smtp.login(st.smtp_username, st.smtp_password)
-                smtp.send_message(message)
-                with contextlib.suppress(smtplib.SMTPException, OSError):
-                    smtp.quit()
-            finally:
-                smtp.close()
-        except (smtplib.SMTPException, OSError) as exc:
-            raise TransientDeliveryError("alert-not-sent") from exc
 
     def close(self) -> None:
         for channel in self._channels.values():
@@ -324,64 +264,6 @@ class SafeshareDispatchStore:
         self._channels.clear()
         if self._own:
             self.s.close()
-
-
-def list_referrals(s: Safeshare, status: str | None = None) -> list[dict[str, Any]]:
-    """Every referral (ids, agency, status, attempts, last error code), escalated and failed
-    first, then urgent first: what `safeshare referral list` shows. No personal data."""
-    wanted = ReferralStatus(status) if status else None
-    rows = []
-    for n in s.app.recorder.select_notifications(
-        start=None, limit=10**9, topics=[Referral.Prepared.TOPIC]
-    ):
-        r = s.app.get(_uuid(n.originator_id), Referral)
-        if wanted is not None and r.status is not wanted:
-            continue
-        rows.append(
-            {
-                "referral_id": str(r.id),
-                "concern_id": str(r.concern_id),
-                "agency_id": r.agency_id,
-                "status": r.status.value,
-                "urgent": r.urgent,
-                "attempts": r.attempts,
-                "last_error": r.last_error,
-                "escalation_reason": r.escalation_reason,
-                "receipt": r.receipt,
-                "updated_at": r.modified_on.isoformat(),
-            }
-        )
-    pressing = {"escalated": 0, "failed": 1}
-    rows.sort(key=lambda row: (pressing.get(str(row["status"]), 2), not row["urgent"]))
-    return rows
-
-
-def retry_referral(s: Safeshare, referral_id: str, by: str) -> dict[str, Any]:
-    """The DSL re-sends a referral (after fixing its agency): records `RetryRequested`, which
-    the relay turns into a new deliver task with a fresh attempt count and deadline."""
-    from safeshare.validation import MAX_NAME, required_text
-
-    referral = s.packets.referral(referral_id)
-    referral.request_retry(required_text("by", by, MAX_NAME))
-    s.app.save(referral)
-    return {"referral_id": str(referral.id), "status": referral.status.value, "by": by}
-
-
-def acknowledge_referral(
-    s: Safeshare, referral_id: str, outcome: str, at: str, by: str
-) -> dict[str, Any]:
-    """The DSL records the agency's acknowledgement and decision (timeliness measures it
-    against "within one working day")."""
-    from domain.codes import AgencyOutcome
-    from safeshare.validation import MAX_NAME, code, moment, required_text
-
-    referral = s.packets.referral(referral_id)
-    when = moment("at", at, s.ctx.clock())
-    referral.record_acknowledgement(
-        code("outcome", outcome, AgencyOutcome), when, required_text("by", by, MAX_NAME)
-    )
-    s.app.save(referral)
-    return {"referral_id": str(referral.id), "outcome": outcome, "acknowledged_at": when}
 
 
 def _uuid(value: UUID | str) -> UUID:

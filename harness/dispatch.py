@@ -24,16 +24,17 @@ from uuid import UUID
 from celery import Celery
 
 from domain.referral import Referral
-from safeshare.bootstrap import Safeshare
-from safeshare.dispatch import SafeshareDispatchStore, wiring_for
+from harness.schools import CANARY_FACT, CANARY_NAME, born
+from safeshare.bootstrap import wiring_for
+from safeshare.services.dispatch_store import SafeshareDispatchStore
+from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
-from tests.support import CANARY_FACT, CANARY_NAME
 from workers.celery_app import alert_dsl, declare, enqueue, make_celery, purge_and_delete
 from workers.config import DispatchConfig
 from workers.ports import Job
 from workers.relay import Reconciler, Relay
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 RABBIT_URL = "amqp://guest:guest@127.0.0.1:5672//"
 LOCK_FILE = Path(tempfile.gettempdir()) / "safeshare-tests-rabbitmq.lock"
 SETTING_ENV = {
@@ -228,7 +229,9 @@ class Dispatch:
 
 
 def register_child(school: Safeshare, name: str = CANARY_NAME) -> str:
-    return str(school.children.register(name, "2015-04-02", by="Office", upn="A123456789012"))
+    return str(
+        school.children.register(name, born(school.ctx.clock, 11), by="Office", upn="A123456789012")
+    )
 
 
 def share(
