@@ -59,6 +59,8 @@ class AgencyDirectory(CheapCopy, Aggregate):
         address: str
         reason: str
         changed_by: str
+        mail_certificate: bool = True
+        portal: str | None = None
 
     class AgencyRemoved(Aggregate.Event):
         TOPIC = "safeshare:directory:agency-removed"
@@ -182,12 +184,26 @@ class AgencyDirectory(CheapCopy, Aggregate):
         self.agencies[agency_id] = {**self.agencies[agency_id], "certificate_pem": certificate_pem}
 
     def change_address(
-        self, agency_id: str, channel: str, address: str, reason: str, changed_by: str
+        self,
+        agency_id: str,
+        channel: str,
+        address: str,
+        reason: str,
+        changed_by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
     ) -> None:
-        """The agency's new channel or address (recorded with the old one); decided referrals
-        keep the address frozen on them until the DSL confirms the new one."""
+        """The agency's new channel or address, or its move to a portal (recorded with the old
+        one); decided referrals keep the address frozen on them until the DSL confirms it."""
         current = self.entry(agency_id)
-        if (current["channel"], current["address"]) == (channel, address):
+        check_a_portal_is_given_when_mail_cannot_be_opened(mail_certificate, portal)
+        now = (channel, address, mail_certificate, portal)
+        if now == (
+            current["channel"],
+            current["address"],
+            current.get("mail_certificate", True),
+            current.get("portal"),
+        ):
             raise InvalidValue("address", "this is the address the directory already holds")
         self._address_changed(
             agency_id=agency_id,
@@ -197,6 +213,8 @@ class AgencyDirectory(CheapCopy, Aggregate):
             address=address,
             reason=reason,
             changed_by=changed_by,
+            mail_certificate=mail_certificate,
+            portal=portal,
         )
 
     @event(AddressChanged)
@@ -209,11 +227,15 @@ class AgencyDirectory(CheapCopy, Aggregate):
         address: str,
         reason: str,
         changed_by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
     ) -> None:
         self.agencies[agency_id] = {
             **self.agencies[agency_id],
             "channel": channel,
             "address": address,
+            "mail_certificate": mail_certificate,
+            "portal": portal,
         }
 
     def remove_agency(self, agency_id: str, reason: str, removed_by: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -85,6 +86,8 @@ class Referral(CheapCopy, Aggregate):
         certificate_fingerprint: str
         frozen_by: str
         confirmed_change: bool
+        mail_certificate: bool = True
+        portal: str | None = None
 
     class PacketExported(Aggregate.Event):
         TOPIC = "safeshare:referral:packet-exported"
@@ -126,7 +129,7 @@ class Referral(CheapCopy, Aggregate):
         self.delivered_at: datetime | None = None
         self.agency_outcome: AgencyOutcome | None = None
         self.acknowledged_at: datetime | None = None
-        self.recipient: dict[str, str] | None = None
+        self.recipient: dict[str, Any] | None = None
 
     def record_dispatched(
         self, attempt: int, channel: str, packet_id: str, packet_sha256: str
@@ -208,6 +211,8 @@ class Referral(CheapCopy, Aggregate):
         certificate_pem: str,
         certificate_fingerprint: str,
         frozen_by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
     ) -> None:
         """At the decision: the recipient's certificate and address as the DSL chose them."""
         if self.recipient is not None:
@@ -220,6 +225,8 @@ class Referral(CheapCopy, Aggregate):
             certificate_fingerprint=certificate_fingerprint,
             frozen_by=frozen_by,
             confirmed_change=False,
+            mail_certificate=mail_certificate,
+            portal=portal,
         )
 
     def confirm_changed_recipient(
@@ -230,6 +237,8 @@ class Referral(CheapCopy, Aggregate):
         certificate_pem: str,
         certificate_fingerprint: str,
         confirmed_by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
     ) -> None:
         """The DSL confirms that this referral goes to the agency's changed entry: a recorded
         decision per referral, never a silent re-pointing."""
@@ -239,7 +248,9 @@ class Referral(CheapCopy, Aggregate):
             frozen["certificate_fingerprint"],
             frozen["channel"],
             frozen["address"],
-        ) == (certificate_fingerprint, channel, address):
+            frozen.get("mail_certificate", True),
+            frozen.get("portal"),
+        ) == (certificate_fingerprint, channel, address, mail_certificate, portal):
             raise PolicyRefusal("record", "the agency's entry has not changed since the decision")
         self._recipient_frozen(
             name=name,
@@ -249,6 +260,8 @@ class Referral(CheapCopy, Aggregate):
             certificate_fingerprint=certificate_fingerprint,
             frozen_by=confirmed_by,
             confirmed_change=True,
+            mail_certificate=mail_certificate,
+            portal=portal,
         )
 
     @event(RecipientFrozen)
@@ -261,8 +274,12 @@ class Referral(CheapCopy, Aggregate):
         certificate_fingerprint: str,
         frozen_by: str,
         confirmed_change: bool,
+        mail_certificate: bool = True,
+        portal: str | None = None,
     ) -> None:
         self.recipient = {
+            "mail_certificate": mail_certificate,
+            "portal": portal,
             "name": name,
             "channel": channel,
             "address": address,

@@ -114,10 +114,20 @@ class AgencyService:
         return old, new
 
     def change_address(
-        self, agency_id: str, channel: str, address: str, reason: str, by: str
+        self,
+        agency_id: str,
+        channel: str,
+        address: str,
+        reason: str,
+        by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
     ) -> None:
-        """The agency's new channel and address (the old ones stay in the history)."""
+        """The agency's new channel and address, or its move to upload by portal (the old ones
+        stay in the history)."""
         channel, address = _channel_and_address(channel, address)
+        if portal is not None:
+            portal = one_script("portal", single_line("portal", portal, 500))
         directory = self.directory()
         directory.change_address(
             agency_id,
@@ -125,6 +135,8 @@ class AgencyService:
             address,
             required_text("reason", reason, 500),
             required_text("by", by, MAX_NAME),
+            mail_certificate=mail_certificate,
+            portal=portal,
         )
         self.ctx.app.save(directory)
 

@@ -301,6 +301,8 @@ def freeze_recipient(referral: Referral, agency: dict[str, Any], by: str) -> Non
         certificate_pem=pem,
         certificate_fingerprint=certificate_fingerprint(pem.encode()),
         frozen_by=by,
+        mail_certificate=bool(agency.get("mail_certificate", True)),
+        portal=agency.get("portal"),
     )
 
 

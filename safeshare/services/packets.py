@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from domain.child import Child
 from domain.codes import label
 from domain.concern import Concern
+from domain.directory import referred_through_portal
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
 from domain.referral import Referral
@@ -167,6 +168,12 @@ class PacketService:
         current = next((a for a in found if a["agency_id"] == referral.agency_id), {})
         return {**current, "agency_id": referral.agency_id, **frozen}
 
+    def portal_of(self, referral: Referral) -> str | None:
+        """The portal this referral is uploaded to (as frozen at the decision), if it is never
+        mailed."""
+        agency = self.recipient_of(referral)
+        return str(agency["portal"]) if referred_through_portal(agency) else None
+
     def recipient_changed(self, referral: Referral) -> bool:
         """True when the directory's entry no longer matches what is frozen on the referral."""
         frozen = referral.recipient
@@ -174,13 +181,22 @@ class PacketService:
             return False
         current = self.agencies.get(referral.agency_id)
         pem = str(current["certificate_pem"]).encode()
-        return (certificate_fingerprint(pem), current["channel"], current["address"]) != (
+        now = (
+            certificate_fingerprint(pem),
+            current["channel"],
+            current["address"],
+            current.get("mail_certificate", True),
+            current.get("portal"),
+        )
+        return now != (
             frozen["certificate_fingerprint"],
             frozen["channel"],
             frozen["address"],
+            frozen.get("mail_certificate", True),
+            frozen.get("portal"),
         )
 
-    def confirm_recipient(self, referral_id: str, by: str) -> dict[str, str]:
+    def confirm_recipient(self, referral_id: str, by: str) -> dict[str, Any]:
         """The DSL confirms that a decided referral goes to its agency's changed entry (a
         recorded event on the referral); the new recipient, as frozen."""
         referral = self.referral(referral_id)
@@ -193,6 +209,8 @@ class PacketService:
             certificate_pem=pem,
             certificate_fingerprint=certificate_fingerprint(pem.encode()),
             confirmed_by=required_text("by", by, MAX_NAME),
+            mail_certificate=bool(current.get("mail_certificate", True)),
+            portal=current.get("portal"),
         )
         self.ctx.app.save(referral)
         frozen = referral.recipient
