@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= var
 
-.PHONY: run demo test lint typecheck pytest bench services clean fuzz soak
+.PHONY: run demo test lint typecheck pytest bench services clean assets chromium serve fuzz soak
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,24 @@ run: $(STAMP)
 	$(BIN)/safeshare --data $(DATA) demo
 
 demo: run
+
+# The web service's styles: govuk-frontend and sass from npm (package-lock.json), built into
+# the ignored static folder. Wire into `run` and `test` as needed.
+WEB_CSS := safeshare/entrypoints/web/static/app.css
+assets: $(WEB_CSS)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(WEB_CSS): node_modules/.package-lock.json safeshare/entrypoints/web/assets/app.scss
+	npm run --silent build
+
+# The browser journeys run Debian's chromium; Playwright never downloads a browser here.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+
+serve: $(STAMP) assets
+	$(BIN)/safeshare --data $(DATA) serve
 
 services:
 	@bash scripts/ensure-services.sh

@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import policy
+from domain.body_map import BodyRegion
 from domain.codes import (
     AgencyKind,
     Article6Basis,
@@ -140,6 +141,18 @@ class Concern(CheapCopy, Aggregate):
         next_review: date | None
         reviewed_by: str
 
+    class DetailsRecorded(Aggregate.Event):
+        """What the raiser adds beside facts and opinion: the child's own words, where,
+        who else was present, the body-map marks, and the account that raised it."""
+
+        TOPIC = "safeshare:concern:details-recorded"
+        child_words: Sealed | None
+        location: Sealed | None
+        others_present: Sealed | None
+        body_marks: list[dict[str, Any]]
+        raised_by_account: str | None
+        recorded_by: str
+
     class ChildDataErased(Aggregate.Event):
         TOPIC = "safeshare:concern:child-data-erased"
         erased_by: str
@@ -181,6 +194,49 @@ class Concern(CheapCopy, Aggregate):
         self.retention_outcome: RetentionOutcome | None = None
         self.child_data_erased = False
         self.closed = False
+        self.child_words: Sealed | None = None
+        self.location: Sealed | None = None
+        self.others_present: Sealed | None = None
+        self.body_marks: list[dict[str, Any]] = []
+        self.raised_by_account: str | None = None
+
+    def record_details(
+        self,
+        child_words: Sealed | None,
+        location: Sealed | None,
+        others_present: Sealed | None,
+        body_marks: Sequence[tuple[BodyRegion, Sealed]],
+        raised_by_account: str | None,
+        recorded_by: str,
+    ) -> None:
+        """Policy: "distinguish fact from opinion"; the child's own words are kept verbatim
+        in their own field, apart from both."""
+        self.check_open_for_casework()
+        self._details(
+            child_words=child_words,
+            location=location,
+            others_present=others_present,
+            body_marks=[{"region": r.value, "note": n} for r, n in body_marks],
+            raised_by_account=raised_by_account,
+            recorded_by=recorded_by,
+        )
+
+    @event(DetailsRecorded)
+    def _details(
+        self,
+        child_words: Sealed | None,
+        location: Sealed | None,
+        others_present: Sealed | None,
+        body_marks: list[dict[str, Any]],
+        raised_by_account: str | None,
+        recorded_by: str,
+    ) -> None:
+        self.child_words = child_words or self.child_words
+        self.location = location or self.location
+        self.others_present = others_present or self.others_present
+        self.body_marks = [*self.body_marks, *body_marks]
+        if raised_by_account and self.raised_by_account is None:
+            self.raised_by_account = raised_by_account
 
     # -- golden rule 3 -----------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from safeshare.adapters.keystore import KeyStore, PostgresKeyStore, SQLiteKeySto
 from safeshare.adapters.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
 from safeshare.adapters.pg import PgParams
 from safeshare.adapters.sealing import KeyEncryptionKey, KeyFileError, Sealer
+from safeshare.services.accounts import AccountService
 from safeshare.services.agencies import AgencyService
 from safeshare.services.children import ChildService
 from safeshare.services.concerns import ConcernService
@@ -127,6 +128,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
         agencies=agencies,
         views=views,
         packets=PacketService(ctx, agencies, settings.data / "school"),
+        accounts=AccountService(ctx),
         open_projection_db=lambda: build_projection_db(settings),
     )
     views.worklist_provider = lambda: worklist(school)

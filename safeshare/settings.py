@@ -95,6 +95,36 @@ class Settings(BaseSettings):
         ),
     )
 
+    # -- accounts and the web service (issue 13) ---------------------------------------------
+    argon2_time_cost: int = Field(default=3, ge=1, description="argon2id passes")
+    argon2_memory_kib: int = Field(default=65536, ge=8, description="argon2id memory, KiB")
+    argon2_parallelism: int = Field(default=4, ge=1, description="argon2id lanes")
+    session_idle_minutes: float = Field(
+        default=30.0, gt=0, description="a web session unused this long ends"
+    )
+    session_absolute_hours: float = Field(
+        default=10.0, gt=0, description="a web session ends this long after sign-in, used or not"
+    )
+    cookie_secure: bool = Field(
+        default=True, description="send the session cookie over HTTPS only (tests on http: false)"
+    )
+    web_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="where the web pages are, for the links in DSL alerts",
+    )
+    alert_escalate_after_minutes: float = Field(
+        default=15.0, gt=0, description="an urgent alert unacknowledged this long escalates"
+    )
+    headteacher_email: str | None = Field(
+        default=None, description="who an unacknowledged urgent alert escalates to, beside DSLs"
+    )
+    attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="the largest file a concern takes"
+    )
+    web_address_failures_per_minute: int = Field(
+        default=30, ge=1, description="wrong passwords from one address per minute, then refused"
+    )
+
     @field_validator("school")
     @classmethod
     def _slug(cls, value: str) -> str:

@@ -28,6 +28,7 @@ from domain.referral import Referral
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.services.agencies import AgencyService
 from safeshare.services.context import Context
+from safeshare.services.raising import RaisingDetails
 from safeshare.validation import (
     MAX_NAME,
     code,
@@ -66,6 +67,32 @@ class ConcernService:
         crime_suspected: bool = False,
     ) -> UUID:
         """Any member of staff raises a concern: facts and opinion held apart."""
+        return self.raise_with_details(
+            child_id,
+            category,
+            facts,
+            observed_at,
+            by,
+            None,
+            opinion,
+            immediate_risk,
+            crime_suspected,
+        )
+
+    def raise_with_details(
+        self,
+        child_id: str,
+        category: str,
+        facts: str,
+        observed_at: str,
+        by: str,
+        details: RaisingDetails | None,
+        opinion: str | None = None,
+        immediate_risk: bool = False,
+        crime_suspected: bool = False,
+    ) -> UUID:
+        """Raising a concern with what the raiser adds (the child's own words, where, who was
+        present, body-map marks, the raising account), saved with it in one transaction."""
         child = self.ctx.live_child(child_id)
         cat = code("category", category, Category)
         facts = required_text("facts", facts)
@@ -88,6 +115,8 @@ class ConcernService:
             raised_by=by,
             id=concern_id,
         )
+        if details is not None and not details.empty:
+            details.record_on(concern, seal, by)
         self.ctx.app.save(concern)
         return concern_id
 

@@ -14,6 +14,7 @@ from projections.staff_names import StaffNames
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.event_source import AppEventSource
 from safeshare.adapters.keystore import KeyStore
+from safeshare.services.accounts import AccountService
 from safeshare.services.agencies import AgencyService
 from safeshare.services.children import ChildService
 from safeshare.services.concerns import ConcernService
@@ -40,6 +41,7 @@ class Safeshare:
     agencies: AgencyService
     views: ViewService
     packets: PacketService
+    accounts: AccountService
     open_projection_db: Callable[[], ProjectionDb]
     runners: dict[str, Runner] = field(default_factory=dict)
     audit: AuditService | None = None

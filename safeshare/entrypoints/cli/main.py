@@ -16,9 +16,11 @@ from safeshare.entrypoints.cli import (
     children,
     concerns,
     dispatch,
+    health,
     projections,
     referrals,
     state,
+    users,
 )
 from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
 
@@ -35,7 +37,9 @@ app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.registered_commands += dispatch.app.registered_commands
 projections.register(app)
+app.command("health")(health.health)
 audit_trail.register(audit.app)
+users.register(app)
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 

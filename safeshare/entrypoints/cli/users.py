@@ -1,0 +1,143 @@
+"""`safeshare user ...` and `safeshare serve`."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import typer
+
+from domain.errors import InvalidValue
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.output import console, emit, guarded
+
+app = typer.Typer(help="Accounts: the people who sign in, each with one role.")
+
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+@app.command("add")
+def add(
+    name: str = typer.Option(..., "--name", help="The person's name, as the record shows it."),
+    email: str = typer.Option(..., "--email", help="Their email address (signs them in)."),
+    role: str = typer.Option(..., "--role", help="staff, dsl, auditor or admin."),
+    password: str | None = typer.Option(
+        None,
+        "--password",
+        envvar="SAFESHARE_NEW_PASSWORD",
+        help="First password (asked for when not given); at least 12 characters.",
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Add an account. DSLs, auditors and admins set up their authenticator app at first
+    sign-in. The record names the operating-system user who added it."""
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    by = f"{getpass.getuser()} (command line)"
+    with guarded(as_json):
+        user_id = state.safeshare().accounts.add(name, email, role, password, by)
+    emit({"user_id": str(user_id)}, as_json, lambda: console.print(f"user_id {user_id}"))
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="user")
+    root.add_typer(roll_app, name="roll")
+    register_alerts(root)
+    register_demo_accounts(root)
+
+    @root.command("serve")
+    def serve(
+        host: str = typer.Option("127.0.0.1", "--host"),
+        port: int = typer.Option(8000, "--port"),
+    ) -> None:
+        """Serve the web pages (uvicorn). No relay or worker runs in this process."""
+        import uvicorn
+
+        from safeshare.entrypoints.web.app import create_app
+
+        uvicorn.run(create_app(state.safeshare()), host=host, port=port, proxy_headers=True)
+
+
+roll_app = typer.Typer(help="The school roll from the MIS (SIMS, Arbor, Bromcom pupil export).")
+
+
+@roll_app.command("import")
+def roll_import(
+    file: Path = typer.Argument(..., help="The MIS pupil export, CSV with a header row."),
+    as_json: bool = JSON,
+) -> None:
+    """Register each pupil not yet on the roll (by UPN); names are sealed at once. A bad row
+    is named by its line and field; the other rows are recorded."""
+    from safeshare.services.child_search import ChildSearch
+    from safeshare.services.roll import RollImport
+
+    by = f"{getpass.getuser()} (command line roll import)"
+    with guarded(as_json):
+        s = state.safeshare()
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except OSError as e:
+            raise InvalidValue("file", f"cannot be read ({type(e).__name__})") from None
+        result = RollImport(s.children, ChildSearch(s.ctx)).import_csv(text, by)
+    emit(
+        {"added": result.added, "already": result.already_on_roll, "problems": result.problems},
+        as_json,
+        lambda: console.print(
+            f"added {result.added}, already on the roll {result.already_on_roll}"
+            + "".join(f"\n{p}" for p in result.problems),
+            highlight=False,
+            markup=False,
+        ),
+    )
+    if result.problems:
+        raise typer.Exit(2)
+
+
+def register_alerts(root: typer.Typer) -> None:
+    @root.command("alerts")
+    def alerts(
+        once: bool = typer.Option(False, "--once", help="Send what is due, then stop."),
+        interval: float = typer.Option(5.0, "--interval", help="Seconds between looks."),
+    ) -> None:
+        """Mail every DSL when a concern is raised (no personal data: the urgency and a
+        link), through the referrals' SMTP relay. Run beside the relay, not in the web
+        process."""
+        import time
+
+        from safeshare.adapters.channels import smtp_channel
+        from safeshare.services.dsl_alerts import AlertService
+
+        s = state.safeshare()
+        channel = smtp_channel(s.settings)
+        service = AlertService(s.ctx, s.projection_db())
+        while True:
+            sent = service.send_new(channel.send_notice)
+            escalated = service.escalate_due(channel.send_notice)
+            if sent or escalated:
+                console.print(f"alerts: {sent} new concern(s), {escalated} escalated")
+            if once:
+                return
+            time.sleep(interval)
+
+
+def register_demo_accounts(root: typer.Typer) -> None:
+    @root.command("demo-accounts")
+    def demo_accounts(as_json: bool = JSON) -> None:
+        """Add one demonstration account per role (demo only) and print how to sign in."""
+        from safeshare.demo.accounts import add_demo_accounts
+
+        with guarded(as_json):
+            made = add_demo_accounts(state.safeshare())
+        emit(
+            [a.__dict__ for a in made],
+            as_json,
+            lambda: console.print(
+                "\n".join(
+                    f"{a.role:8} {a.email}  password: {a.password!r}"
+                    + (f"  authenticator key: {a.totp_secret}" if a.totp_secret else "")
+                    for a in made
+                ),
+                highlight=False,
+                markup=False,
+            ),
+        )

@@ -1,0 +1,122 @@
+"""The web service: FastAPI, server-rendered with Jinja2, every page working without
+JavaScript. Routes parse a form, call one service and render one read model.
+
+`create_app(school)` builds it over one school's `Safeshare` (the composition root's); it runs
+no background loops of its own, so several web workers never run two relays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from domain.user import AccountLocked
+from safeshare.entrypoints.web import routes
+from safeshare.entrypoints.web.pages import (
+    Forbidden,
+    SignInRequired,
+    Web,
+    csrf_guard,
+    render_page,
+)
+from safeshare.entrypoints.web.security import CsrfRejected, add_security_headers
+from safeshare.entrypoints.web.sessions import COOKIE, SessionStore
+from safeshare.entrypoints.web.throttle import AddressThrottle
+from safeshare.services.actions import ActionService
+from safeshare.services.attachments import AttachmentService
+from safeshare.services.case_pages import CaseNotFound, CasePages
+from safeshare.services.child_search import ChildSearch
+from safeshare.services.school import Safeshare
+
+STATIC = Path(__file__).parent / "static"
+SCRIPTS = Path(__file__).parent / "js"
+
+
+def create_app(school: Safeshare) -> FastAPI:
+    s = school.settings
+    actions = ActionService(school.ctx)
+    attachments = AttachmentService(school.ctx)
+    web = Web(
+        school=school,
+        accounts=school.accounts,
+        children=ChildSearch(school.ctx),
+        cases=CasePages(school.ctx, school.views, actions, attachments),
+        actions=actions,
+        attachments=attachments,
+        sessions=SessionStore(
+            school.ctx.clock,
+            idle=timedelta(minutes=s.session_idle_minutes),
+            absolute=timedelta(hours=s.session_absolute_hours),
+        ),
+        throttle=AddressThrottle(school.ctx.clock, s.web_address_failures_per_minute),
+    )
+    app = FastAPI(
+        title="safeshare",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(csrf_guard)],
+    )
+    app.state.web = web
+    STATIC.mkdir(parents=True, exist_ok=True)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/js", StaticFiles(directory=SCRIPTS), name="js")
+    for router in routes.ROUTERS:
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def sessions_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        sent = request.cookies.get(COOKIE)
+        session = web.sessions.get(sent) or web.sessions.new()
+        request.state.session = session
+        response = await call_next(request)
+        current = request.state.session
+        if current.sid != sent:
+            response.set_cookie(
+                COOKIE,
+                current.sid,
+                httponly=True,
+                secure=s.cookie_secure,
+                samesite="strict",
+                path="/",
+            )
+        add_security_headers(request, response)
+        return response
+
+    @app.exception_handler(CaseNotFound)
+    async def not_found(request: Request, exc: CaseNotFound) -> Response:
+        return _not_found(request)
+
+    @app.exception_handler(404)
+    async def missing(request: Request, exc: Exception) -> Response:
+        return _not_found(request)
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
+        return render_page(request, "errors/forbidden.html", status=403, reason="csrf")
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return render_page(request, "errors/forbidden.html", status=403, reason="role")
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(AccountLocked)
+    async def locked(request: Request, exc: AccountLocked) -> Response:
+        return render_page(request, "auth/locked.html", status=403)
+
+    return app
+
+
+def _not_found(request: Request) -> HTMLResponse:
+    return render_page(request, "errors/not_found.html", status=404)

@@ -1,0 +1,118 @@
+"""The administrator's pages: accounts (add one, unlock one). No case content."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from domain.errors import InvalidValue
+from domain.user import ROLE_LABELS, Role
+from safeshare.entrypoints.web.pages import (
+    FormErrors,
+    redirect,
+    render_page,
+    require,
+    text,
+    web_of,
+)
+from safeshare.services.roll import RollImport
+
+router = APIRouter()
+MAX_ROLL_BYTES = 5 * 1024 * 1024
+
+FIELD_IDS = {"name": "name", "email": "email", "role": "role", "password": "password"}
+
+
+def _page(request: Request, errors: FormErrors, values: dict[str, str], status: int) -> Response:
+    return render_page(
+        request,
+        "admin/users.html",
+        status=status,
+        rows=web_of(request).accounts.listing(),
+        roles=[(r.value, ROLE_LABELS[r], None) for r in Role],
+        errors=errors,
+        values=values,
+    )
+
+
+@router.get("/admin/users")
+async def users(request: Request) -> Response:
+    require(request, Role.ADMIN)
+    return _page(request, FormErrors(), {}, 200)
+
+
+@router.post("/admin/users")
+async def add_user(request: Request) -> Response:
+    admin = require(request, Role.ADMIN)
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "password"}
+    errors = FormErrors()
+    try:
+        web_of(request).accounts.add(
+            text(form, "name"),
+            text(form, "email"),
+            text(form, "role"),
+            text(form, "password"),
+            f"{admin.actor} (web)",
+        )
+    except InvalidValue as e:
+        errors.add_invalid(e, FIELD_IDS)
+        return _page(request, errors, values, 400)
+    return redirect(
+        "/admin/users",
+        "Account added. Give the person their first password in person.",
+        request,
+    )
+
+
+@router.post("/admin/users/{user_id}/unlock")
+async def unlock(request: Request, user_id: str) -> Response:
+    admin = require(request, Role.ADMIN)
+    web = web_of(request)
+    try:
+        account = web.accounts.get(UUID(user_id))
+    except ValueError:
+        account = None
+    if account is None:
+        return _page(request, FormErrors(), {}, 404)
+    web.accounts.unlock(account.user_id, f"{admin.actor} (web)")
+    return redirect("/admin/users", f"{account.name}'s account is unlocked.", request)
+
+
+@router.get("/admin/roll")
+async def roll_page(request: Request) -> Response:
+    require(request, Role.ADMIN)
+    return render_page(request, "admin/roll.html", errors=FormErrors(), result=None)
+
+
+@router.post("/admin/roll")
+async def roll_upload(request: Request) -> Response:
+    admin = require(request, Role.ADMIN)
+    web = web_of(request)
+    form = await request.form()
+    upload = form.get("roll")
+    errors = FormErrors()
+    result = None
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors.add("roll", "Choose the pupil export (a CSV file) from your MIS")
+    else:
+        data = await upload.read(MAX_ROLL_BYTES + 1)
+        try:
+            if len(data) > MAX_ROLL_BYTES:
+                raise InvalidValue("roll", "the file is larger than 5 MB")
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise InvalidValue("roll", "the file must be a CSV file in UTF-8") from None
+            result = RollImport(web.school.children, web.children).import_csv(
+                text, f"{admin.actor} (web roll import)"
+            )
+        except InvalidValue as e:
+            errors.add("roll", f"The file: {e.problem}")
+    return render_page(
+        request, "admin/roll.html", status=400 if errors else 200, errors=errors, result=result
+    )

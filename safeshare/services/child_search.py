@@ -1,0 +1,85 @@
+"""Finding a child by a few letters of their name or their UPN.
+
+Issue 13: "search runs over an index held in memory, built by unsealing at start and kept
+current from the log; no plaintext name index at rest". The index follows the notification
+log (registrations and erasures) from the last position it read, before every search.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.child import Child
+from domain.errors import InvalidValue
+from safeshare.services.context import Context
+
+MAX_RESULTS = 20
+_TOPICS = (Child.Registered.TOPIC, Child.Erased.TOPIC)
+
+
+@dataclass(frozen=True)
+class ChildMatch:
+    child_id: UUID
+    name: str
+    date_of_birth: str
+    upn: str | None
+
+
+class ChildSearch:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._entries: dict[UUID, ChildMatch] = {}
+        self._position = 0
+        self._lock = threading.Lock()
+
+    def catch_up(self) -> None:
+        with self._lock:
+            while True:
+                batch = self.ctx.app.recorder.select_notifications(
+                    start=self._position + 1, limit=500, topics=_TOPICS
+                )
+                if not batch:
+                    return
+                for n in batch:
+                    self._apply(UUID(str(n.originator_id)), n.topic)
+                    self._position = n.id
+
+    def _apply(self, child_id: UUID, topic: str) -> None:
+        if topic == Child.Erased.TOPIC:
+            self._entries.pop(child_id, None)
+            return
+        child = self.ctx.app.find(child_id, Child)
+        if child is None or child.erased:
+            return
+        unseal = self.ctx.sealer.unseal
+        name = unseal(child_id, child.name)
+        dob = unseal(child_id, child.date_of_birth)
+        if name is None or dob is None:
+            return
+        self._entries[child_id] = ChildMatch(child_id, name, dob, unseal(child_id, child.upn))
+
+    def search(self, query: str) -> list[ChildMatch]:
+        """Children whose name contains every word typed, or whose UPN is the one typed."""
+        words = [w for w in query.lower().split() if w]
+        if not words or len(query.strip()) < 2:
+            raise InvalidValue("name-or-upn", "enter at least 2 letters of the name, or the UPN")
+        self.catch_up()
+        found = [
+            m
+            for m in self._entries.values()
+            if (m.upn and m.upn.lower() == query.strip().lower())
+            or all(w in m.name.lower() for w in words)
+        ]
+        found.sort(key=lambda m: m.name.lower())
+        return found[:MAX_RESULTS]
+
+    def known(self) -> list[ChildMatch]:
+        """Every child on the roll (for the roll import to find who is already there)."""
+        self.catch_up()
+        return list(self._entries.values())
+
+    def get(self, child_id: UUID) -> ChildMatch | None:
+        self.catch_up()
+        return self._entries.get(child_id)

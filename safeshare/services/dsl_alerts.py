@@ -1,0 +1,185 @@
+"""Telling the DSLs of each new concern by email, through the referrals' SMTP channel.
+
+A follower reads the log from its tracked position (like the relay: never from a request
+handler, never in the web process) and, for each concern raised, mails every DSL account a
+notice with no personal data in it: whether it is urgent, and a link to the case. What was
+sent is recorded as a `DslAlert`; an urgent one waits for a DSL to acknowledge it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from email.message import EmailMessage
+from uuid import UUID
+
+from domain.alert import DslAlert
+from domain.concern import Concern
+from domain.errors import InvalidValue
+from domain.user import Role, User
+from projections.db import ProjectionDb
+from projections.runner import TRACKING_DDL
+from safeshare.services.accounts import Account
+from safeshare.services.context import Context
+from sharing.channels.base import Delivered, DeliveryError
+
+TRACKING_NAME = "dsl_alerts"
+Sender = Callable[[str, EmailMessage], Delivered]
+
+
+def alert_message(concern_id: UUID, urgent: bool, base_url: str, alert_id: UUID) -> EmailMessage:
+    """The notice: the urgency and a link, nothing about the child (it may sit in a phone's
+    notifications or a shared mailbox)."""
+    m = EmailMessage()
+    m["Subject"] = (
+        "URGENT: a new safeguarding concern needs a DSL now"
+        if urgent
+        else "A new safeguarding concern has been raised"
+    )
+    m["Message-ID"] = f"<alert-{alert_id}@safeshare.invalid>"
+    link = f"{base_url.rstrip('/')}/concerns/{concern_id}"
+    first = (
+        "A member of staff has raised a concern marked urgent: a child may be at immediate "
+        "risk. Sign in to read it and acknowledge this alert:"
+        if urgent
+        else "A member of staff has raised a concern. Sign in to read it:"
+    )
+    m.set_content(f"{first}\n\n{link}\n\nThis message carries no personal data.\n")
+    return m
+
+
+def escalation_message(concern_id: UUID, base_url: str, alert_id: UUID) -> EmailMessage:
+    m = EmailMessage()
+    m["Subject"] = "ESCALATED: an urgent safeguarding concern has not been acknowledged"
+    m["Message-ID"] = f"<alert-{alert_id}-escalated@safeshare.invalid>"
+    link = f"{base_url.rstrip('/')}/concerns/{concern_id}"
+    m.set_content(
+        "No designated safeguarding lead has acknowledged an urgent concern in time. "
+        f"Sign in and act on it now:\n\n{link}\n\nThis message carries no personal data.\n"
+    )
+    return m
+
+
+class AlertService:
+    def __init__(self, ctx: Context, db: ProjectionDb) -> None:
+        self.ctx = ctx
+        self.db = db
+        with db.transaction() as tx:
+            tx.execute(TRACKING_DDL)
+
+    def _position(self) -> int:
+        with self.db.transaction() as tx:
+            row = tx.fetchone(
+                "SELECT position FROM projection_tracking WHERE name = ?", (TRACKING_NAME,)
+            )
+        return int(row[0]) if row else 0
+
+    def _track(self, position: int) -> None:
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM projection_tracking WHERE name = ?", (TRACKING_NAME,))
+            tx.execute(
+                "INSERT INTO projection_tracking (name, position) VALUES (?, ?)",
+                (TRACKING_NAME, position),
+            )
+
+    def dsl_emails(self) -> list[str]:
+        emails = []
+        for n in self.ctx.app.recorder.select_notifications(
+            start=None, limit=10**9, topics=[User.Added.TOPIC]
+        ):
+            user = self.ctx.app.find(UUID(str(n.originator_id)), User)
+            if user is not None and user.role is Role.DSL and not user.locked:
+                emails.append(user.email)
+        return sorted(emails)
+
+    def send_new(self, send: Sender) -> int:
+        """Alert the DSLs of every concern raised since the last run; returns how many."""
+        sent = 0
+        position = self._position()
+        for n in self.ctx.app.recorder.select_notifications(
+            start=position, limit=1000, topics=[Concern.Raised.TOPIC], inclusive_of_start=False
+        ):
+            concern_id = UUID(str(n.originator_id))
+            alert_id = DslAlert.create_id(concern_id)
+            if self.ctx.app.find(alert_id, DslAlert) is None:
+                self._alert(concern_id, alert_id, send)
+                sent += 1
+            self._track(n.id)
+        return sent
+
+    def _alert(self, concern_id: UUID, alert_id: UUID, send: Sender) -> None:
+        concern = self.ctx.app.read(concern_id, Concern)
+        base = self.ctx.settings.web_base_url
+        receipts: list[str] = []
+        failures: list[str] = []
+        recipients = self.dsl_emails()
+        for address in recipients:
+            message = alert_message(concern_id, concern.urgent, base, alert_id)
+            message["From"] = self.ctx.settings.smtp_sender
+            message["To"] = address
+            try:
+                receipts.append(send(address, message).receipt)
+            except DeliveryError as e:
+                failures.append(e.error_class)
+        self.ctx.app.save(
+            DslAlert(
+                id=alert_id,
+                concern_id=concern_id,
+                urgent=concern.urgent,
+                recipients=len(recipients),
+                receipts=receipts,
+                failures=failures,
+                sent_at=self.ctx.clock(),
+                requested_by="dsl alerts",
+            )
+        )
+
+    def escalate_due(self, send: Sender) -> int:
+        """Urgent alerts nobody acknowledged in time go again to every DSL (deputies are DSLs)
+        and to the headteacher, marked as escalated; returns how many."""
+        after = timedelta(minutes=self.ctx.settings.alert_escalate_after_minutes)
+        now = self.ctx.clock()
+        escalated = 0
+        for n in self.ctx.app.recorder.select_notifications(
+            start=None, limit=10**9, topics=[DslAlert.Sent.TOPIC]
+        ):
+            alert = self.ctx.app.get(UUID(str(n.originator_id)), DslAlert)
+            if not alert.should_escalate(now, after):
+                continue
+            recipients = self.dsl_emails()
+            head = self.ctx.settings.headteacher_email
+            if head and head not in recipients:
+                recipients.append(head)
+            receipts, failures = [], []
+            for address in recipients:
+                message = escalation_message(
+                    alert.concern_id, self.ctx.settings.web_base_url, alert.id
+                )
+                message["From"] = self.ctx.settings.smtp_sender
+                message["To"] = address
+                try:
+                    receipts.append(send(address, message).receipt)
+                except DeliveryError as e:
+                    failures.append(e.error_class)
+            alert.record_escalation(len(recipients), receipts, failures)
+            self.ctx.app.save(alert)
+            escalated += 1
+        return escalated
+
+
+class Acknowledgements:
+    """A DSL acknowledges an urgent alert (from the case page)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def awaiting(self, concern_id: UUID) -> bool:
+        alert = self.ctx.app.find(DslAlert.create_id(concern_id), DslAlert)
+        return alert is not None and alert.awaiting_acknowledgement
+
+    def acknowledge(self, concern_id: UUID, account: Account) -> None:
+        alert = self.ctx.app.find(DslAlert.create_id(concern_id), DslAlert)
+        if alert is None:
+            raise InvalidValue("alert", "no alert was sent for this concern")
+        alert.acknowledge(f"{account.actor} (web)")
+        self.ctx.app.save(alert)

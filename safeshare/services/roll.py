@@ -1,0 +1,92 @@
+"""The school roll from the MIS: the pupil export SIMS, Arbor and Bromcom produce (CSV).
+
+Issue 13: "UPN, legal and preferred names, date of birth, year and registration group; names
+are sealed like every personal field". Each pupil not yet known (by UPN) is registered as a
+child; a pupil already on the roll is left as recorded. A bad row is reported by its line and
+field and nothing of it is recorded; the good rows are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.errors import InvalidValue
+from safeshare.services.child_search import ChildSearch
+from safeshare.services.children import ChildService
+
+# Column names as the MIS exports spell them, lower-cased; the first found is used.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "upn": ("upn", "unique pupil number"),
+    "surname": ("legal surname", "surname", "last name"),
+    "forename": ("legal forename", "forename", "first name"),
+    "preferred": ("preferred forename", "preferred name", "known as"),
+    "dob": ("dob", "date of birth"),
+}
+
+
+@dataclass
+class RollResult:
+    added: int = 0
+    already_on_roll: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _date_of_birth(value: str) -> str:
+    value = value.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(value, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise InvalidValue("date of birth", "is not a date like 19/01/2014")
+
+
+def _display_name(row: dict[str, str]) -> str:
+    """The name staff search and read: the preferred forename where the MIS has one."""
+    forename = row.get("preferred") or row.get("forename") or ""
+    surname = row.get("surname") or ""
+    name = f"{forename.strip()} {surname.strip()}".strip()
+    if not name:
+        raise InvalidValue("name", "the row has neither forename nor surname")
+    legal = f"{(row.get('forename') or '').strip()} {surname.strip()}".strip()
+    return name if legal in ("", name) else f"{name} ({legal})"
+
+
+class RollImport:
+    def __init__(self, children: ChildService, search: ChildSearch) -> None:
+        self.children = children
+        self.search = search
+
+    def import_csv(self, text: str, by: str) -> RollResult:
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        headers = {h.strip().lower(): h for h in reader.fieldnames or []}
+        mapping = {
+            key: next((headers[n] for n in names if n in headers), None)
+            for key, names in COLUMNS.items()
+        }
+        missing = [k for k in ("upn", "surname", "dob") if mapping[k] is None]
+        if missing:
+            raise InvalidValue("file", f"no column for {', '.join(missing)} in the header row")
+        known = {m.upn.strip().upper() for m in self.search.known() if m.upn}
+        result = RollResult()
+        for line, raw in enumerate(reader, start=2):
+            row = {k: (raw.get(col) or "") for k, col in mapping.items() if col}
+            upn = row["upn"].strip().upper()
+            try:
+                if not upn:
+                    raise InvalidValue("upn", "is empty")
+                if upn in known:
+                    result.already_on_roll += 1
+                    continue
+                self.children.register(
+                    _display_name(row), _date_of_birth(row["dob"]), by=by, upn=upn
+                )
+            except InvalidValue as e:
+                result.problems.append(f"line {line}: {e}")
+                continue
+            known.add(upn)
+            result.added += 1
+        return result

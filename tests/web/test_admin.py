@@ -1,0 +1,62 @@
+"""The administrator adds accounts and unlocks a locked one; nothing of any case."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from domain.user import User
+from safeshare.services.school import Safeshare
+from tests.web.conftest import People
+from tests.web.support import PASSWORD, Browser, text_of
+
+
+def test_an_admin_adds_a_deputy_dsl_who_then_enrols_at_first_sign_in(
+    app: FastAPI, web_school: Safeshare, people: People, browser: Browser
+) -> None:
+    assert browser.sign_in(people.admin).headers["location"] == "/admin/users"
+    browser.get("/admin/users")
+    r = browser.post(
+        "/admin/users",
+        {"name": "Mr Deputy", "email": "deputy@school.test", "role": "dsl", "password": PASSWORD},
+    )
+    page = text_of(browser.follow(r).text)
+    assert "Account added." in page
+    assert "Mr Deputy deputy@school.test dsl Not yet signed in" in page
+    added = web_school.app.get(User.create_id("deputy@school.test"), User)
+    assert added.added_by == "Mr Admin <admin@school.test> (web)"
+    deputy = Browser(app, web_school)
+    deputy.get("/login")
+    r = deputy.post("/login", {"email": "deputy@school.test", "password": PASSWORD})
+    assert r.headers["location"] == "/account/second-factor"
+
+
+def test_bad_input_on_the_add_form_names_the_field_and_adds_nobody(
+    web_school: Safeshare, people: People, browser: Browser
+) -> None:
+    browser.sign_in(people.admin)
+    browser.get("/admin/users")
+    r = browser.post(
+        "/admin/users",
+        {"name": "X", "email": "x@school.test", "role": "staff", "password": "short"},
+    )
+    assert r.status_code == 400
+    assert "<title>Error: Accounts" in r.text
+    assert 'href="#password"' in r.text and "must be at least 12 characters" in r.text
+    assert web_school.app.find(User.create_id("x@school.test"), User) is None
+
+
+def test_an_admin_unlocks_a_locked_account(
+    app: FastAPI, web_school: Safeshare, people: People, browser: Browser
+) -> None:
+    for attempt in range(10):
+        b = Browser(app, web_school)
+        b.get("/login")
+        b.post("/login", {"email": people.staff.email, "password": f"wrong {attempt}"})
+    browser.sign_in(people.admin)
+    page = text_of(browser.get("/admin/users").text)
+    assert "Ms Green green@school.test staff Locked Unlock Ms Green" in page
+    user_id = User.create_id(people.staff.email)
+    r = browser.post(f"/admin/users/{user_id}/unlock", {})
+    assert "Ms Green&#39;s account is unlocked." in browser.follow(r).text
+    staff = Browser(app, web_school)
+    assert staff.sign_in(people.staff).headers["location"] == "/concerns/new"
