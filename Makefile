@@ -16,14 +16,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The embedded service on http://localhost:8000 with its worker, relay, projection runner, the
+# DSL alerts and a demo agency inbox (scripts/run.sh); Ctrl-C stops them all.
+run: $(STAMP) assets
+	DATA=$(DATA) bash scripts/run.sh
+
+# The demo's cases printed on the terminal (no web), as before the web service.
+demo: $(STAMP)
 	$(BIN)/safeshare --data $(DATA) init
 	$(BIN)/safeshare --data $(DATA) demo
 
-demo: run
-
 # The web service's styles: govuk-frontend and sass from npm (package-lock.json), built into
-# the ignored static folder. Wire into `run` and `test` as needed.
+# the ignored static folder.
 WEB_CSS := safeshare/entrypoints/web/static/app.css
 assets: $(WEB_CSS)
 
@@ -51,7 +55,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) services
+pytest: $(STAMP) services assets chromium
 	$(BIN)/pytest -n 2 --durations=15
 
 test: $(STAMP) services lint typecheck pytest

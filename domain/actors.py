@@ -24,6 +24,7 @@ ACTOR_FIELDS: tuple[str, ...] = (
     "replaced_by",
     "changed_by",
     "frozen_by",
+    "noted_by",
 )
 
 

@@ -6,12 +6,16 @@ aggregate already sealed with the child's own key, and erasure destroys that key
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.codes import Relationship, RetentionOutcome
 from domain.copying import CheapCopy
-from domain.errors import ChildErased
+from domain.errors import ChildErased, InvalidValue
+from domain.people import Person, check_parental_responsibility_fits
+from domain.policy import check_retention_review_complete
 from domain.sealed import Sealed
 from domain.topics import stable_topics
 
@@ -27,6 +31,35 @@ class Child(CheapCopy, Aggregate):
         nhs_number: Sealed | None
         address: Sealed | None
         registered_by: str
+
+    class PersonRecorded(Aggregate.Event):
+        TOPIC = "safeshare:child:person-recorded"
+        person_id: str
+        relationship: str
+        name: Sealed
+        parental_responsibility: bool
+        lives_with_child: bool
+        organisation: Sealed | None
+        contact: Sealed | None
+        note: Sealed | None
+        recorded_by: str
+
+    class PersonRemoved(Aggregate.Event):
+        TOPIC = "safeshare:child:person-removed"
+        person_id: str
+        reason: str
+        recorded_by: str
+
+    class RetentionReviewDue(Aggregate.Event):
+        TOPIC = "safeshare:child:retention-review-due"
+        noted_by: str
+
+    class RetentionReviewed(Aggregate.Event):
+        TOPIC = "safeshare:child:retention-reviewed"
+        outcome: str
+        reason: str
+        next_review: date | None
+        reviewed_by: str
 
     class Erased(Aggregate.Event):
         TOPIC = "safeshare:child:erased"
@@ -51,6 +84,108 @@ class Child(CheapCopy, Aggregate):
         self.address = address
         self.registered_by = registered_by
         self.erased = False
+        self.people: dict[str, Person] = {}
+        self.retention_review_due = False
+        self.retention_next_review: date | None = None
+        self.retention_outcome: RetentionOutcome | None = None
+
+    def note_retention_review_due(self, noted_by: str) -> None:
+        """Principle Record: "there should be a review process scheduled at regular
+        intervals". The sweep that opened the date of birth in memory records only that the
+        review fell due, never the date."""
+        self.check_not_erased()
+        if not self.retention_review_due:
+            self._retention_review_due(noted_by=noted_by)
+
+    @event(RetentionReviewDue)
+    def _retention_review_due(self, noted_by: str) -> None:
+        self.retention_review_due = True
+
+    def review_retention(
+        self, outcome: RetentionOutcome, reason: str, next_review: date | None, reviewed_by: str
+    ) -> None:
+        """Principle Record: "The information should not be kept any longer than is
+        necessary": the child's file is kept until a set next review, or erased (the
+        application then destroys the child's key and records the erasure)."""
+        self.check_not_erased()
+        check_retention_review_complete(outcome, reason, next_review)
+        self._retention_reviewed(
+            outcome=outcome.value, reason=reason, next_review=next_review, reviewed_by=reviewed_by
+        )
+
+    @event(RetentionReviewed)
+    def _retention_reviewed(
+        self, outcome: str, reason: str, next_review: date | None, reviewed_by: str
+    ) -> None:
+        self.retention_outcome = RetentionOutcome(outcome)
+        self.retention_next_review = next_review
+        self.retention_review_due = False
+
+    def record_person(
+        self,
+        person_id: str,
+        relationship: Relationship,
+        name: Sealed,
+        recorded_by: str,
+        parental_responsibility: bool = False,
+        lives_with_child: bool = False,
+        organisation: Sealed | None = None,
+        contact: Sealed | None = None,
+        note: Sealed | None = None,
+    ) -> None:
+        """A parent, carer, member of the household, sibling or professional around the child,
+        sealed with the child's key (DESIGN.md: the packet carries "household and significant
+        adults ... other professionals involved")."""
+        self.check_not_erased()
+        check_parental_responsibility_fits(relationship, parental_responsibility)
+        self._person_recorded(
+            person_id=person_id,
+            relationship=relationship.value,
+            name=name,
+            parental_responsibility=parental_responsibility,
+            lives_with_child=lives_with_child,
+            organisation=organisation,
+            contact=contact,
+            note=note,
+            recorded_by=recorded_by,
+        )
+
+    @event(PersonRecorded)
+    def _person_recorded(
+        self,
+        person_id: str,
+        relationship: str,
+        name: Sealed,
+        parental_responsibility: bool,
+        lives_with_child: bool,
+        organisation: Sealed | None,
+        contact: Sealed | None,
+        note: Sealed | None,
+        recorded_by: str,
+    ) -> None:
+        self.people[person_id] = Person(
+            person_id,
+            Relationship(relationship),
+            name,
+            parental_responsibility,
+            lives_with_child,
+            organisation,
+            contact,
+            note,
+            recorded_by,
+        )
+
+    def remove_person(self, person_id: str, reason: str, recorded_by: str) -> None:
+        """Someone no longer around the child (moved out, case closed); the record keeps that
+        they were."""
+        self.check_not_erased()
+        if person_id not in self.people:
+            raise InvalidValue("person", f"no person {person_id} is recorded for this child")
+        self._person_removed(person_id=person_id, reason=reason, recorded_by=recorded_by)
+
+    @event(PersonRemoved)
+    def _person_removed(self, person_id: str, reason: str, recorded_by: str) -> None:
+        self.people.pop(person_id, None)
 
     def erase(self, reason: str, erased_by: str) -> None:
         """Erasure: the child's data key is destroyed by the application; this records it."""

@@ -81,6 +81,7 @@ class AgencyKind(StrEnum):
     SOCIAL_CARE = "social-care"
     NSPCC = "nspcc"
     POLICE = "police"
+    LADO = "lado"
     SCHOOL = "school"
     OTHER = "other"
 
@@ -104,6 +105,70 @@ class FlowchartStep(StrEnum):
     IDENTIFIABLE = "identifiable"
     LAWFUL_BASIS = "lawful-basis"
     DSL_JUDGEMENT = "dsl-judgement"
+
+
+class Relationship(StrEnum):
+    """Who a person is to the child: family and household, or a professional involved."""
+
+    MOTHER = "mother"
+    FATHER = "father"
+    STEP_PARENT = "step-parent"
+    PARENTS_PARTNER = "parents-partner"
+    FOSTER_CARER = "foster-carer"
+    KINSHIP_CARER = "kinship-carer"
+    GRANDPARENT = "grandparent"
+    SIBLING = "sibling"
+    OTHER_HOUSEHOLD_MEMBER = "other-household-member"
+    OTHER_SIGNIFICANT_ADULT = "other-significant-adult"
+    GP = "gp"
+    HEALTH_VISITOR = "health-visitor"
+    SCHOOL_NURSE = "school-nurse"
+    SOCIAL_WORKER = "social-worker"
+    EARLY_HELP_WORKER = "early-help-worker"
+    CAMHS = "camhs"
+    OTHER_PROFESSIONAL = "other-professional"
+
+    @property
+    def is_professional(self) -> bool:
+        return self in _PROFESSIONALS
+
+    @property
+    def can_hold_parental_responsibility(self) -> bool:
+        """Parents, step-parents and carers can; siblings, other adults and professionals
+        are recorded without it."""
+        return self in _MAY_HOLD_PARENTAL_RESPONSIBILITY
+
+
+_PROFESSIONALS = frozenset(
+    {
+        Relationship.GP,
+        Relationship.HEALTH_VISITOR,
+        Relationship.SCHOOL_NURSE,
+        Relationship.SOCIAL_WORKER,
+        Relationship.EARLY_HELP_WORKER,
+        Relationship.CAMHS,
+        Relationship.OTHER_PROFESSIONAL,
+    }
+)
+_MAY_HOLD_PARENTAL_RESPONSIBILITY = frozenset(
+    {
+        Relationship.MOTHER,
+        Relationship.FATHER,
+        Relationship.STEP_PARENT,
+        Relationship.PARENTS_PARTNER,
+        Relationship.FOSTER_CARER,
+        Relationship.KINSHIP_CARER,
+        Relationship.GRANDPARENT,
+    }
+)
+
+
+class RequestBasis(StrEnum):
+    """The power a request for information cites (Children Act 2004)."""
+
+    S16H = "s16h"
+    S14B = "s14b"
+    NONE = "none"
 
 
 class RetentionOutcome(StrEnum):
@@ -149,6 +214,14 @@ LABELS: dict[str, str] = {
     ),
     Article6Basis.LEGITIMATE_INTERESTS: "Art. 6(1)(f) legitimate interests",
     Article9Condition.EXPLICIT_CONSENT: "Art. 9(2)(a) explicit consent",
+    RequestBasis.S16H: "Children Act 2004 s16H (safeguarding partners' request)",
+    RequestBasis.S14B: "Children Act 2004 s14B (LSCB request)",
+    RequestBasis.NONE: "no statutory power cited",
+    Relationship.PARENTS_PARTNER: "Parent's partner",
+    Relationship.OTHER_HOUSEHOLD_MEMBER: "Other member of the household",
+    Relationship.OTHER_SIGNIFICANT_ADULT: "Other significant adult",
+    Relationship.GP: "GP",
+    Relationship.CAMHS: "CAMHS practitioner",
     Article9Condition.SAFEGUARDING: (
         "Art. 9(2)(g), DPA 2018 Sch. 1 para 18: safeguarding of children and of individuals at risk"
     ),
@@ -164,6 +237,10 @@ LABELS: dict[str, str] = {
     ErasureReason.DUPLICATE: "A duplicate of another child's record",
     ErasureReason.COURT_ORDER: "A court order",
 }
+
+
+for _r in Relationship:
+    LABELS.setdefault(_r, _r.value.replace("-", " ").capitalize())
 
 
 def label(code: str) -> str:

@@ -30,6 +30,7 @@ class PacketField(StrEnum):
     PROFESSIONALS = "professionals"
     ACTIONS_TAKEN = "actions-taken"
     CHRONOLOGY = "chronology"
+    ALLEGATION = "allegation"
 
 
 IDENTIFYING_FIELDS: frozenset[PacketField] = frozenset(

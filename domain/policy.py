@@ -7,14 +7,22 @@ Each quotes the line of the policy it enforces. Nothing here reads a clock or do
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
-from domain.codes import AgencyKind, ConsentStatus, FlowchartStep
+from domain.codes import (
+    AgencyKind,
+    ConsentStatus,
+    FlowchartStep,
+    NotSoughtReason,
+    RetentionOutcome,
+)
 from domain.errors import PolicyRefusal
 from domain.packet_fields import IDENTIFYING_FIELDS, PacketField
+from domain.sealed import Sealed
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,24 +103,47 @@ def consent_permits_sharing(status: ConsentStatus, within_scope: bool) -> bool:
     return status is ConsentStatus.GIVEN and within_scope
 
 
-def check_decision_has_reasons(reasons_given: bool) -> None:
+STEP_ORDER: tuple[FlowchartStep, ...] = (
+    FlowchartStep.PURPOSE,
+    FlowchartStep.CONSENT,
+    FlowchartStep.IDENTIFIABLE,
+    FlowchartStep.LAWFUL_BASIS,
+    FlowchartStep.DSL_JUDGEMENT,
+)
+"""The flowchart's questions in the order it asks them."""
+
+
+def furthest_step(steps: Sequence[FlowchartStep]) -> FlowchartStep:
+    """The question furthest down the flowchart among `steps`."""
+    return max(steps, key=STEP_ORDER.index)
+
+
+def check_decision_has_reasons(reasons: Sealed | None) -> Sealed:
     """Golden rule 7: "Keep a record of your decision and the reasons for it – whether it is to
     share information or not."
     """
-    if not reasons_given:
+    if reasons is None:
         raise PolicyRefusal(
             "golden rule 7",
             "a decision needs reasons, whether it is to share or not",
         )
+    return reasons
 
 
-def check_share_has_purpose(has_purpose: bool) -> None:
+def check_share_has_purpose(purpose: Sealed | None) -> Sealed:
     """ "Is there a clear and legitimate purpose for sharing information? ... No – do not share"."""
-    if not has_purpose:
+    if purpose is None:
         raise PolicyRefusal(
             "when: purpose",
             "sharing needs a clear and legitimate purpose",
         )
+    return purpose
+
+
+def check_share_names_recipients(recipients: Sequence[object]) -> None:
+    """Golden rule 7: "If you decide to share, then record what you have shared, with whom"."""
+    if not recipients:
+        raise PolicyRefusal("golden rule 7", "a decision to share must name its recipients")
 
 
 def check_share_allowed(answer: WhenAnswer, recipient: str) -> None:
@@ -130,13 +161,13 @@ def check_police_informed_when_urgent(
     immediate_risk: bool,
     crime_suspected: bool,
     recipient_kinds: Collection[AgencyKind],
-    reason_police_not_told: bool,
+    reason_police_not_told: Sealed | None,
 ) -> None:
     """ "If it is thought that a crime has been committed and/or a child is at immediate risk,
     the police should be notified immediately."
     """
     urgent = immediate_risk or crime_suspected
-    if urgent and AgencyKind.POLICE not in recipient_kinds and not reason_police_not_told:
+    if urgent and AgencyKind.POLICE not in recipient_kinds and reason_police_not_told is None:
         raise PolicyRefusal(
             "being alert: police",
             "the child is at immediate risk or a crime is suspected: the police must be "
@@ -148,12 +179,12 @@ def check_fields_within_profile(
     recipient: str,
     fields: Collection[PacketField],
     profile: Collection[PacketField],
-    widening_reason_given: bool,
+    widening_reason: Sealed | None,
 ) -> None:
     """ "Only information that is relevant to the purposes should be shared with those who need
     it."""
     outside = sorted(f.value for f in fields if f not in profile)
-    if outside and not widening_reason_given:
+    if outside and widening_reason is None:
         raise PolicyRefusal(
             "relevant",
             f"{recipient} does not need {', '.join(outside)}: "
@@ -186,14 +217,15 @@ def check_anonymised_share_carries_no_identity(
             )
 
 
-def check_consent_not_sought_has_reason(reason_given: bool) -> None:
+def check_consent_not_sought_has_reason(reason: NotSoughtReason | None) -> NotSoughtReason:
     """Golden rule 2: "seek their agreement, unless it is unsafe or inappropriate to do so";
     not seeking it is a decision, so its reason is recorded."""
-    if not reason_given:
+    if reason is None:
         raise PolicyRefusal(
             "golden rule 2",
             "consent not sought needs a reason: unsafe, risk-to-child, cannot-obtain or delay",
         )
+    return reason
 
 
 def check_consent_can_be_withdrawn(status: ConsentStatus) -> None:
@@ -205,21 +237,47 @@ def check_consent_can_be_withdrawn(status: ConsentStatus) -> None:
         )
 
 
-def check_basis_has_justification(justification_given: bool) -> None:
+def check_basis_has_justification(justification: Sealed | None) -> Sealed:
     """Golden rule 4: "be clear of the basis upon which you are doing so"; the DSL's
     judgement "based on the facts of the case" is recorded with the basis."""
-    if not justification_given:
+    if justification is None:
         raise PolicyRefusal(
             "golden rule 4",
             "a lawful basis needs the DSL's justification",
         )
+    return justification
 
 
-def check_not_informed_has_reason(reason_given: bool) -> None:
+def check_not_informed_has_reason(reason: Sealed | None) -> Sealed:
     """How, last step: "be transparent with the individual ... as long as doing so does not
     create or increase the risk of harm"; not telling them is a decision with a reason."""
-    if not reason_given:
+    if reason is None:
         raise PolicyRefusal(
             "how: transparency",
             "not informing the family needs a reason",
+        )
+    return reason
+
+
+def check_retention_review_complete(
+    outcome: RetentionOutcome, reason: str, next_review: date | None
+) -> None:
+    """Principle Record: "there should be a review process scheduled at regular intervals to
+    ensure data is not retained where it is unnecessary to do so": keeping the record sets the
+    next review, and every review says why."""
+    if outcome is RetentionOutcome.KEEP and next_review is None:
+        raise PolicyRefusal("record: retention", "keeping the record needs a next review date")
+    if not reason.strip():
+        raise PolicyRefusal("record: retention", "a retention review needs a reason")
+
+
+def check_erasure_is_reviewed_per_child(outcome: RetentionOutcome, child_erased: bool) -> None:
+    """Principle Record: "The information should not be kept any longer than is necessary".
+    Retention is reviewed per child: a review whose outcome is erasure erases the child's file
+    (`Child.review_retention`), so a concern records "erase" only once that has happened."""
+    if outcome is RetentionOutcome.ERASE and not child_erased:
+        raise PolicyRefusal(
+            "record: retention",
+            "retention is reviewed per child: review the child's file (its erasure erases "
+            "every concern about the child)",
         )

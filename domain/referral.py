@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.codes import AgencyOutcome
 from domain.copying import CheapCopy
 from domain.errors import PolicyRefusal
+from domain.sealed import Sealed
 from domain.topics import stable_topics
 
 REFERRAL_NAMESPACE = uuid5(NAMESPACE_URL, "https://safeshare.invalid/referral")
@@ -27,6 +28,7 @@ class ReferralStatus(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     ESCALATED = "escalated"
+    WITHHELD = "withheld"
 
 
 class Referral(CheapCopy, Aggregate):
@@ -89,6 +91,22 @@ class Referral(CheapCopy, Aggregate):
         mail_certificate: bool = True
         portal: str | None = None
 
+    class Withheld(Aggregate.Event):
+        TOPIC = "safeshare:referral:withheld"
+        reason: str
+        recorded_by: str
+
+    class ContentFrozen(Aggregate.Event):
+        TOPIC = "safeshare:referral:content-frozen"
+        packet: Sealed
+        content_sha256: str
+
+    class ReceiptRecorded(Aggregate.Event):
+        TOPIC = "safeshare:referral:receipt-recorded"
+        received_at: datetime
+        receiving_school: str
+        recorded_by: str
+
     class PacketExported(Aggregate.Event):
         TOPIC = "safeshare:referral:packet-exported"
         exported_by: str
@@ -130,6 +148,10 @@ class Referral(CheapCopy, Aggregate):
         self.agency_outcome: AgencyOutcome | None = None
         self.acknowledged_at: datetime | None = None
         self.recipient: dict[str, Any] | None = None
+        self.withheld_reason: str | None = None
+        self.frozen_packet: Sealed | None = None
+        self.receipt_at: datetime | None = None
+        self.content_sha256: str | None = None
 
     def record_dispatched(
         self, attempt: int, channel: str, packet_id: str, packet_sha256: str
@@ -168,7 +190,7 @@ class Referral(CheapCopy, Aggregate):
 
     def escalate(self, reason: str) -> None:
         self.check_not_delivered()
-        if self.status is not ReferralStatus.ESCALATED:
+        if self.status not in (ReferralStatus.ESCALATED, ReferralStatus.WITHHELD):
             self._escalated(reason=reason)
 
     @event(Escalated)
@@ -176,9 +198,78 @@ class Referral(CheapCopy, Aggregate):
         self.status = ReferralStatus.ESCALATED
         self.escalation_reason = reason
 
-    def request_retry(self, requested_by: str) -> None:
-        """The DSL re-sends a referral after fixing its agency: the attempt count starts over."""
+    def freeze_content(self, packet: Sealed, content_sha256: str) -> None:
+        """Golden rule 7: "If you decide to share, then record what you have shared, with whom
+        and for what purpose." The packet is fixed when the share is decided (sealed with the
+        child's key) and every send carries exactly it; a later correction does not change
+        what was decided."""
+        if self.frozen_packet is not None:
+            raise PolicyRefusal(
+                "golden rule 7",
+                "what this referral shares was fixed at the decision; decide again to share more",
+            )
+        self._content_frozen(packet=packet, content_sha256=content_sha256)
+
+    @event(ContentFrozen)
+    def _content_frozen(self, packet: Sealed, content_sha256: str) -> None:
+        self.frozen_packet = packet
+        self.content_sha256 = content_sha256
+
+    def record_transfer_receipt(
+        self,
+        content_sha256: str,
+        received_at: datetime,
+        receiving_school: str,
+        recorded_by: str,
+    ) -> None:
+        """KCSIE: the file is transferred "within 5 days"; the new school's signed receipt
+        closes the measure. It must name the very packet the school fixed at the decision."""
+        if self.agency_kind != "school":
+            raise PolicyRefusal("KCSIE: child-protection file transfer", "not a file transfer")
+        if content_sha256 != self.content_sha256:
+            raise PolicyRefusal(
+                "golden rule 7",
+                "the receipt names a packet other than the one this referral shared",
+            )
+        if self.receipt_at is None:
+            self._receipt_recorded(
+                received_at=received_at,
+                receiving_school=receiving_school,
+                recorded_by=recorded_by,
+            )
+
+    @event(ReceiptRecorded)
+    def _receipt_recorded(
+        self, received_at: datetime, receiving_school: str, recorded_by: str
+    ) -> None:
+        self.receipt_at = received_at
+
+    def withhold(self, reason: str, recorded_by: str) -> None:
+        """Footnote 1: consent "may be withdrawn at any time". A referral that rested on the
+        consent withdrawn is not sent; withholding it is recorded, never silent."""
         self.check_not_delivered()
+        if not self.withheld:
+            self._withheld(reason=reason, recorded_by=recorded_by)
+
+    @event(Withheld)
+    def _withheld(self, reason: str, recorded_by: str) -> None:
+        self.status = ReferralStatus.WITHHELD
+        self.withheld_reason = reason
+
+    @property
+    def withheld(self) -> bool:
+        return self.status is ReferralStatus.WITHHELD
+
+    def request_retry(self, requested_by: str) -> None:
+        """The DSL re-sends a referral after fixing its agency: the attempt count starts over.
+        A withheld referral is not re-sent: the DSL decides again, on a lawful basis."""
+        self.check_not_delivered()
+        if self.withheld:
+            raise PolicyRefusal(
+                "consent withdrawn",
+                "this referral was withheld when consent was withdrawn: record a lawful basis "
+                "without consent and decide again",
+            )
         self._retry_requested(requested_by=requested_by)
 
     @event(RetryRequested)
@@ -301,7 +392,8 @@ class Referral(CheapCopy, Aggregate):
 
     @property
     def is_open(self) -> bool:
-        return self.status is not ReferralStatus.DELIVERED
+        """Not yet delivered and not withheld: still to be sent."""
+        return self.status not in (ReferralStatus.DELIVERED, ReferralStatus.WITHHELD)
 
 
 stable_topics(Referral, "safeshare:referral")

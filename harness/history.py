@@ -121,7 +121,16 @@ def case(rng: random.Random, child: UUID, raised: datetime) -> list[Aggregate]:
         decided_at_step="consent",
         path=["purpose", "consent"],
         identifiable=True,
-        recipients=[{"agency_id": k, "kind": k, "fields": ["child.name"]} for k in kinds]
+        recipients=[
+            {
+                "agency_id": k,
+                "kind": k,
+                "fields": ["child-name", "facts"],
+                "decided_at_step": "consent",
+                "path": ["purpose: yes", "consent: yes"],
+            }
+            for k in kinds
+        ]
         if share
         else [],
         police_not_told_reason=None,

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from domain.child import Child
 from domain.concern import Concern
+from domain.information_request import InformationRequest
 from domain.referral import Referral
 from projections.batch import Item, iso, sid
 
@@ -39,11 +41,52 @@ REFERRAL_TOPICS = frozenset(
         Referral.Escalated.TOPIC,
         Referral.RetryRequested.TOPIC,
         Referral.Acknowledged.TOPIC,
+        Referral.Withheld.TOPIC,
+        Referral.ReceiptRecorded.TOPIC,
     }
 )
 
 
-CASE_TOPICS = CONCERN_TOPICS | REFERRAL_TOPICS
+CHILD_TOPICS = frozenset(
+    {Child.RetentionReviewDue.TOPIC, Child.RetentionReviewed.TOPIC, Child.Erased.TOPIC}
+)
+RECEIVED = InformationRequest.Received.TOPIC
+REQUEST_TOPICS = frozenset(
+    {RECEIVED, InformationRequest.Decided.TOPIC, InformationRequest.Replied.TOPIC}
+)
+
+CASE_TOPICS = CONCERN_TOPICS | REFERRAL_TOPICS | CHILD_TOPICS | REQUEST_TOPICS
+
+
+def fold_child(s: State, e: Any, topic: str) -> None:
+    """A child's file: whether its retention review is due (never a date of birth)."""
+    s.setdefault("kind", "child")
+    s.setdefault("id", sid(e.originator_id))
+    if topic == Child.RetentionReviewDue.TOPIC:
+        s["retention_due"] = True
+    elif topic == Child.RetentionReviewed.TOPIC:
+        s["retention_due"] = False
+    elif topic == Child.Erased.TOPIC:
+        s["erased"] = True
+        s["retention_due"] = False
+
+
+def fold_request(s: State, e: Any, topic: str) -> None:
+    """A request for information received: answered or not, replied to or not."""
+    if topic == RECEIVED:
+        s.update(
+            kind="request",
+            id=sid(e.originator_id),
+            concern_id=sid(e.concern_id),
+            requester_id=e.requester_id,
+            received_at=iso(e.timestamp),
+            shared=None,
+            replied=False,
+        )
+    elif topic == InformationRequest.Decided.TOPIC:
+        s["shared"] = bool(e.share)
+    elif topic == InformationRequest.Replied.TOPIC:
+        s["replied"] = True
 
 
 def fold_concern(s: State, e: Any, topic: str) -> None:
@@ -120,6 +163,10 @@ def fold_referral(s: State, e: Any, topic: str, concern: State | None) -> None:
         s["status"] = "escalated"
     elif topic == Referral.RetryRequested.TOPIC:
         s["status"] = "prepared"
+    elif topic == Referral.Withheld.TOPIC:
+        s["status"] = "withheld"
+    elif topic == Referral.ReceiptRecorded.TOPIC:
+        s["receipt_at"] = iso(e.received_at)
 
 
 def fold_batch(
@@ -136,7 +183,9 @@ def fold_batch(
         return {}
     keys = {sid(e.originator_id) for _, e in relevant}
     keys.update(sid(e.concern_id) for topic, e in relevant if topic == PREPARED)
-    created = {sid(e.originator_id) for topic, e in relevant if topic in (RAISED, PREPARED)}
+    created = {
+        sid(e.originator_id) for topic, e in relevant if topic in (RAISED, PREPARED, RECEIVED)
+    }
     states = load(keys - created)  # records created in this batch are new
     changed: dict[str, State] = {}
     for topic, e in relevant:
@@ -148,6 +197,16 @@ def fold_batch(
                     continue  # a concern this projection never saw raised
                 s = states[oid] = {}
             fold_concern(s, e, topic)
+        elif topic in CHILD_TOPICS:
+            if s is None:
+                s = states[oid] = {}
+            fold_child(s, e, topic)
+        elif topic in REQUEST_TOPICS:
+            if s is None:
+                if topic != RECEIVED:
+                    continue
+                s = states[oid] = {}
+            fold_request(s, e, topic)
         else:
             if s is None:
                 if topic != PREPARED:

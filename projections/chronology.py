@@ -60,6 +60,12 @@ SIGNIFICANT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("decision_no", "share", "decided_at_step"),
     ),
     Concern.FamilyInformed.TOPIC: ("family informed", ("reason",), ("informed",)),
+    Concern.FactsAmended.TOPIC: ("facts amended", ("text", "reason"), ("kind",)),
+    Concern.FamilyToldAtOutset.TOPIC: (
+        "family told at the outset",
+        ("account", "reason"),
+        ("told",),
+    ),
     Concern.RetentionReviewed.TOPIC: ("retention reviewed", (), ("outcome", "next_review")),
     Concern.Closed.TOPIC: ("concern closed", (), ()),
     Referral.Prepared.TOPIC: ("referral prepared", (), ("agency_id", "agency_kind", "urgent")),
@@ -68,6 +74,7 @@ SIGNIFICANT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     Referral.DeliveryFailed.TOPIC: ("referral delivery failed", (), ("attempt", "permanent")),
     Referral.Escalated.TOPIC: ("referral escalated to the DSL", (), ()),
     Referral.RetryRequested.TOPIC: ("referral re-sent", (), ()),
+    Referral.Withheld.TOPIC: ("referral withheld: consent withdrawn", (), ()),
 }
 
 

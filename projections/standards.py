@@ -29,6 +29,7 @@ class Step(StrEnum):
     DELIVERY = "delivery"  # decision to share -> referral delivered
     TRANSFER = "transfer"  # child-protection file transfer -> delivered to the new school
     LA_DECISION = "la-decision"  # referral delivered -> local authority acknowledges, decides
+    LADO_REFERRAL = "lado-referral"  # allegation against staff raised -> LADO referral delivered
 
 
 STEP_LABELS = {
@@ -37,11 +38,13 @@ STEP_LABELS = {
     Step.DELIVERY: "Decision to share to referral delivered",
     Step.TRANSFER: "Child-protection file transferred to new school",
     Step.LA_DECISION: "Referral to local-authority acknowledgement and decision",
+    Step.LADO_REFERRAL: "Allegation against staff to LADO referral delivered",
 }
 
 URGENT_KINDS = frozenset({"police", "mash"})
 LOCAL_AUTHORITY_KINDS = frozenset({"mash", "social-care"})
 TRANSFER_KIND = "school"
+LADO_KIND = "lado"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Standards:
     urgent_delivery_minutes: int = 60
     transfer_school_days: int = 5
     la_decision_working_days: int = 1
+    lado_working_days: int = 1
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,19 @@ def referral_steps(state: dict[str, Any], std: Standards, cal: Calendar) -> list
     rid, cid = state["id"], str(state.get("concern_id"))
     out: list[StepResult] = []
     if kind == TRANSFER_KIND:
+        # KCSIE: "within 5 days"; closed by the new school's receipt (a school with safeshare
+        # signs one; for one without, the DSL records its acknowledgement).
+        received = _t(state.get("receipt_at")) or _t(state.get("acknowledged_at"))
         due = deadline(cal, prepared, std.transfer_school_days, school=True)
-        days = elapsed_days(cal, prepared, delivered, school=True) if delivered else None
-        return [StepResult(Step.TRANSFER, rid, cid, prepared, delivered, due, urgent, days)]
+        days = elapsed_days(cal, prepared, received, school=True) if received else None
+        return [StepResult(Step.TRANSFER, rid, cid, prepared, received, due, urgent, days)]
     raised = _t(state.get("raised_at")) or prepared
+    if kind == LADO_KIND:
+        # KCSIE Part 4: an allegation against staff is referred to the LADO "within one
+        # working day".
+        due = deadline(cal, raised, std.lado_working_days)
+        days = elapsed_days(cal, raised, delivered) if delivered else None
+        return [StepResult(Step.LADO_REFERRAL, rid, cid, raised, delivered, due, urgent, days)]
     if urgent and kind in URGENT_KINDS:
         dispatched = _t(state.get("dispatched_at"))
         due = raised + timedelta(minutes=std.urgent_dispatch_minutes)

@@ -33,6 +33,7 @@ KEEP = frozenset(
         "dispatched_at",
         "delivered_at",
         "acknowledged_at",
+        "receipt_at",
     }
 )
 

@@ -30,6 +30,7 @@ class WorkItem:
     item: str
     referral_id: str | None = None
     due: str | None = None
+    child_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,9 +61,10 @@ class Worklist(BatchProjection):
 def work_items(
     states: Sequence[State], now: datetime, cal: Calendar, std: Standards | None = None
 ) -> list[WorkItem]:
-    """The items, most pressing first: failed/escalated referrals, urgent then routine
-    concerns awaiting a decision, unanswered consent, family not yet told, transfers due,
-    retention reviews due."""
+    """The items, most pressing first: failed/escalated/withheld referrals, urgent then routine
+    concerns awaiting a decision, unanswered consent and requests for information (to answer,
+    or refused and not yet replied to), family not yet told, transfers due, retention reviews
+    due (a concern's, or a child's file)."""
     std = std or Standards()
     today = local_day(now)
     concerns = {s["id"]: s for s in states if s.get("kind") == "concern"}
@@ -72,7 +74,7 @@ def work_items(
             continue
         c = concerns.get(str(s.get("concern_id")), {})
         category, urgent = str(c.get("category", "")), bool(s.get("urgent"))
-        if s.get("status") in ("failed", "escalated"):
+        if s.get("status") in ("failed", "escalated", "withheld"):
             items.append(
                 WorkItem(
                     0,
@@ -98,6 +100,23 @@ def work_items(
                     local_day(due).isoformat(),
                 )
             )
+    for s in states:
+        if s.get("kind") == "child" and s.get("retention_due") and not s.get("erased"):
+            items.append(
+                WorkItem(
+                    6, "", "", False, "child's file due for retention review", child_id=s["id"]
+                )
+            )
+        elif s.get("kind") == "request" and not s.get("replied"):
+            c = concerns.get(str(s.get("concern_id")), {})
+            category, urgent = str(c.get("category", "")), bool(c.get("urgent"))
+            if s.get("shared") is None:
+                item = f"request for information from {s.get('requester_id')}: answer it"
+            elif s.get("shared") is False:
+                item = f"request from {s.get('requester_id')} refused: reply with the reasons"
+            else:
+                continue
+            items.append(WorkItem(3, str(s["concern_id"]), category, urgent, item))
     for c in concerns.values():
         cid, category, urgent = c["id"], str(c.get("category")), bool(c.get("urgent"))
         review = c.get("retention_next_review")

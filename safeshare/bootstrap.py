@@ -28,7 +28,10 @@ from safeshare.services.context import Context
 from safeshare.services.dispatch_store import SafeshareDispatchStore
 from safeshare.services.packets import PacketService
 from safeshare.services.projections import worklist
+from safeshare.services.requests import RequestService
+from safeshare.services.retention import RetentionService
 from safeshare.services.school import Safeshare
+from safeshare.services.transfers import TransferService
 from safeshare.services.views import ViewService
 from safeshare.settings import Settings
 from workers.config import DispatchConfig, Wiring
@@ -118,16 +121,22 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
     ctx = Context(app=app, sealer=Sealer(keystore, kek), settings=settings, clock=clock)
     agencies = AgencyService(ctx)
     views = ViewService(ctx)
+    packets = PacketService(ctx, agencies, settings.data / "school")
+    concerns = ConcernService(ctx, agencies, packets)
+    children = ChildService(ctx)
     school = Safeshare(
         settings=settings,
         app=app,
         keystore=keystore,
         ctx=ctx,
-        children=ChildService(ctx),
-        concerns=ConcernService(ctx, agencies),
+        children=children,
+        concerns=concerns,
         agencies=agencies,
         views=views,
-        packets=PacketService(ctx, agencies, settings.data / "school"),
+        packets=packets,
+        requests=RequestService(ctx, agencies, concerns),
+        retention=RetentionService(ctx, children),
+        transfers=TransferService(ctx, children, concerns, packets, settings.data / "school"),
         accounts=AccountService(ctx),
         open_projection_db=lambda: build_projection_db(settings),
     )

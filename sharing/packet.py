@@ -86,6 +86,16 @@ _FIELD_VALUES: dict[PacketField, Callable[[PacketContent], Json]] = {
     F.CHRONOLOGY: lambda c: [
         {"date": e.occurred_on.isoformat(), "summary": e.summary} for e in c.chronology
     ],
+    F.ALLEGATION: lambda c: (
+        None
+        if c.allegation is None
+        else {
+            "about": c.allegation.about,
+            "about_headteacher": c.allegation.about_headteacher,
+            "case_manager_role": c.allegation.case_manager_role,
+            "case_manager": c.allegation.case_manager,
+        }
+    ),
 }
 assert set(_FIELD_VALUES) == set(PacketField), "every packet field needs a JSON rendering"
 
@@ -173,6 +183,15 @@ def build_packet(content: PacketContent, fields: frozenset[PacketField]) -> byte
             b"--\r\n",
         )
     )
+
+
+def packet_sha256(mime_bytes: bytes) -> str:
+    """The SHA-256 (hex) of a packet's MIME document exactly as `build_packet` built it: the
+    entity the school signs, the content inside the CMS SignedData. Golden rule 7: "record what
+    you have shared". It is the same for every send of a frozen packet (the signature and the
+    encryption around it differ each time), and an agency recomputes it from what it received:
+    `openssl cms -verify ... -out packet.mime && sha256sum packet.mime`."""
+    return hashlib.sha256(mime_bytes).hexdigest()
 
 
 def _parts(mime_bytes: bytes) -> EmailMessage:

@@ -98,6 +98,16 @@ class Professional:
 
 
 @dataclass(frozen=True, slots=True)
+class AllegationDetails:
+    """Who an allegation against staff is about and who manages it (KCSIE Part 4)."""
+
+    about: str
+    about_headteacher: bool
+    case_manager_role: str
+    case_manager: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChronologyEntry:
     """One significant event in the child's chronology."""
 
@@ -134,6 +144,7 @@ class PacketContent:
     professionals: tuple[Professional, ...] = ()
     actions_taken: tuple[str, ...] = ()
     chronology: tuple[ChronologyEntry, ...] = ()
+    allegation: AllegationDetails | None = None
 
     def __post_init__(self) -> None:
         _require_aware("issued_at", self.issued_at)

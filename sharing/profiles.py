@@ -67,9 +67,22 @@ NSPCC_PROFILE: frozenset[PacketField] = _CONCERN | {
 birth and school let it route the referral; what the school has already done avoids a duplicate.
 No address, household, official identifiers or other professionals."""
 
-SCHOOL_PROFILE: frozenset[PacketField] = frozenset(PacketField)
+SCHOOL_PROFILE: frozenset[PacketField] = frozenset(PacketField) - {F.ALLEGATION}
 """A child-protection file transfer to the child's new school (KCSIE) moves the whole file, so the
-receiving DSL gets every field, chronology included."""
+receiving DSL gets every field, chronology included; not an allegation against one of this
+school's staff, which is the LADO's business."""
+
+LADO_PROFILE: frozenset[PacketField] = _CONCERN | {
+    F.ALLEGATION,
+    F.CHILD_NAME,
+    F.CHILD_DOB,
+    F.CHILD_SCHOOL,
+    F.REFERRER,
+    F.ACTIONS_TAKEN,
+}
+"""The local authority designated officer (KCSIE Part 4) needs who the allegation is about and
+who manages it, the child involved and what the school has done; not the household, the child's
+identifiers or other professionals."""
 
 OTHER_PROFILE: frozenset[PacketField] = _CONCERN | {F.REFERRER}
 """An agency outside the named kinds gets the concern without identifying the child; anything more
@@ -82,6 +95,7 @@ DEFAULT_PROFILES: Mapping[AgencyKind, frozenset[PacketField]] = MappingProxyType
         AgencyKind.NSPCC: NSPCC_PROFILE,
         AgencyKind.POLICE: POLICE_PROFILE,
         AgencyKind.SCHOOL: SCHOOL_PROFILE,
+        AgencyKind.LADO: LADO_PROFILE,
         AgencyKind.OTHER: OTHER_PROFILE,
     }
 )

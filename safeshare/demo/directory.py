@@ -1,4 +1,4 @@
-"""The demonstration agencies: four entries in the school's directory, each with a key pair
+"""The demonstration agencies: five entries in the school's directory, each with a key pair
 made here so that the demo (and the tests) can open what was sent to them. A real school adds
 its agencies' own certificates with `safeshare agency add`; `safeshare init` adds none."""
 
@@ -20,6 +20,7 @@ DEMO_AGENCIES: list[tuple[str, str, str, str, str]] = [
     ),
     ("nspcc", "NSPCC Helpline", "nspcc", "smtp", "referrals@nspcc.example"),
     ("police", "Police Child Protection Unit", "police", "smtp", "cpu@police.example"),
+    ("lado", "Local Authority Designated Officer", "lado", "smtp", "lado@county.example"),
 ]
 
 

@@ -42,6 +42,7 @@ STEP_COLOURS = {
     Step.DELIVERY: "#f08c00",
     Step.TRANSFER: "#1c7ed6",
     Step.LA_DECISION: "#2b8a3e",
+    Step.LADO_REFERRAL: "#495057",
 }
 
 

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.child import Child
 from domain.concern import Concern
+from domain.referral import Referral
 from projections.bundle import BundleRecord, write_bundle
 from projections.canonical import record_leaf_hashes
 from projections.checkpoint import Checkpoint
@@ -43,8 +44,10 @@ from projections.merkle import inclusion_proof, verify_inclusion
 from projections.runner import Runner
 from safeshare.adapters.audit_key import load_audit_key, public_key_pem
 from safeshare.adapters.audit_store import event_positions, read_store, store_leaves
+from safeshare.adapters.sealing import Sealer
 from safeshare.adapters.timestamping import request_timestamp, verify_timestamp
 from safeshare.services.school import Safeshare
+from safeshare.services.shared_packets import shared_packet
 from safeshare.validation import moment
 
 
@@ -181,7 +184,10 @@ class AuditService:
                 {**views.event_view(concern.child_id, e), **proofs[e.originator_version]}
                 for e in events
             ],
-            "referrals": [views.referral_view(r) for r in views.referrals_of(concern, at)],
+            "referrals": [
+                {**views.referral_view(r), "packet": _packet_as_sent(ctx.sealer, r)}
+                for r in views.referrals_of(concern, at)
+            ],
             "checkpoint": cp.to_text(),
         }
 
@@ -265,3 +271,9 @@ def audit_service(s: Safeshare) -> AuditService:
     if s.audit is None:
         s.audit = AuditService(s)
     return s.audit
+
+
+def _packet_as_sent(sealer: Sealer, referral: Referral) -> dict[str, Any] | None:
+    """Golden rule 7: exactly what the agency received, as frozen at the decision."""
+    packet = shared_packet(sealer, referral)
+    return packet.as_dict() if packet else None

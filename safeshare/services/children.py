@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
 from domain.child import Child
-from domain.codes import ErasureReason
+from domain.codes import ErasureReason, Relationship, label
 from domain.concern import Concern
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, code, day, optional_text, required_text
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """One person around the child, as a DSL reads it."""
+
+    person_id: str
+    relationship: str
+    relationship_label: str
+    name: str
+    parental_responsibility: bool
+    lives_with_child: bool
+    professional: bool
+    organisation: str | None
+    contact: str | None
+    note: str | None
 
 
 class ChildService:
@@ -52,6 +69,71 @@ class ChildService:
             raise
         return child_id
 
+    def record_person(
+        self,
+        child_id: str,
+        relationship: str,
+        name: str,
+        by: str,
+        parental_responsibility: bool = False,
+        lives_with_child: bool = False,
+        organisation: str | None = None,
+        contact: str | None = None,
+        note: str | None = None,
+    ) -> str:
+        """A parent, carer, household member, sibling or professional around the child; every
+        detail sealed with the child's key. Returns the person's id."""
+        child = self.ctx.child(child_id)
+        rel = code("relationship", relationship, Relationship)
+        seal = self.ctx.sealer
+        person_id = str(uuid4())
+        child.record_person(
+            person_id,
+            rel,
+            seal.seal(child.id, "person.name", required_text("name", name, MAX_NAME)),
+            required_text("by", by, MAX_NAME),
+            parental_responsibility=parental_responsibility,
+            lives_with_child=lives_with_child,
+            organisation=seal.seal_optional(
+                child.id, "person.organisation", optional_text("organisation", organisation, 200)
+            ),
+            contact=seal.seal_optional(
+                child.id, "person.contact", optional_text("contact", contact, 200)
+            ),
+            note=seal.seal_optional(child.id, "person.note", optional_text("note", note, 500)),
+        )
+        self.ctx.app.save(child)
+        return person_id
+
+    def remove_person(self, child_id: str, person_id: str, reason: str, by: str) -> None:
+        child = self.ctx.child(child_id)
+        child.remove_person(
+            required_text("person", person_id, 64),
+            required_text("reason", reason, 500),
+            required_text("by", by, MAX_NAME),
+        )
+        self.ctx.app.save(child)
+
+    def people(self, child_id: str) -> list[PersonView]:
+        """The people around the child, opened for a reader of the case."""
+        child = self.ctx.child(child_id)
+        u = self.ctx.sealer.unseal
+        return [
+            PersonView(
+                person_id=p.person_id,
+                relationship=p.relationship.value,
+                relationship_label=label(p.relationship),
+                name=u(child.id, p.name) or "",
+                parental_responsibility=p.parental_responsibility,
+                lives_with_child=p.lives_with_child,
+                professional=p.is_professional,
+                organisation=u(child.id, p.organisation),
+                contact=u(child.id, p.contact),
+                note=u(child.id, p.note),
+            )
+            for p in child.people.values()
+        ]
+
     def erase(self, child_id: str, reason: str, by: str) -> list[UUID]:
         """Crypto-shredding: destroy the child's key, then record the erasure on the child and
         on each of the child's concerns; returns those concerns' ids.
@@ -62,6 +144,11 @@ class ChildService:
         child = self.ctx.child(child_id)
         reason = code("reason", reason, ErasureReason).value
         by = required_text("by", by, MAX_NAME)
+        return self.erase_loaded(child, reason, by)
+
+    def erase_loaded(self, child: Child, reason: str, by: str) -> list[UUID]:
+        """Erase a loaded child (with any change already made to it, such as the retention
+        review that decided it), saving everything in one transaction, then destroy the key."""
         child.erase(reason, by)
         concerns: list[Aggregate] = []
         for concern_id in self.concern_ids(child.id):

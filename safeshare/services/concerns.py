@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
-
 from domain.codes import (
-    AgencyKind,
     Article6Basis,
     Article9Condition,
     Category,
@@ -21,13 +15,13 @@ from domain.codes import (
     NotSoughtReason,
     RetentionOutcome,
 )
-from domain.concern import Concern, RecipientChoice
-from domain.errors import InvalidValue, RecordChanged
-from domain.packet_fields import PacketField
+from domain.concern import Concern
+from domain.errors import InvalidValue
 from domain.referral import Referral
-from safeshare.adapters.case_records import CaseRecords
 from safeshare.services.agencies import AgencyService
 from safeshare.services.context import Context
+from safeshare.services.decisions import Along, DecidingToShare, DecisionResult, RecipientPath
+from safeshare.services.packets import PacketService
 from safeshare.services.raising import RaisingDetails
 from safeshare.validation import (
     MAX_NAME,
@@ -38,22 +32,15 @@ from safeshare.validation import (
     optional_text,
     required_text,
 )
-from sharing.pki import certificate_fingerprint
 
 
-@dataclass(frozen=True)
-class DecisionResult:
-    decision_no: int
-    share: bool
-    decided_at_step: str
-    path: list[str]
-    referral_ids: list[UUID]
+class ConcernService(DecidingToShare):
+    """Commands on a concern; deciding to share is in `DecidingToShare`."""
 
-
-class ConcernService:
-    def __init__(self, ctx: Context, agencies: AgencyService) -> None:
+    def __init__(self, ctx: Context, agencies: AgencyService, packets: PacketService) -> None:
         self.ctx = ctx
         self.agencies = agencies
+        self.packets = packets
 
     def raise_concern(
         self,
@@ -121,8 +108,17 @@ class ConcernService:
         return concern_id
 
     def seek_advice(
-        self, concern_id: str, from_whom: str, question: str, by: str, answer: str | None = None
+        self,
+        concern_id: str,
+        from_whom: str,
+        question: str,
+        by: str,
+        answer: str | None = None,
+        identified: bool = False,
+        identified_reason: str | None = None,
     ) -> None:
+        """Advice sought (golden rule 3), anonymised unless the DSL records why the adviser
+        was told who the child is."""
         concern = self.ctx.concern(concern_id)
         self.ctx.check_live(concern)
         seal = self.ctx.sealer
@@ -135,6 +131,36 @@ class ConcernService:
                 concern.child_id, "advice.answer", optional_text("answer", answer)
             ),
             sought_by=required_text("by", by, MAX_NAME),
+            child_identified=identified,
+            identified_reason=seal.seal_optional(
+                concern.child_id,
+                "advice.identified_reason",
+                optional_text("identified-reason", identified_reason),
+            ),
+        )
+        self.ctx.app.save(concern)
+
+    def correct_facts(self, concern_id: str, facts: str, reason: str | None, by: str) -> None:
+        """Principle Accurate: the facts corrected, the original kept as superseded."""
+        concern = self.ctx.concern(concern_id)
+        self.ctx.check_live(concern)
+        seal = self.ctx.sealer
+        concern.correct_facts(
+            seal.seal(concern.child_id, "concern.facts", required_text("facts", facts)),
+            seal.seal_optional(concern.child_id, "facts.reason", optional_text("reason", reason)),
+            required_text("by", by, MAX_NAME),
+        )
+        self.ctx.app.save(concern)
+
+    def add_to_facts(self, concern_id: str, addendum: str, reason: str | None, by: str) -> None:
+        """Principle Accurate: an addendum to the facts, with who and why."""
+        concern = self.ctx.concern(concern_id)
+        self.ctx.check_live(concern)
+        seal = self.ctx.sealer
+        concern.add_to_facts(
+            seal.seal(concern.child_id, "facts.addendum", required_text("addendum", addendum)),
+            seal.seal_optional(concern.child_id, "facts.reason", optional_text("reason", reason)),
+            required_text("by", by, MAX_NAME),
         )
         self.ctx.app.save(concern)
 
@@ -147,8 +173,13 @@ class ConcernService:
         reason: str | None = None,
         note: str | None = None,
         scope: Sequence[str] = (),
-    ) -> None:
-        """Consent sought, given (with its scope), refused, withdrawn, or not sought (why)."""
+        delay_harm: str | None = None,
+    ) -> list[UUID]:
+        """Consent sought, given (with its scope), refused, withdrawn, or not sought (why).
+
+        A withdrawal (or a refusal after consent was given) withholds, in the same
+        transaction, every undelivered referral that rested on that consent, unless a lawful
+        basis without consent is recorded; returns the ids of the referrals withheld."""
         concern = self.ctx.concern(concern_id)
         self.ctx.check_live(concern)
         st = code("status", status, ConsentStatus)
@@ -157,25 +188,40 @@ class ConcernService:
         sealed_note = self.ctx.sealer.seal_optional(
             concern.child_id, "consent.note", optional_text("note", note)
         )
-        if st in (ConsentStatus.SOUGHT, ConsentStatus.GIVEN, ConsentStatus.REFUSED) and who is None:
-            raise InvalidValue("from", "is required: child, parent or carer")
-        if st is ConsentStatus.SOUGHT:
-            assert who is not None
-            concern.seek_consent(who, by)
-        elif st is ConsentStatus.GIVEN:
-            assert who is not None
-            concern.record_consent_given(who, [s.strip() for s in scope if s.strip()], by)
-        elif st is ConsentStatus.REFUSED:
-            assert who is not None
-            concern.record_consent_refused(who, sealed_note, by)
+        harm = self.ctx.sealer.seal_optional(
+            concern.child_id, "consent.delay_harm", optional_text("delay-harm", delay_harm)
+        )
+        if st is ConsentStatus.NOT_SOUGHT:
+            why = optional_code("reason", reason, NotSoughtReason)
+            concern.record_consent_not_sought(why, sealed_note, by, delay_harm=harm)
         elif st is ConsentStatus.WITHDRAWN:
             concern.record_consent_withdrawn(who, sealed_note, by)
-        elif st is ConsentStatus.NOT_SOUGHT:
-            why = optional_code("reason", reason, NotSoughtReason)
-            concern.record_consent_not_sought(why, sealed_note, by)
+        elif who is None:
+            raise InvalidValue("from", "is required: child, parent or carer")
+        elif st is ConsentStatus.SOUGHT:
+            concern.seek_consent(who, by)
+        elif st is ConsentStatus.GIVEN:
+            concern.record_consent_given(who, [s.strip() for s in scope if s.strip()], by)
+        elif st is ConsentStatus.REFUSED:
+            concern.record_consent_refused(who, sealed_note, by)
         else:
             raise InvalidValue("status", "must be sought, given, refused, withdrawn or not-sought")
-        self.ctx.app.save(concern)
+        withheld = [r for r in self.open_referrals(concern) if concern.withdrawal_withholds(r)]
+        for r in withheld:
+            r.withhold("consent-withdrawn", by)
+        self.ctx.app.save(concern, *withheld)
+        return [r.id for r in withheld]
+
+    def open_referrals(self, concern: Concern) -> list[Referral]:
+        """The concern's referrals not yet delivered nor withheld."""
+        found = []
+        for decision in concern.decisions:
+            for r in decision.recipients:
+                rid = Referral.create_id(concern.id, decision.decision_no, r.agency_id)
+                referral = self.ctx.app.find(rid, Referral)
+                if referral is not None and referral.is_open:
+                    found.append(referral)
+        return found
 
     def record_lawful_basis(
         self,
@@ -184,105 +230,85 @@ class ConcernService:
         justification: str,
         by: str,
         article9: str | None = None,
+        no_special_category_data: str | None = None,
     ) -> None:
+        """The lawful basis to share without consent: Art. 6 (not consent), Art. 9 (not
+        explicit consent) or the DSL's statement that no special category data is shared."""
         concern = self.ctx.concern(concern_id)
         self.ctx.check_live(concern)
         a6 = code("article6", article6, Article6Basis)
         a9 = optional_code("article9", article9, Article9Condition)
         text = optional_text("justification", justification)
+        seal = self.ctx.sealer
         concern.record_lawful_basis(
             a6,
             a9,
-            self.ctx.sealer.seal_optional(concern.child_id, "basis.justification", text),
+            seal.seal_optional(concern.child_id, "basis.justification", text),
+            required_text("by", by, MAX_NAME),
+            no_special_category_data=seal.seal_optional(
+                concern.child_id,
+                "basis.no_special_category_data",
+                optional_text("no-special-category-data", no_special_category_data),
+            ),
+        )
+        self.ctx.app.save(concern)
+
+    def record_allegation(
+        self,
+        concern_id: str,
+        about: str,
+        about_account: str,
+        case_manager: str,
+        by: str,
+        about_headteacher: bool = False,
+        named: Sequence[str] = (),
+    ) -> None:
+        """KCSIE Part 4: the concern is an allegation against an adult who works with children
+        at the school; routed to the headteacher (the chair of governors when it is about the
+        head), restricted from the person it is about and anyone they name."""
+        concern = self.ctx.concern(concern_id)
+        self.ctx.check_live(concern)
+        concern.record_allegation_against_staff(
+            self.ctx.sealer.seal(
+                concern.child_id, "allegation.subject", required_text("about", about, MAX_NAME)
+            ),
+            required_text("about-account", about_account, MAX_NAME),
+            about_headteacher,
+            required_text("case-manager", case_manager, MAX_NAME),
+            [n.strip() for n in named if n.strip()],
             required_text("by", by, MAX_NAME),
         )
         self.ctx.app.save(concern)
 
-    def decide(
+    def tell_family_at_outset(
         self,
         concern_id: str,
-        share: bool,
-        reasons: str | None,
+        told: bool,
         by: str,
-        purpose: str | None = None,
-        to: Sequence[str] = (),
-        fields: dict[str, Sequence[str]] | None = None,
-        widening_reason: str | None = None,
-        identifiable: bool = True,
-        police_not_told_reason: str | None = None,
-    ) -> DecisionResult:
-        """Share or not, always with reasons; on share, one prepared referral per recipient,
-        saved with the decision in one transaction."""
+        account: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Golden rule 2: the family told from the outset what, why and with whom information
+        will or could be shared, or the reason that was unsafe; at any point of the case."""
         concern = self.ctx.concern(concern_id)
         self.ctx.check_live(concern)
-        child_id = concern.child_id
-        seal = self.ctx.sealer
         by = required_text("by", by, MAX_NAME)
-        sealed_reasons = seal.seal_optional(
-            child_id, "decision.reasons", optional_text("reasons", reasons)
-        )
-        sealed_purpose = seal.seal_optional(
-            child_id, "decision.purpose", optional_text("purpose", purpose)
-        )
-        if not share:
-            concern.decide_not_to_share(sealed_reasons, by, purpose=sealed_purpose)
-            save_unless_changed(self.ctx.app, "deciding", concern)
-            last = concern.decisions[-1]
-            return DecisionResult(
-                last["decision_no"], False, last["decided_at_step"], last["path"], []
+        seal = self.ctx.sealer
+        if told:
+            concern.record_family_told_at_outset(
+                seal.seal_optional(
+                    concern.child_id, "outset.account", optional_text("account", account)
+                ),
+                by,
             )
-        widening = seal.seal_optional(
-            child_id, "decision.widening_reason", optional_text("widening-reason", widening_reason)
-        )
-        recipients = list(dict.fromkeys(a.strip() for a in to if a.strip()))
-        for narrowed in fields or {}:
-            if narrowed not in recipients:
-                raise InvalidValue(
-                    "field", f"{narrowed!r} is not a recipient of this decision (see --to)"
-                )
-        choices: list[RecipientChoice] = []
-        entries: dict[str, dict[str, Any]] = {}
-        for agency_id in recipients:
-            agency = entries[agency_id] = self.agencies.get(agency_id, field="to")
-            profile = frozenset(PacketField(f) for f in agency["profile"])
-            requested = (fields or {}).get(agency_id)
-            chosen = frozenset(_field("fields", f) for f in requested) if requested else profile
-            if not identifiable and not requested:
-                from domain.packet_fields import IDENTIFYING_FIELDS
-
-                chosen = chosen - IDENTIFYING_FIELDS
-            choices.append(
-                RecipientChoice(
-                    agency_id=agency_id,
-                    kind=AgencyKind(agency["kind"]),
-                    fields=chosen,
-                    profile=profile,
-                    widening_reason=widening,
-                )
+        else:
+            concern.record_family_not_told_at_outset(
+                seal.seal_optional(
+                    concern.child_id, "outset.reason", optional_text("reason", reason)
+                ),
+                by,
             )
-        referrals: list[Referral] = concern.decide_to_share(
-            purpose=sealed_purpose,
-            recipients=choices,
-            reasons=sealed_reasons,
-            decided_by=by,
-            identifiable=identifiable,
-            police_not_told_reason=seal.seal_optional(
-                child_id,
-                "decision.police_not_told_reason",
-                optional_text("police-not-told-reason", police_not_told_reason),
-            ),
-        )
-        for referral in referrals:
-            freeze_recipient(referral, entries[referral.agency_id], by)
-        save_unless_changed(self.ctx.app, "deciding", concern, *referrals)
-        last = concern.decisions[-1]
-        return DecisionResult(
-            last["decision_no"],
-            True,
-            last["decided_at_step"],
-            last["path"],
-            [r.id for r in referrals],
-        )
+        self.ctx.app.save(concern)
 
     def inform(self, concern_id: str, informed: bool, by: str, reason: str | None = None) -> None:
         concern = self.ctx.concern(concern_id)
@@ -319,22 +345,6 @@ class ConcernService:
         self.ctx.app.save(concern)
 
 
-def freeze_recipient(referral: Referral, agency: dict[str, Any], by: str) -> None:
-    """Fix on the referral, as the DSL decides, the recipient's certificate and address: a
-    later change to the directory never re-points a decided referral."""
-    pem = str(agency["certificate_pem"])
-    referral.freeze_recipient(
-        name=str(agency["name"]),
-        channel=str(agency["channel"]),
-        address=str(agency["address"]),
-        certificate_pem=pem,
-        certificate_fingerprint=certificate_fingerprint(pem.encode()),
-        frozen_by=by,
-        mail_certificate=bool(agency.get("mail_certificate", True)),
-        portal=agency.get("portal"),
-    )
-
-
 def check_after_birth(field: str, moment: datetime, date_of_birth: str | None) -> None:
     """Nothing about a child happened before the child was born."""
     try:
@@ -345,18 +355,4 @@ def check_after_birth(field: str, moment: datetime, date_of_birth: str | None) -
         raise InvalidValue(field, "is before the child's date of birth")
 
 
-def save_unless_changed(app: CaseRecords, doing: str, *aggregates: Aggregate) -> None:
-    """Save in one transaction; if someone else changed one of these records meanwhile,
-    nothing is saved and the person is told to look again."""
-    try:
-        app.save(*aggregates)
-    except IntegrityError:
-        raise RecordChanged(doing) from None
-
-
-def _field(name: str, value: str) -> PacketField:
-    try:
-        return PacketField(value.strip())
-    except ValueError:
-        choices = ", ".join(f.value for f in PacketField)
-        raise InvalidValue(name, f"{value!r} is not a packet field (one of: {choices})") from None
+__all__ = ["Along", "ConcernService", "DecisionResult", "RecipientPath"]

@@ -4,14 +4,14 @@ The composition root (`safeshare/bootstrap.py`, `wiring()`) hands this store to 
 the Celery workers, so `workers/` never imports safeshare. Everything handed across is ids,
 codes and sealed bytes.
 
-Consent withdrawn before delivery: a referral whose decision rested on consent alone (no
-lawful basis recorded, not urgent) is **escalated, not sent**, with the reason
-`consent-withdrawn`; the DSL decides whether another basis applies and retries. Sending it
-would share against the family's withdrawn wishes; dropping it silently would hide it.
+Consent withdrawn before delivery: the domain decides (`Concern.withdrawal_withholds`). A
+referral that rested on the consent withdrawn, with no lawful basis without consent recorded,
+is **withheld, not sent** (a recorded `Withheld` event, urgent or not); the DSL decides again.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +20,6 @@ from uuid import UUID
 import structlog
 from eventsourcing.persistence import IntegrityError
 
-from domain.codes import ConsentStatus
 from domain.concern import Concern
 from domain.errors import PolicyRefusal, SafeshareError
 from domain.referral import Referral, ReferralStatus
@@ -132,13 +131,14 @@ class SafeshareDispatchStore:
                 return Skip(referral_id, "already-delivered")
             if r.status is ReferralStatus.ESCALATED:
                 return Skip(referral_id, "escalated-awaiting-dsl")
+            if r.withheld:
+                return Skip(referral_id, "withheld")
             concern = self.s.app.read(r.concern_id, Concern)
-            if (
-                concern.consent.status is ConsentStatus.WITHDRAWN
-                and concern.lawful_basis is None
-                and not r.urgent
-            ):
-                return Skip(referral_id, "consent-withdrawn", escalate=True)
+            if concern.withdrawal_withholds(r):
+                r.withhold("consent-withdrawn", "dispatch")
+                with contextlib.suppress(IntegrityError):
+                    self.s.app.save(r)
+                return Skip(referral_id, "withheld")
             if concern.child_data_erased:
                 return Skip(referral_id, "child-erased", escalate=True)
             if self.s.packets.portal_of(r) is not None:

@@ -1,9 +1,11 @@
 """Referral packets: what one recipient receives for one decision, minimised, sealed.
 
-The packet is assembled from the record at the moment of sealing (opened with the child's
-key), cut to the fields the decision names for that recipient, signed by the school and
-encrypted to the agency. Its id is derived from the referral, so every attempt carries the
-same id: the dedup key an agency sees.
+The packet is assembled from the record when the share is decided (opened with the child's
+key), cut to the fields the decision names for that recipient, and frozen on the referral in
+the decision's own transaction, sealed with the child's key, with its SHA-256 (golden rule 7:
+"record what you have shared"). Every send signs and encrypts exactly that frozen document.
+Its id is derived from the referral, so every attempt carries the same id: the dedup key an
+agency sees. Referrals decided before freezing existed are built from the record at sealing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from domain.child import Child
 from domain.codes import label
 from domain.concern import Concern
+from domain.concern_values import Decision
 from domain.directory import referred_through_portal
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
@@ -28,11 +31,12 @@ from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, identifier, required_text
 from sharing import packet_content as pc
 from sharing.cms import SealedPacket, seal_packet
-from sharing.packet import build_packet
+from sharing.packet import build_packet, packet_sha256
 from sharing.pki import SchoolIdentity, certificate_fingerprint, load_agency_certificate
 
 _PACKET_NAMESPACE = uuid5(NAMESPACE_URL, "https://safeshare.invalid/packet")
 HISTORICAL_AFTER = timedelta(days=365)
+FROZEN_PREFIX = "MIME-Version: 1.0\r\n"
 
 
 def packet_id_for(referral_id: UUID) -> str:
@@ -66,12 +70,16 @@ class PacketService:
         return found
 
     def content(
-        self, referral: Referral, now: datetime, agency: dict[str, Any] | None = None
+        self,
+        referral: Referral,
+        now: datetime,
+        agency: dict[str, Any] | None = None,
+        concern: Concern | None = None,
     ) -> pc.PacketContent:
-        """The packet's content from the record as it stands at `now`. Only what the
-        referral's fields name is looked up (the chronology, across all the child's concerns,
-        only for a recipient that receives it)."""
-        concern = self.ctx.app.read(referral.concern_id, Concern)
+        """The packet's content from the record as it stands at `now` (`concern`: the record
+        being decided, not yet saved). Only what the referral's fields name is looked up (the
+        chronology, across all the child's concerns, only for a recipient that receives it)."""
+        concern = concern or self.ctx.app.read(referral.concern_id, Concern)
         child = self.ctx.app.read(referral.child_id, Child)
         if child.erased:
             raise InvalidValue("referral", "the child's personal data has been erased")
@@ -82,9 +90,10 @@ class PacketService:
         consent = concern.consent
         basis = concern.lawful_basis
         dob = u(cid, child.date_of_birth)
+        wanted = frozenset(PacketField(f) for f in referral.fields)
         historical = now - concern.observed_at > HISTORICAL_AFTER
-        actions = [f"Advice sought from {a['from']}" for a in concern.advice]
-        actions.append(f"Decision to share recorded by {decision['decided_by']}")
+        actions = [f"Advice sought from {a.from_whom}" for a in concern.advice]
+        actions.append(f"Decision to share recorded by {decision.decided_by}")
         return pc.PacketContent(
             packet_id=packet_id_for(referral.id),
             referral_id=str(referral.id),
@@ -93,7 +102,7 @@ class PacketService:
             school=self.ctx.settings.school_name,
             issued_at=now,
             urgent=referral.urgent,
-            purpose=u(cid, decision["purpose"]) or "",
+            purpose=u(cid, decision.purpose) or "",
             consent=pc.ConsentStatus(
                 status=consent.status.value,
                 from_whom=consent.from_whom.value if consent.from_whom else None,
@@ -107,13 +116,13 @@ class PacketService:
                 justification=u(cid, basis.justification) or "",
             ),
             category=concern.category.value,
-            facts=(pc.Fact(u(cid, concern.facts) or "", historical=historical),),
-            opinion=u(cid, concern.opinion),
+            facts=self.facts(concern, decision, referral.identifiable, historical),
+            opinion=u(cid, concern.opinion if referral.identifiable else decision.redacted_opinion),
             observed_at=concern.observed_at,
             risk=pc.Risk(
                 immediate_risk=concern.immediate_risk,
                 crime_suspected=concern.crime_suspected,
-                reasoning=u(cid, decision["reasons"]) or "",
+                reasoning=u(cid, decision.reasons) or "",
             ),
             child=pc.ChildIdentity(
                 name=u(cid, child.name),
@@ -123,13 +132,79 @@ class PacketService:
                 upn=u(cid, child.upn),
                 nhs_number=u(cid, child.nhs_number),
             ),
+            household=self.household(child) if PacketField.HOUSEHOLD in wanted else (),
+            professionals=(
+                self.professionals(child) if PacketField.PROFESSIONALS in wanted else ()
+            ),
             referrer=pc.Referrer(name=concern.raised_by, role="member of staff"),
+            allegation=(
+                None
+                if concern.allegation is None
+                else pc.AllegationDetails(
+                    about=u(cid, concern.allegation.subject) or "",
+                    about_headteacher=concern.allegation.about_headteacher,
+                    case_manager_role=concern.allegation.case_manager_role.value,
+                    case_manager=concern.allegation.case_manager,
+                )
+            ),
             actions_taken=tuple(actions),
             chronology=(
                 self.chronology(child.id, concern.id)
                 if PacketField.CHRONOLOGY.value in referral.fields
                 else ()
             ),
+        )
+
+    def facts(
+        self, concern: Concern, decision: Decision, identifiable: bool, historical: bool
+    ) -> tuple[pc.Fact, ...]:
+        """The facts as they stand (corrected, with addenda); for a share that does not
+        identify the child, only the DSL's redacted version, never the original."""
+        u = self.ctx.sealer.unseal
+        cid = concern.child_id
+        if not identifiable:
+            return (pc.Fact(u(cid, decision.redacted_facts) or "", historical=historical),)
+        return (
+            pc.Fact(u(cid, concern.facts) or "", historical=historical),
+            *(
+                pc.Fact(f"Addendum: {u(cid, a.text) or ''}", historical=historical)
+                for a in concern.addenda
+            ),
+        )
+
+    def household(self, child: Child) -> tuple[pc.HouseholdMember, ...]:
+        """Parents, carers, siblings and others in the household, as the packet names them."""
+        u = self.ctx.sealer.unseal
+        members = []
+        for p in child.people.values():
+            if not p.in_household:
+                continue
+            facts = [
+                "parental responsibility" if p.parental_responsibility else "",
+                "lives with the child" if p.lives_with_child else "",
+                u(child.id, p.note) or "",
+            ]
+            members.append(
+                pc.HouseholdMember(
+                    name=u(child.id, p.name) or "",
+                    relationship=label(p.relationship),
+                    note="; ".join(f for f in facts if f) or None,
+                )
+            )
+        return tuple(members)
+
+    def professionals(self, child: Child) -> tuple[pc.Professional, ...]:
+        """Other professionals involved with the child."""
+        u = self.ctx.sealer.unseal
+        return tuple(
+            pc.Professional(
+                name=u(child.id, p.name) or "",
+                role=label(p.relationship),
+                organisation=u(child.id, p.organisation) or "",
+                contact=u(child.id, p.contact),
+            )
+            for p in child.people.values()
+            if p.is_professional
         )
 
     def chronology(self, child_id: UUID, exclude: UUID) -> tuple[pc.ChronologyEntry, ...]:
@@ -148,14 +223,36 @@ class PacketService:
             )
         return tuple(sorted(entries, key=lambda e: e.occurred_on))
 
+    def build(self, referral: Referral, now: datetime, concern: Concern | None = None) -> bytes:
+        """The packet's MIME document, minimised to the referral's fields, from the record."""
+        fields = frozenset(PacketField(f) for f in referral.fields)
+        return build_packet(self.content(referral, now, concern=concern), fields)
+
+    def freeze(self, referral: Referral, concern: Concern, now: datetime) -> None:
+        """Fix what the referral shares at the decision: the MIME document sealed with the
+        child's key, and its SHA-256, recorded on the referral (saved with the decision)."""
+        mime = self.build(referral, now, concern)
+        sealed = self.ctx.sealer.seal(referral.child_id, "referral.packet", mime.decode("utf-8"))
+        referral.freeze_content(sealed, packet_sha256(mime))
+
+    def mime_of(self, referral: Referral) -> bytes:
+        """What the referral sends: its frozen packet (or, for one decided before freezing,
+        the packet built from the record now)."""
+        if referral.frozen_packet is None:
+            return self.build(referral, self.ctx.clock())
+        text = self.ctx.sealer.unseal(referral.child_id, referral.frozen_packet)
+        if text is None or not text.startswith(FROZEN_PREFIX):
+            raise InvalidValue(
+                "referral", "the frozen packet cannot be opened: erased, or altered at rest"
+            )
+        return text.encode("utf-8")
+
     def seal(self, referral: Referral) -> ReadyPacket:
-        """Minimise, render, sign and encrypt the referral's packet for its agency."""
+        """Sign and encrypt the referral's frozen packet for its agency."""
         now = self.ctx.clock()
         agency = self.recipient_of(referral)
         recipient = load_agency_certificate(agency["certificate_pem"].encode(), now)
-        fields = frozenset(PacketField(f) for f in referral.fields)
-        mime = build_packet(self.content(referral, now, agency), fields)
-        sealed = seal_packet(mime, self.school, recipient)
+        sealed = seal_packet(self.mime_of(referral), self.school, recipient)
         return ReadyPacket(packet_id_for(referral.id), referral.id, agency, referral.urgent, sealed)
 
     def recipient_of(self, referral: Referral) -> dict[str, Any]:

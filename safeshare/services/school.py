@@ -20,6 +20,9 @@ from safeshare.services.children import ChildService
 from safeshare.services.concerns import ConcernService
 from safeshare.services.context import Context
 from safeshare.services.packets import PacketService
+from safeshare.services.requests import RequestService
+from safeshare.services.retention import RetentionService
+from safeshare.services.transfers import TransferService
 from safeshare.services.views import ViewService
 from safeshare.settings import Settings
 
@@ -42,6 +45,9 @@ class Safeshare:
     views: ViewService
     packets: PacketService
     accounts: AccountService
+    requests: RequestService
+    retention: RetentionService
+    transfers: TransferService
     open_projection_db: Callable[[], ProjectionDb]
     runners: dict[str, Runner] = field(default_factory=dict)
     audit: AuditService | None = None

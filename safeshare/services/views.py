@@ -23,7 +23,8 @@ from domain.referral import Referral
 from domain.sealed import Sealed
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.context import Context
-from safeshare.validation import MAX_NAME, moment, required_text
+from safeshare.services.shared_packets import shared_packet
+from safeshare.validation import MAX_NAME, identifier, moment, optional_text, required_text
 
 WorklistProvider = Callable[[], list[dict[str, Any]]]
 
@@ -36,10 +37,15 @@ class ViewService:
     # -- reading one case ----------------------------------------------------------------------
 
     def show_concern(
-        self, concern_id: str, viewer: str, as_of: str | datetime | None = None
+        self,
+        concern_id: str,
+        viewer: str,
+        as_of: str | datetime | None = None,
+        break_glass_reason: str | None = None,
     ) -> dict[str, Any]:
         viewer = required_text("by", viewer, MAX_NAME)
         current = self.ctx.concern(concern_id)
+        action = self.open_case(current, viewer, break_glass_reason, "concern show")
         version: int | None = None
         at: datetime | None = None
         if as_of is not None:
@@ -48,7 +54,7 @@ class ViewService:
             if version is None:
                 raise InvalidValue("as-of", f"the concern did not exist yet at {at.isoformat()}")
         concern = self.ctx.app.get(current.id, Concern, version=version) if version else current
-        self.record_view(concern.id, viewer, "concern show" + (" --as-of" if at else ""))
+        self.record_view(concern.id, viewer, action + (" --as-of" if at else ""))
         events = list(self.ctx.app.events.get(concern.id, lte=concern.version))
         referrals = [self.referral_view(r) for r in self.referrals_of(concern, at)]
         return {
@@ -65,11 +71,28 @@ class ViewService:
         log.record_view(viewer, action)
         self.ctx.app.save(log)
 
+    def open_case(
+        self, concern: Concern, viewer: str, break_glass_reason: str | None, action: str
+    ) -> str:
+        """A restricted case (an allegation against staff) opens for its case manager; for
+        another DSL only by breaking the glass, the reason recorded on the case and the read
+        flagged "BREAK-GLASS" in the audit trail; never for the person it is about or anyone
+        they name. Returns the action to record for the read."""
+        reason = self.ctx.sealer.seal_optional(
+            concern.child_id,
+            "access.break_glass_reason",
+            optional_text("break-glass-reason", break_glass_reason),
+        )
+        if concern.open_restricted(viewer, reason):
+            self.ctx.app.save(concern)
+            return f"BREAK-GLASS {action}"
+        return action
+
     def referrals_of(self, concern: Concern, at: datetime | None = None) -> list[Referral]:
         found: list[Referral] = []
         for decision in concern.decisions:
-            for r in decision["recipients"]:
-                rid = Referral.create_id(concern.id, decision["decision_no"], r["agency_id"])
+            for r in decision.recipients:
+                rid = Referral.create_id(concern.id, decision.decision_no, r.agency_id)
                 version = self.ctx.app.version_at(rid, at) if at else None
                 if at and version is None:
                     continue
@@ -109,6 +132,16 @@ class ViewService:
             "category_label": label(c.category),
             "facts": u(cid, c.facts),
             "opinion": u(cid, c.opinion),
+            "fact_amendments": [
+                {
+                    "kind": a.kind,
+                    "text": u(cid, a.text),
+                    "superseded": u(cid, a.superseded),
+                    "reason": u(cid, a.reason),
+                    "by": a.recorded_by,
+                }
+                for a in c.fact_amendments
+            ],
             "observed_at": c.observed_at.isoformat(),
             "raised_at": c.created_on.isoformat(),
             "raised_by": c.raised_by,
@@ -117,10 +150,12 @@ class ViewService:
             "urgent": c.urgent,
             "advice": [
                 {
-                    "from": a["from"],
-                    "question": u(cid, a["question"]),
-                    "answer": u(cid, a["answer"]),
-                    "by": a["by"],
+                    "from": a.from_whom,
+                    "question": u(cid, a.question),
+                    "answer": u(cid, a.answer),
+                    "by": a.sought_by,
+                    "child_identified": a.child_identified,
+                    "identified_reason": u(cid, a.identified_reason),
                 }
                 for a in c.advice
             ],
@@ -132,6 +167,7 @@ class ViewService:
                     c.consent.not_sought_reason.value if c.consent.not_sought_reason else None
                 ),
                 "note": u(cid, c.consent.note),
+                "delay_harm": u(cid, c.consent.delay_harm),
             },
             "lawful_basis": None
             if basis is None
@@ -139,33 +175,54 @@ class ViewService:
                 "article6": basis.article6.value,
                 "article9": basis.article9.value if basis.article9 else None,
                 "justification": u(cid, basis.justification),
+                "no_special_category_data": u(cid, basis.no_special_category_data),
                 "recorded_by": basis.recorded_by,
             },
             "decisions": [
                 {
-                    "decision_no": d["decision_no"],
-                    "share": d["share"],
-                    "purpose": u(cid, d["purpose"]),
-                    "reasons": u(cid, d["reasons"]),
-                    "decided_at_step": d["decided_at_step"],
-                    "path": d["path"],
-                    "identifiable": d["identifiable"],
+                    "decision_no": d.decision_no,
+                    "share": d.share,
+                    "purpose": u(cid, d.purpose),
+                    "reasons": u(cid, d.reasons),
+                    "decided_at_step": d.decided_at_step.value,
+                    "path": list(d.path),
+                    "identifiable": d.identifiable,
                     "recipients": [
-                        {"agency_id": r["agency_id"], "kind": r["kind"], "fields": r["fields"]}
-                        for r in d["recipients"]
+                        {
+                            "agency_id": r.agency_id,
+                            "kind": r.kind.value,
+                            "fields": [f.value for f in r.fields],
+                            "decided_at_step": r.decided_at_step.value,
+                            "path": list(r.path),
+                        }
+                        for r in d.recipients
                     ],
-                    "police_not_told_reason": u(cid, d["police_not_told_reason"]),
-                    "decided_by": d["decided_by"],
+                    "police_not_told_reason": u(cid, d.police_not_told_reason),
+                    "decided_by": d.decided_by,
                 }
                 for d in c.decisions
             ],
             "family_informed": c.family_informed,
             "family_not_informed_reason": u(cid, c.family_not_informed_reason),
+            "family_told_at_outset": c.family_told_at_outset,
+            "family_outset_account": u(cid, c.family_outset_account),
+            "family_not_told_at_outset_reason": u(cid, c.family_not_told_at_outset_reason),
             "retention_next_review": (
                 c.retention_next_review.isoformat() if c.retention_next_review else None
             ),
             "child_data_erased": c.child_data_erased,
             "closed": c.closed,
+            "transferred_from": c.transferred_from,
+            "transferred_on": c.transferred_on.isoformat() if c.transferred_on else None,
+            "allegation": None
+            if c.allegation is None
+            else {
+                "about": u(cid, c.allegation.subject),
+                "about_headteacher": c.allegation.about_headteacher,
+                "case_manager_role": c.allegation.case_manager_role.value,
+                "case_manager": c.allegation.case_manager,
+                "restricted_from": list(c.allegation.restricted_from),
+            },
             "version": c.version,
         }
 
@@ -181,7 +238,53 @@ class ViewService:
             "packet_sha256": r.packet_sha256,
             "receipt": r.receipt,
             "last_error": r.last_error,
+            "withheld_reason": r.withheld_reason,
+            "content_sha256": r.content_sha256,
         }
+
+    def show_referral(
+        self, referral_id: str, viewer: str, as_of: str | datetime | None = None
+    ) -> dict[str, Any]:
+        """A referral as it stands (or stood) and exactly what its agency received: the packet
+        frozen at the decision, and its SHA-256. Recorded as a view of the concern."""
+        viewer = required_text("by", viewer, MAX_NAME)
+        rid = identifier("referral", referral_id)
+        current = self.ctx.app.find(rid, Referral)
+        if current is None:
+            raise InvalidValue("referral", f"no referral with id {rid}")
+        referral = current
+        at: datetime | None = None
+        if as_of is not None:
+            at = moment("as-of", as_of, self.ctx.clock(), allow_future=True)
+            version = self.ctx.app.version_at(rid, at)
+            if version is None:
+                raise InvalidValue("as-of", f"the referral did not exist yet at {at.isoformat()}")
+            referral = self.ctx.app.get(rid, Referral, version=version)
+        concern = self.ctx.concern(referral.concern_id)
+        self.record_view(
+            referral.concern_id, viewer, self.open_case(concern, viewer, None, "referral show")
+        )
+        packet = shared_packet(self.ctx.sealer, referral)
+        return {
+            **self.referral_view(referral),
+            "concern_id": str(referral.concern_id),
+            "as_of": at.isoformat() if at else None,
+            "sends": self.sends(referral),
+            "packet": packet.as_dict() if packet else None,
+        }
+
+    def sends(self, referral: Referral) -> list[dict[str, Any]]:
+        """Every attempt to send the referral: when, by which channel, and the hash recorded."""
+        return [
+            {
+                "attempt": e.attempt,
+                "channel": e.channel,
+                "at": e.timestamp.isoformat(),
+                "sealed_sha256": e.packet_sha256,
+            }
+            for e in self.ctx.app.events.get(referral.id, lte=referral.version)
+            if isinstance(e, Referral.Dispatched)
+        ]
 
     def event_view(self, child_id: UUID, e: Aggregate.Event) -> dict[str, Any]:
         """One line of a case's history: what happened, when, by whom, and a sentence a
@@ -204,10 +307,15 @@ class ViewService:
             "decided_at_step",
             "path",
             "informed",
+            "told",
+            "kind",
+            "from_school",
+            "transferred_on",
             "outcome",
             "category",
             "immediate_risk",
             "crime_suspected",
+            "child_identified",
         ):
             if hasattr(e, key):
                 data[key] = getattr(e, key)
@@ -237,7 +345,8 @@ def summarise(e: dict[str, Any]) -> str:
         extra = f" ({', '.join(f.replace('_', ' ') for f in flags)})" if flags else ""
         return f"Concern raised: {label(e['category'])}{extra}"
     if kind == "advice-sought":
-        return "Advice sought (golden rule 3)"
+        named = "child identified, reason recorded" if e.get("child_identified") else "anonymised"
+        return f"Advice sought (golden rule 3; {named})"
     if kind == "consent-recorded":
         who = f" from {e['from_whom']}" if e.get("from_whom") else ""
         why = f": {label(e['not_sought_reason'])}" if e.get("not_sought_reason") else ""
@@ -255,6 +364,25 @@ def summarise(e: dict[str, Any]) -> str:
             "Family told information was shared"
             if e["informed"]
             else ("Family not told (reason recorded)")
+        )
+    if kind == "transferred-in":
+        return f"Transferred from {e.get('from_school')} on {e.get('transferred_on')}"
+    if kind == "allegation-recorded":
+        return "Allegation against a member of staff (KCSIE Part 4): case restricted"
+    if kind == "restricted-case-opened":
+        return "BREAK-GLASS: restricted case opened by another DSL (reason recorded)"
+    if kind == "facts-amended":
+        what = (
+            "corrected (the original kept as superseded)"
+            if e["kind"] == "correction"
+            else ("added to (addendum)")
+        )
+        return f"Facts {what}: principle Accurate"
+    if kind == "family-told-at-outset":
+        return (
+            "Family told at the outset what, why and with whom (golden rule 2)"
+            if e["told"]
+            else "Family not told at the outset (reason recorded)"
         )
     if kind == "retention-reviewed":
         return f"Retention reviewed: {e['outcome']}"

@@ -75,6 +75,8 @@ def test_init_makes_a_school_and_no_agencies_until_the_demo(
         "social-care",
         "nspcc",
         "police",
+        "lado",
+        "elmfield-demo",  # the second school the demo's file transfer goes to
     }
 
 
@@ -252,6 +254,13 @@ def test_the_demo_prints_a_worklist_and_a_case_history(cli: Cli) -> None:
     assert done.returncode == 0, done.stderr
     assert "DSL worklist" in done.stdout and "History" in done.stdout
     assert "awaiting a sharing decision" in done.stdout
+    assert "Ola Demo-Novak (Mother): parental responsibility" in done.stdout  # the household
+    assert "Hana Demo-Visitor, Health visitor" in done.stdout  # in the MASH packet
+    assert "superseded (The class register shows Monday too" in done.stdout  # a correction
+    assert "decided: DO NOT SHARE; reasons: Not necessary" in done.stdout  # a request refused
+    assert "reply to the requester: Phoned" in done.stdout
+    assert "transferred from Oaklands School on" in done.stdout  # imported by a second school
+    assert "receipt recorded at Oaklands School" in done.stdout
 
 
 def test_no_personal_data_in_what_the_cli_prints_on_error(cli: Cli) -> None:

@@ -52,6 +52,18 @@ def record_canary_case(school: Safeshare) -> tuple[str, str]:
     school.concerns.record_lawful_basis(
         cid, "public-task", f"{CANARY_NAME} at risk", "DSL", article9="safeguarding"
     )
+    school.children.record_person(
+        child, "mother", "Mrs Quixote", "DSL", note=f"{CANARY_NAME}'s mother", contact="07 quixote"
+    )
+    school.concerns.correct_facts(cid, f"{CANARY_FACT}, corrected", f"{CANARY_NAME} said", "DSL")
+    school.concerns.add_to_facts(cid, f"{CANARY_NAME} said more", "Quixote follow-up", "DSL")
+    school.concerns.tell_family_at_outset(cid, False, "DSL", reason=f"{CANARY_NAME} at risk")
+    school.concerns.seek_advice(
+        cid, "GP", f"About {CANARY_NAME}?", "DSL", identified=True, identified_reason="Quixote"
+    )
+    request = school.requests.receive(
+        cid, "mash", f"{CANARY_NAME}'s file", "Quixote audit", "DSL", cites="s16h"
+    )
     school.concerns.decide(
         cid,
         True,
@@ -60,6 +72,8 @@ def record_canary_case(school: Safeshare) -> tuple[str, str]:
         purpose="Strategy discussion",
         to=["mash", "police"],
     )
+    school.requests.answer(str(request), False, f"Not for {CANARY_NAME}", "DSL")
+    school.requests.reply(str(request), f"Told them why, about {CANARY_NAME}", "DSL")
     school.views.show_concern(cid, "DSL")
     return child, cid
 

@@ -78,17 +78,20 @@ def test_deliver_is_idempotent(
     assert r.status.value == "delivered" and r.attempts == 1 and r.packet_sha256
 
 
-def test_consent_withdrawn_before_delivery_escalates_instead_of_sending(
+def test_consent_withdrawn_before_delivery_withholds_the_referral_instead_of_sending(
     store_school: tuple[Safeshare, FakeClock], smtp_agency: SmtpAgency, tmp_path: Path
 ) -> None:
     school, _ = store_school
     [rid] = share(school, register_child(school), ["mash"])
     concern_id = school.app.get(rid, Referral).concern_id
-    school.concerns.record_consent(str(concern_id), "withdrawn", "DSL")
+    withheld = school.concerns.record_consent(str(concern_id), "withdrawn", "DSL")
+    assert withheld == [rid]
     outcome = deliver_once(SafeshareDispatchStore(school), config(tmp_path), str(rid))
-    assert outcome == Escalated("consent-withdrawn", True)
+    assert outcome == Done("withheld")
     assert packets(smtp_agency) == []
-    assert school.views.worklist()[0]["referral_id"] == str(rid)
+    assert school.app.get(rid, Referral).status.value == "withheld"
+    first = school.views.worklist()[0]
+    assert first["referral_id"] == str(rid) and "withheld" in first["item"]
 
 
 def test_permanent_failure_escalates_at_once(

@@ -43,4 +43,4 @@ def to(
 
 
 def anonymised(agency_id: str = "mash") -> RecipientChoice:
-    return to(agency_id, fields=EVERYTHING - IDENTIFYING_FIELDS)
+    return to(agency_id, fields=EVERYTHING - IDENTIFYING_FIELDS - {PacketField.CHRONOLOGY})

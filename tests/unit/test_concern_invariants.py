@@ -65,7 +65,7 @@ def test_immediate_risk_shared_without_the_police_needs_a_reason() -> None:
     c.decide_to_share(
         sealed("p"), [to()], sealed("r"), "DSL", police_not_told_reason=sealed("police-already")
     )
-    assert c.decisions[-1]["police_not_told_reason"] == sealed("police-already")
+    assert c.decisions[-1].police_not_told_reason == sealed("police-already")
 
 
 def test_crime_suspected_shared_with_the_police_is_urgent_and_allowed() -> None:
@@ -94,7 +94,7 @@ def test_a_field_the_recipients_profile_does_not_need_is_refused_unless_the_dsl_
         sealed("r"),
         "DSL",
     )
-    assert "child-name" in c.decisions[-1]["recipients"][0]["fields"]
+    assert PacketField.CHILD_NAME in c.decisions[-1].recipients[0].fields
 
 
 def test_a_share_without_the_facts_is_not_adequate() -> None:

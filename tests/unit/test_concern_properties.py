@@ -13,10 +13,12 @@ from domain.codes import (
     Article9Condition,
     ConsentFrom,
     ConsentStatus,
+    FlowchartStep,
     NotSoughtReason,
 )
 from domain.concern import Concern
 from domain.errors import PolicyRefusal
+from domain.packet_fields import PacketField
 from tests.unit.concern_builders import a_concern, sealed, to
 
 Command = tuple[str, Any]
@@ -85,12 +87,12 @@ def test_any_sequence_of_commands_keeps_the_policy_and_replays_to_the_same_recor
         except PolicyRefusal:
             assert c.version == before
     for d in c.decisions:
-        assert d["reasons"] is not None
-        if d["share"]:
-            assert d["purpose"] is not None and d["recipients"]
-            for r in d["recipients"]:
-                assert "facts" in r["fields"]
-                if r["decided_at_step"] == "lawful-basis":
+        assert d.reasons is not None
+        if d.share:
+            assert d.purpose is not None and d.recipients
+            for r in d.recipients:
+                assert PacketField.FACTS in r.fields
+                if r.decided_at_step is FlowchartStep.LAWFUL_BASIS:
                     assert c.lawful_basis is not None
     if c.consent.status is ConsentStatus.NOT_SOUGHT:
         assert c.consent.not_sought_reason is not None

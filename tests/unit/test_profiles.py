@@ -39,8 +39,12 @@ def test_police_profile_carries_no_upn_and_no_nhs_number() -> None:
 def test_a_child_protection_file_transfer_to_a_school_carries_everything_with_the_chronology() -> (
     None
 ):
-    assert frozenset(PacketField) == SCHOOL_PROFILE
+    assert frozenset(PacketField) - {F.ALLEGATION} == SCHOOL_PROFILE
     assert F.CHRONOLOGY in default_profile("school")
+
+
+def test_only_the_lado_receives_an_allegation_against_staff() -> None:
+    assert [k for k in AgencyKind if F.ALLEGATION in default_profile(k)] == [AgencyKind.LADO]
 
 
 def test_nspcc_receives_less_than_the_mash() -> None:

@@ -132,13 +132,13 @@ def test_steps_against_standards() -> None:
         "agency_kind": "school",
         "urgent": False,
         "prepared_at": at(thursday).isoformat(),  # Thursday before Easter
-        "delivered_at": at(tuesday + timedelta(days=3)).isoformat(),  # 4 working days (Tue..Fri)
+        "receipt_at": at(tuesday + timedelta(days=3)).isoformat(),  # 4 working days (Tue..Fri)
     }
     (t,) = referral_steps(transfer, std, CAL)
     assert t.step is Step.TRANSFER and not t.breached and t.working_days == 4
     closed = Calendar.of([tuesday, tuesday + timedelta(days=1)])
     later = at(tuesday + timedelta(days=8)).isoformat()
-    (t2,) = referral_steps(dict(transfer, delivered_at=later), std, closed)
+    (t2,) = referral_steps(dict(transfer, receipt_at=later), std, closed)
     assert not t2.breached and t2.working_days == 5
     urgent = dict(transfer, agency_kind="police", urgent=True, raised_at=at(thursday).isoformat())
     urgent["dispatched_at"] = at(thursday, 10, 20).isoformat()

@@ -19,7 +19,9 @@ JSON = typer.Option(False, "--json", help="Machine-readable output.")
 def add(
     agency_id: str = typer.Option(..., "--id"),
     name: str = typer.Option(..., "--name"),
-    kind: str = typer.Option(..., "--kind", help="mash, social-care, nspcc, police, school, other"),
+    kind: str = typer.Option(
+        ..., "--kind", help="mash, social-care, nspcc, police, lado, school, other"
+    ),
     channel: str = typer.Option(..., "--channel", help="smtp or https"),
     address: str = typer.Option(..., "--address", help="Email address or https:// URL."),
     cert: Path = typer.Option(..., "--cert", help="The agency's X.509 certificate (PEM)."),

@@ -47,6 +47,34 @@ def raise_(
     _done(as_json, {"concern_id": str(cid)}, f"concern_id {cid}")
 
 
+@app.command("correct-facts")
+def correct_facts(
+    concern_id: str = typer.Argument(...),
+    facts: str = typer.Option(..., "--facts", help="The corrected facts, in full."),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required)."),
+    by: str = BY,
+    as_json: bool = JSON,
+) -> None:
+    """Correct the facts; the original stays visible as superseded, later shares carry this."""
+    with guarded(as_json):
+        state.safeshare().concerns.correct_facts(concern_id, facts, reason, by)
+    _done(as_json, {"concern_id": concern_id, "facts": "corrected"}, "facts corrected")
+
+
+@app.command("add-to-facts")
+def add_to_facts(
+    concern_id: str = typer.Argument(...),
+    addendum: str = typer.Option(..., "--addendum", help="What has since been learnt."),
+    reason: str | None = typer.Option(None, "--reason", help="Why (required)."),
+    by: str = BY,
+    as_json: bool = JSON,
+) -> None:
+    """Add an addendum to the facts; later shares carry it after the facts."""
+    with guarded(as_json):
+        state.safeshare().concerns.add_to_facts(concern_id, addendum, reason, by)
+    _done(as_json, {"concern_id": concern_id, "facts": "addendum"}, "addendum recorded")
+
+
 @app.command("advice")
 def advice(
     concern_id: str = typer.Argument(...),
@@ -54,12 +82,26 @@ def advice(
     question: str = typer.Option(..., "--question"),
     answer: str | None = typer.Option(None, "--answer"),
     by: str = BY,
+    identified: bool = typer.Option(
+        False,
+        "--identified/--anonymised",
+        help="Whether the adviser was told who the child is (anonymised by default).",
+    ),
+    identified_reason: str | None = typer.Option(
+        None, "--identified-reason", help="Why the adviser needed to know who the child is."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Record advice sought, without disclosing the child's identity where possible."""
+    """Record advice sought, anonymised unless the child was named for a recorded reason."""
     with guarded(as_json):
-        state.safeshare().concerns.seek_advice(concern_id, from_whom, question, by, answer)
-    _done(as_json, {"concern_id": concern_id, "recorded": "advice"}, "advice recorded")
+        state.safeshare().concerns.seek_advice(
+            concern_id, from_whom, question, by, answer, identified, identified_reason
+        )
+    _done(
+        as_json,
+        {"concern_id": concern_id, "recorded": "advice", "child_identified": identified},
+        "advice recorded" + (" (child identified, reason recorded)" if identified else ""),
+    )
 
 
 @app.command("consent")
@@ -75,14 +117,33 @@ def consent(
     ),
     note: str | None = typer.Option(None, "--note", help="Free text (sealed)."),
     scope: list[str] = typer.Option([], "--scope", help="Agency ids or kinds consent covers."),
+    delay_harm: str | None = typer.Option(
+        None,
+        "--delay-harm",
+        help="Not sought for delay on a concern that is not urgent: the harm delay would risk.",
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Record consent sought, given, refused, withdrawn, or not sought (with the reason)."""
+    """Record consent sought, given, refused, withdrawn, or not sought (with the reason).
+
+    A withdrawal (or a refusal after consent was given) withholds every undelivered referral
+    that rested on that consent, unless a lawful basis without consent is recorded."""
     with guarded(as_json):
-        state.safeshare().concerns.record_consent(
-            concern_id, status, by, from_whom=from_whom, reason=reason, note=note, scope=scope
+        withheld = state.safeshare().concerns.record_consent(
+            concern_id,
+            status,
+            by,
+            from_whom=from_whom,
+            reason=reason,
+            note=note,
+            scope=scope,
+            delay_harm=delay_harm,
         )
-    _done(as_json, {"concern_id": concern_id, "consent": status}, f"consent: {status}")
+    _done(
+        as_json,
+        {"concern_id": concern_id, "consent": status, "withheld": [str(r) for r in withheld]},
+        f"consent: {status}" + "".join(f"\nreferral {r} withheld" for r in withheld),
+    )
 
 
 @app.command("basis")
@@ -91,13 +152,20 @@ def basis(
     article6: str = typer.Option(..., "--article6"),
     justification: str = typer.Option(..., "--justification"),
     by: str = BY,
-    article9: str | None = typer.Option(None, "--article9"),
+    article9: str | None = typer.Option(
+        None, "--article9", help="Art. 9 condition (not explicit-consent), usually safeguarding."
+    ),
+    no_special_category_data: str | None = typer.Option(
+        None,
+        "--no-special-category-data",
+        help="Instead of --article9: why the shared fields hold no special category data.",
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Record the lawful basis for sharing without consent."""
+    """Record the lawful basis for sharing without consent (Art. 6 other than consent)."""
     with guarded(as_json):
         state.safeshare().concerns.record_lawful_basis(
-            concern_id, article6, justification, by, article9
+            concern_id, article6, justification, by, article9, no_special_category_data
         )
     _done(
         as_json,
@@ -122,6 +190,15 @@ def decide(
         False, "--not-identifiable", help="The information shared does not identify the child."
     ),
     police_not_told_reason: str | None = typer.Option(None, "--police-not-told-reason"),
+    redacted_facts: str | None = typer.Option(
+        None, "--redacted-facts", help="With --not-identifiable: the facts as sent, redacted."
+    ),
+    redacted_opinion: str | None = typer.Option(
+        None, "--redacted-opinion", help="With --not-identifiable: the opinion as sent, redacted."
+    ),
+    lado_not_told_reason: str | None = typer.Option(
+        None, "--lado-not-told-reason", help="An allegation against staff not sent to the LADO."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Decide to share or not, with reasons; prints the flowchart path and referral ids."""
@@ -143,6 +220,9 @@ def decide(
             widening_reason=widening_reason,
             identifiable=not not_identifiable,
             police_not_told_reason=police_not_told_reason,
+            redacted_facts=redacted_facts,
+            redacted_opinion=redacted_opinion,
+            lado_not_told_reason=lado_not_told_reason,
         )
     uploads = portal_uploads(state.safeshare(), [str(r) for r in result.referral_ids])
     data = {
@@ -152,6 +232,10 @@ def decide(
         "decided_at": result.decided_at_step,
         "path": result.path,
         "referral_ids": [str(r) for r in result.referral_ids],
+        "recipients": [
+            {"agency_id": r.agency_id, "decided_at": r.decided_at_step, "path": r.path}
+            for r in result.recipients
+        ],
         "portal_uploads": uploads,
     }
 
@@ -159,6 +243,10 @@ def decide(
         verdict = "SHARE" if result.share else "DO NOT SHARE"
         console.print(f"[bold]{verdict}[/] (decided at: {for_console(result.decided_at_step)})")
         console.print("path: " + " → ".join(for_console(p) for p in result.path))
+        for each in result.recipients:
+            console.print(
+                f"  {for_console(each.agency_id)}: " + " → ".join(for_console(p) for p in each.path)
+            )
         for r in result.referral_ids:
             console.print(f"referral {for_console(r)}")
         for upload in uploads:
@@ -182,6 +270,57 @@ def inform(
         as_json,
         {"concern_id": concern_id, "family_informed": informed},
         "family informed" if informed else "family not informed (reason recorded)",
+    )
+
+
+@app.command("allegation")
+def allegation(
+    concern_id: str = typer.Argument(...),
+    about: str = typer.Option(..., "--about", help="The member of staff it is about (sealed)."),
+    about_account: str = typer.Option(
+        ..., "--about-account", help="Their account (--by name): the case is hidden from it."
+    ),
+    case_manager: str = typer.Option(
+        ..., "--case-manager", help="The headteacher, or the chair of governors if about the head."
+    ),
+    by: str = BY,
+    about_headteacher: bool = typer.Option(False, "--about-headteacher"),
+    named: list[str] = typer.Option([], "--named", help="Accounts they named: also restricted."),
+    as_json: bool = JSON,
+) -> None:
+    """Record that the concern is an allegation against staff (KCSIE Part 4): restricted,
+    managed by the headteacher or the chair of governors, referred to the LADO."""
+    with guarded(as_json):
+        state.safeshare().concerns.record_allegation(
+            concern_id, about, about_account, case_manager, by, about_headteacher, named
+        )
+    _done(
+        as_json,
+        {"concern_id": concern_id, "allegation": True, "case_manager": case_manager},
+        f"allegation recorded; case manager {for_console(case_manager)}; restricted",
+    )
+
+
+@app.command("tell-family")
+def tell_family(
+    concern_id: str = typer.Argument(...),
+    told: bool = typer.Option(..., "--told/--not-told"),
+    by: str = BY,
+    account: str | None = typer.Option(
+        None, "--account", help="What the family was told: why, what, how and with whom."
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why telling them was unsafe or inappropriate."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Record the family told from the outset (golden rule 2), or why not; at any point."""
+    with guarded(as_json):
+        state.safeshare().concerns.tell_family_at_outset(concern_id, told, by, account, reason)
+    _done(
+        as_json,
+        {"concern_id": concern_id, "family_told_at_outset": told},
+        "family told at the outset" if told else "family not told at the outset (reason recorded)",
     )
 
 
@@ -218,11 +357,16 @@ def show(
     concern_id: str = typer.Argument(...),
     as_of: str | None = typer.Option(None, "--as-of", help="ISO 8601: the case as it stood."),
     by: str = typer.Option("DSL", "--by", help="Who is reading (recorded)."),
+    break_glass_reason: str | None = typer.Option(
+        None,
+        "--break-glass-reason",
+        help="Open a restricted case (allegation against staff) as another DSL: why.",
+    ),
     as_json: bool = JSON,
 ) -> None:
     """The case as it stands (or stood), with its events in order."""
     with guarded(as_json):
-        data = state.safeshare().views.show_concern(concern_id, by, as_of)
+        data = state.safeshare().views.show_concern(concern_id, by, as_of, break_glass_reason)
     emit(data, as_json, lambda: print_case(data))
 
 
@@ -239,6 +383,14 @@ def print_case(data: dict[str, Any]) -> None:
     )
     console.print(Panel(head, title="Concern", expand=False))
     console.print(f"[bold]FACT[/]: {for_console(c['facts'])}")
+    for a in c.get("fact_amendments", []):
+        if a["kind"] == "correction":
+            console.print(
+                f"[dim]superseded ({for_console(a['reason'])}, {for_console(a['by'])}): "
+                f"{for_console(a['superseded'])}[/]"
+            )
+        else:
+            console.print(f"[bold]ADDENDUM[/] ({for_console(a['by'])}): {for_console(a['text'])}")
     if c["opinion"]:
         console.print(f"[bold]OPINION[/] (not established fact): {for_console(c['opinion'])}")
     table = Table(title="History", show_lines=False)

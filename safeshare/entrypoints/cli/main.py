@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from safeshare.adapters.data_folder import restrict_new_files
 from safeshare.adapters.logs import configure_logging
@@ -19,10 +20,14 @@ from safeshare.entrypoints.cli import (
     health,
     projections,
     referrals,
+    requests,
+    retention,
     state,
+    transfers,
     users,
 )
 from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
+from safeshare.services.school import Safeshare
 
 app = typer.Typer(
     help="safeshare: a school's safeguarding concerns and its information-sharing policy.",
@@ -33,6 +38,9 @@ app.add_typer(children.app, name="child")
 app.add_typer(concerns.app, name="concern")
 app.add_typer(agencies.app, name="agency")
 app.add_typer(referrals.app, name="referral")
+app.add_typer(requests.app, name="request")
+app.add_typer(retention.app, name="retention")
+app.add_typer(transfers.app, name="transfer")
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.registered_commands += dispatch.app.registered_commands
@@ -80,17 +88,66 @@ def demo(as_json: bool = JSON) -> None:
     history."""
     from safeshare.demo.cases import run_demo
     from safeshare.demo.directory import install_demo_agencies
+    from safeshare.demo.policy_cases import run_policy_demo
+    from safeshare.demo.transfer_case import run_transfer_demo
 
     with guarded(as_json):
         install_demo_agencies(state.safeshare())
         featured = run_demo(state.safeshare())
+        policy = run_policy_demo(state.safeshare())
+        s = state.safeshare()
+        second = _second_school(s)
+        try:
+            transfer = run_transfer_demo(s, second, s.settings.data / "demo-transfer")
+            moved = second.views.show_concern(transfer.imported.concern_ids[0], "demo DSL")
+        finally:
+            second.close()
     if not as_json:
-        _print_worklist(state.safeshare().views.worklist())
+        _print_worklist(s.views.worklist())
         console.rule("One case's history")
-        concerns.print_case(state.safeshare().views.show_concern(str(featured), "demo DSL"))
+        concerns.print_case(s.views.show_concern(str(featured), "demo DSL"))
+        console.rule("A correction of the facts, then a share on consent")
+        concerns.print_case(s.views.show_concern(str(policy.corrected_concern), "demo DSL"))
+        console.rule("What MASH received: the household and the professionals")
+        packet = s.views.show_referral(str(policy.household_referral), "demo DSL")["packet"]
+        console.print(Text(str(packet["text"])))
+        console.rule('A request for information answered "no", with reasons')
+        shown = s.requests.show(str(policy.refused_request))
+        decision = s.views.show_concern(shown["concern_id"], "demo DSL")["concern"]["decisions"]
+        for key in ("requester_id", "cites_label", "what", "why"):
+            console.print(Text(f"{key.replace('_', ' ')}: {shown[key]}"))
+        console.print(Text(f"decided: DO NOT SHARE; reasons: {decision[-1]['reasons']}"))
+        console.print(Text(f"reply to the requester: {shown['reply']}"))
+        console.rule("The file follows the child: imported by a second school, receipt back")
+        console.print(
+            Text(
+                f"{transfer.imported.from_school} -> {transfer.receipt['receiving_school']}: "
+                f"referral {transfer.referral_id}, packet sha256 "
+                f"{transfer.imported.content_sha256}"
+            )
+        )
+        console.print(
+            Text(
+                f"at {transfer.receipt['receiving_school']}: child "
+                f"{transfer.imported.child_id}, {len(transfer.imported.concern_ids)} record(s) "
+                f"transferred from {moved['concern']['transferred_from']} on "
+                f"{moved['concern']['transferred_on']}"
+            )
+        )
+        console.print(
+            Text(f"receipt recorded at {transfer.imported.from_school}: {transfer.receipt}")
+        )
     else:
         emit(
-            {"featured_concern": str(featured), "worklist": state.safeshare().views.worklist()},
+            {
+                "featured_concern": str(featured),
+                "household_referral": str(policy.household_referral),
+                "corrected_concern": str(policy.corrected_concern),
+                "refused_request": str(policy.refused_request),
+                "transfer_referral": transfer.referral_id,
+                "transfer_receipt": transfer.receipt,
+                "worklist": s.views.worklist(),
+            },
             True,
         )
 
@@ -103,15 +160,32 @@ def worklist(as_json: bool = JSON) -> None:
     emit(items, as_json, lambda: _print_worklist(items))
 
 
+def _second_school(first: Safeshare) -> Safeshare:
+    """The demo's second school: its own data folder (SQLite), keys and signing identity."""
+    from safeshare.bootstrap import build
+    from safeshare.entrypoints.initialise import initialise
+    from safeshare.settings import Settings
+
+    settings = Settings(
+        data=first.settings.data / "demo-second-school",
+        database_url=None,
+        broker_url=None,
+        school="elmfield",
+        school_name="Elmfield Demo School",
+    )
+    initialise(settings, first.ctx.clock)
+    return build(settings, clock=first.ctx.clock)
+
+
 def _print_worklist(items: list[dict[str, object]]) -> None:
     table = Table(title="DSL worklist")
-    for col in ("!", "concern", "category", "awaiting"):
+    for col in ("!", "concern (or child)", "category", "awaiting"):
         table.add_column(col)
     for i in items:
         add_row(
             table,
             "URGENT" if i["urgent"] else "",
-            str(i["concern_id"]),
+            str(i["concern_id"] or f"child {i.get('child_id')}"),
             str(i["category"]),
             str(i["item"]),
         )

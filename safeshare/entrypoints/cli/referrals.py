@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from domain.visible_text import visible
 from safeshare.adapters.safe_output import OutputGuard
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
@@ -55,7 +56,7 @@ def export_certificate(
 @app.command("list")
 def list_(
     status: str | None = typer.Option(
-        None, "--status", help="prepared, dispatched, delivered, failed or escalated"
+        None, "--status", help="prepared, dispatched, delivered, failed, escalated or withheld"
     ),
     as_json: bool = JSON,
 ) -> None:
@@ -146,3 +147,39 @@ def acknowledge(
     with guarded(as_json):
         result = acknowledge_referral(state.safeshare(), referral_id, outcome, at, by)
     emit(result, as_json, lambda: console.print(f"acknowledged: {for_console(outcome)}"))
+
+
+@app.command("show")
+def show(
+    referral_id: str = typer.Argument(...),
+    as_of: str | None = typer.Option(None, "--as-of", help="ISO 8601: as it stood then."),
+    by: str = typer.Option("DSL", "--by", help="Who is reading (recorded)."),
+    as_json: bool = JSON,
+) -> None:
+    """Exactly what the agency received (the packet fixed at the decision) and its SHA-256,
+    with every attempt to send it."""
+    from rich.text import Text
+
+    with guarded(as_json):
+        data = state.safeshare().views.show_referral(referral_id, by, as_of)
+
+    def human() -> None:
+        console.print(
+            Text(
+                f"referral {data['referral_id']} → {data['agency_id']}: {data['status']}"
+                + (f" (as of {data['as_of']})" if data["as_of"] else "")
+            )
+        )
+        for send in data["sends"]:
+            console.print(Text(f"  attempt {send['attempt']} by {send['channel']} at {send['at']}"))
+        packet = data["packet"]
+        if packet is None:
+            console.print("no packet was fixed at the decision (decided before freezing)")
+            return
+        console.print(Text(f"sha256 of the signed packet: {packet['content_sha256']}"))
+        if not packet["intact"]:
+            console.print(Text("the packet cannot be opened: erased, or altered at rest"))
+            return
+        console.print(Text(visible(str(packet["text"]))))
+
+    emit(data, as_json, human)
