@@ -53,7 +53,7 @@ def test_concurrent_decisions_on_one_concern_each_succeed_or_say_look_again(
         "concern", "raise", "--child", child, "--category", "neglect", "--facts", "Hungry.",
         "--observed-at", observed, "--by", "Ms Green",
     )["concern_id"]  # fmt: skip
-    cli.json("concern", "consent", concern, "--status", "not-sought", "--reason", "delay",
+    cli.json("concern", "consent", concern, "--status", "not-sought", "--reason", "risk-to-child",
              "--by", "DSL")  # fmt: skip
     cli.json("concern", "basis", concern, "--article6", "public-task", "--article9",
              "safeguarding", "--justification", "Risk", "--by", "DSL")  # fmt: skip

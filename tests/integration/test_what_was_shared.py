@@ -27,10 +27,10 @@ def test_the_packet_is_fixed_at_the_decision_with_its_sha256_in_the_same_transac
     (rid,) = share_canary_case(school, ["police"])
     referral = school.packets.referral(rid)
     events = list(school.app.events.get(referral.id))
-    assert [type(e).__name__ for e in events] == ["Prepared", "ContentFrozen"]
+    assert [type(e).__name__ for e in events] == ["Prepared", "RecipientFrozen", "ContentFrozen"]
     frozen = school.packets.mime_of(referral)
     assert referral.content_sha256 == hashlib.sha256(frozen).hexdigest()
-    frozen_event = events[1]
+    frozen_event = events[2]
     assert isinstance(frozen_event, Referral.ContentFrozen)
     sealed = frozen_event.packet
     assert isinstance(sealed, Sealed) and sealed.field == "referral.packet"
