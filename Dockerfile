@@ -1,8 +1,9 @@
 # One image for every safeshare process (relay, workers, projection runner, CLI).
 FROM python:3.11-slim
-RUN apt-get update && apt-get install -y --no-install-recommends openssl \
+RUN apt-get update && apt-get install -y --no-install-recommends openssl postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home /data safeshare
+    && useradd --system --uid 10001 --home /data safeshare \
+    && mkdir -p /data /tombstones && chown safeshare:safeshare /data /tombstones
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY domain domain

@@ -110,3 +110,28 @@ def born(clock: Callable[[], datetime], years: int, days: int = 0) -> str:
     except ValueError:  # 29 February in a year without one
         birthday = today.replace(year=today.year - years, day=28)
     return (birthday - timedelta(days=days)).isoformat()
+
+
+@contextmanager
+def school_mailing_agencies(
+    template: Path, data: Path, smtp_host: str, smtp_port: int, ca_file: Path, **settings: object
+) -> Iterator[Safeshare]:
+    """A SQLite school whose SMTP relay is a loopback agency (trusting its test CA), with the
+    demo agencies in its directory; extra settings by name."""
+    school_settings_ = school_settings(data, "sqlite").model_copy(
+        update={
+            "smtp_host": smtp_host,
+            "smtp_port": smtp_port,
+            "tls_ca_file": ca_file,
+            "channel_timeout_seconds": 5.0,
+            **settings,
+        }
+    )
+    copy_identity(template, school_settings_.data)
+    initialise(school_settings_)
+    school = build(school_settings_)
+    install_demo_agencies(school)
+    try:
+        yield school
+    finally:
+        school.close()

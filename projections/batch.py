@@ -129,6 +129,10 @@ def drop_tables(tx: Tx, *tables: str | StateTable) -> None:
         tx.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+CACHE_LIMIT = 50_000
+"""Entries a cached `StateTable` keeps in memory (see `StateTable.__init__`)."""
+
+
 class StateTable:
     """One JSON state per key plus a few plain columns to select on.
 
@@ -140,7 +144,9 @@ class StateTable:
         """`cache=True` is for tables whose states never change once written (id maps): they
         are kept in memory once seen, so a rebuild does not look them up batch after batch.
         A rolled-back batch may leave entries in the cache that are not in the table; they are
-        facts of the log, and the retried batch writes them again."""
+        facts of the log, and the retried batch writes them again. Past `CACHE_LIMIT` entries
+        the cache is emptied (what is needed again is read back from the table), so a rebuild's
+        memory does not grow with the history."""
         self.table = table
         self.columns = tuple(columns)
         self._cache: dict[str, dict[str, Any]] | None = {} if cache else None
@@ -185,9 +191,16 @@ class StateTable:
             rows = tx.fetchall(query, params)
             for key, state in rows:
                 found[str(key)] = json.loads(state)
-                if cache is not None:
-                    cache[str(key)] = found[str(key)]
+        if cache is not None:
+            self._keep({k: found[k] for k in wanted if k in found})
         return found
+
+    def _keep(self, states: dict[str, dict[str, Any]]) -> None:
+        cache = self._cache
+        assert cache is not None
+        if len(cache) + len(states) > CACHE_LIMIT:
+            cache.clear()
+        cache.update(states)
 
     def forget(self) -> None:
         if self._cache is not None:
@@ -208,7 +221,7 @@ class StateTable:
         if self._cache is not None:
             # written once, never changed: appended (COPY on PostgreSQL)
             insert_rows(tx, self.table, cols, rows)
-            self._cache.update(states)
+            self._keep(states)
         elif tx.dialect == "postgres":
             # replace the batch's rows: one DELETE and one COPY instead of a statement per row
             tx.execute(f"DELETE FROM {self.table} WHERE key = ANY(?)", [[r[0] for r in rows]])

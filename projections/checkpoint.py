@@ -160,3 +160,39 @@ def verify_checkpoint(cp: Checkpoint, public_key: Ed25519PublicKey) -> bool:
     except InvalidSignature:
         return False
     return True
+
+
+# -- key handover: a checkpoint signed by more than one audit key ---------------------------------
+
+
+def cosign(text: str, origin: str, key: Ed25519PrivateKey) -> str:
+    """The checkpoint text with one more signature line, by `key`, over the same body: how the
+    old audit key vouches for the new key's first checkpoint."""
+    cp = Checkpoint.from_text(text)
+    blob = key_id(origin, key.public_key()) + key.sign(cp.body())
+    return text + f"{SIGNATURE_PREFIX}{origin} {base64.b64encode(blob).decode()}\n"
+
+
+def signed_by(text: str, public_key: Ed25519PublicKey) -> bool:
+    """True when any signature line of the checkpoint text is `public_key`'s over its body."""
+    try:
+        cp = Checkpoint.from_text(text)
+    except CheckpointFormatError:
+        return False
+    wanted = key_id(cp.origin, public_key)
+    for line in text.partition("\n\n")[2].splitlines():
+        name, _, sig_text = line[len(SIGNATURE_PREFIX) :].rpartition(" ")
+        if name != cp.origin:
+            continue
+        try:
+            blob = base64.b64decode(sig_text, validate=True)
+        except binascii.Error:
+            continue
+        if blob[:4] != wanted:
+            continue
+        try:
+            public_key.verify(blob[4:], cp.body())
+        except InvalidSignature:
+            continue
+        return True
+    return False

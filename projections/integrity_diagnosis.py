@@ -204,7 +204,7 @@ def diagnose_leaves(
 def diagnose_checkpoints(
     checkpoints: Sequence[Checkpoint],
     leaf_hashes: Sequence[bytes],
-    public_key: Ed25519PublicKey,
+    public_key: Ed25519PublicKey | Sequence[Ed25519PublicKey],
     *,
     origin: str | None = None,
     external: Sequence[Checkpoint] = (),
@@ -216,8 +216,10 @@ def diagnose_checkpoints(
     that size, and each consistent with the next by size (RFC 9162 consistency proof built from
     the recomputed leaves, where one of the two roots holds and the other does not: the
     boundary where history was rewritten). A log rewritten and re-signed passes its own
-    checkpoints but not the auditor's.
+    checkpoints but not the auditor's. `public_key` may be the school's audit keys, current and
+    retired: a checkpoint verifies under any of them (key rotation).
     """
+    keys = [public_key] if isinstance(public_key, Ed25519PublicKey) else list(public_key)
     labelled = [(f"checkpoint {i}", cp) for i, cp in enumerate(checkpoints, 1)]
     labelled += [(f"auditor's checkpoint {i}", cp) for i, cp in enumerate(external, 1)]
     problems: list[Problem] = []
@@ -231,7 +233,7 @@ def diagnose_checkpoints(
             problems.append(
                 Problem(CHECKPOINT_ORIGIN, None, f"{name} is for another log: {cp.origin!r}")
             )
-        if not verify_checkpoint(cp, public_key):
+        if not any(verify_checkpoint(cp, k) for k in keys):
             problems.append(
                 Problem(
                     CHECKPOINT_SIGNATURE,
@@ -295,7 +297,7 @@ def diagnose(
     expected: Sequence[PositionedLeaf],
     recomputed: Sequence[PositionedLeaf],
     checkpoints: Sequence[Checkpoint],
-    public_key: Ed25519PublicKey,
+    public_key: Ed25519PublicKey | Sequence[Ed25519PublicKey],
     *,
     origin: str | None = None,
     external: Sequence[Checkpoint] = (),

@@ -35,6 +35,7 @@ from projections.canonical import LeafHasher
 from projections.checkpoint import Checkpoint, sign_checkpoint
 from projections.db import Tx
 from projections.integrity_diagnosis import PositionedLeaf
+from projections.integrity_nodes import create_nodes, drop_nodes, store_completed
 from projections.merkle import CompactRange
 
 FRONTIER_EVERY = 256
@@ -108,11 +109,13 @@ class IntegrityLog:
             "CREATE TABLE IF NOT EXISTS integrity_timestamps (seq BIGINT PRIMARY KEY, "
             f"response {blob} NOT NULL)"
         )
+        create_nodes(tx)
         self._cache = None
 
     def drop(self, tx: Tx) -> None:
         tx.execute("DROP TABLE IF EXISTS integrity_leaves")
         tx.execute("DROP TABLE IF EXISTS integrity_state")
+        drop_nodes(tx)
         self._cache = None
 
     def apply(
@@ -126,6 +129,7 @@ class IntegrityLog:
             (notification.id, c.frontier.size, leaf),
         )
         c.frontier.append(leaf)
+        store_completed(tx, c.frontier.size)
         c.position, c.last_leaf = notification.id, leaf
         if c.frontier.size - c.saved_size >= FRONTIER_EVERY:
             self._save_frontier(tx, c)
@@ -283,3 +287,22 @@ def timestamps(tx: Tx) -> dict[int, bytes]:
 
 def record_timestamp(tx: Tx, seq: int, response: bytes) -> None:
     tx.execute("INSERT INTO integrity_timestamps (seq, response) VALUES (?, ?)", (seq, response))
+
+
+def checkpoint_texts(tx: Tx) -> list[str]:
+    """The log's own checkpoints as stored (every signature line), oldest first."""
+    return [
+        str(note) for (note,) in tx.fetchall("SELECT note FROM integrity_checkpoints ORDER BY seq")
+    ]
+
+
+def replace_latest_text(tx: Tx, size: int, text: str) -> None:
+    """Store the latest checkpoint's text again with a further signature over the same body
+    (the audit key's handover); only the checkpoint of exactly `size` is touched."""
+    row = tx.fetchone("SELECT max(seq) FROM integrity_checkpoints")
+    if row is None or row[0] is None:
+        raise ValueError("no checkpoint to cosign")
+    tx.execute(
+        "UPDATE integrity_checkpoints SET note = ? WHERE seq = ? AND size = ?",
+        (text, int(row[0]), size),
+    )

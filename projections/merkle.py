@@ -13,7 +13,7 @@ passed off as a leaf (second pre-image attack), and a proof could claim a record
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from hashlib import sha256
 
 HASH_SIZE = 32
@@ -96,15 +96,29 @@ def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, size: int) -> list
     """PATH(index, D[size]) of RFC 9162 section 2.1.3.1, lowest level first."""
     if not 0 <= index < size <= len(leaf_hashes):
         raise ValueError(f"no inclusion proof for index {index} in a tree of size {size}")
+    return inclusion_proof_from(lambda lo, hi: root_hash(leaf_hashes[lo:hi]), index, size)
+
+
+def inclusion_proof_from(
+    subtree_root: Callable[[int, int], bytes], index: int, size: int
+) -> list[bytes]:
+    """The same PATH, each sibling's hash MTH(D[lo:hi]) asked of `subtree_root(lo, hi)`.
+
+    Why: the siblings are O(log n) subtrees that between them cover every other leaf, so a
+    proof from the leaves alone reads the whole log; a log that stores the roots of its larger
+    subtrees answers each sibling from a few of them.
+    """
+    if not 0 <= index < size:
+        raise ValueError(f"no inclusion proof for index {index} in a tree of size {size}")
     proof: list[bytes] = []
     lo, hi, m = 0, size, index
     while hi - lo > 1:
         k = _split(hi - lo)
         if m < k:
-            proof.append(root_hash(leaf_hashes[lo + k : hi]))
+            proof.append(subtree_root(lo + k, hi))
             hi = lo + k
         else:
-            proof.append(root_hash(leaf_hashes[lo : lo + k]))
+            proof.append(subtree_root(lo, lo + k))
             lo, m = lo + k, m - k
     proof.reverse()
     return proof

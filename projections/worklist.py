@@ -5,10 +5,16 @@ yet informed, referrals failed or escalated, retention reviews due, child-protec
 transfers due." Failed and escalated referrals come first: DESIGN.md, "A referral is never
 silently dropped". Which items are due depends on today, so the table keeps each record's state
 and the items are worked out when read.
+
+Reading the worklist must cost what is on it, not the school's whole history: each state also
+says whether it is `pending` (a concern neither closed nor erased, a referral not delivered)
+and when its retention review falls due, and only those rows (with the concerns of pending
+referrals, for their category) are read.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -41,21 +47,74 @@ class Worklist(BatchProjection):
     decode = True
 
     def __init__(self) -> None:
-        self.table = StateTable("worklist_records", ("kind",))
+        self.table = StateTable("worklist_records", ("kind", "pending", "review_due"))
 
     def create(self, tx: Tx) -> None:
         for statement in self.table.ddl(tx.dialect):
             tx.execute(statement)
+        if not _has_column(tx, self.table.table, "pending"):
+            _add_pending_columns(tx, self.table.table)
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS worklist_records_pending ON worklist_records (pending)"
+        )
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS worklist_records_review ON worklist_records (review_due)"
+        )
 
     def drop(self, tx: Tx) -> None:
         drop_tables(tx, self.table)
 
     def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
         changed = fold_batch(items, lambda keys: self.table.load(tx, keys))
-        self.table.save(tx, changed, lambda s: (str(s.get("kind")),))
+        self.table.save(tx, changed, _columns)
 
-    def states(self, tx: Tx) -> list[State]:
-        return self.table.all(tx)
+    def states(self, tx: Tx, today: date | None = None) -> list[State]:
+        """Every state, or (given today) only those that can put an item on the list today,
+        with the concerns their referrals belong to."""
+        if today is None:
+            return self.table.all(tx)
+        table = self.table.table
+        # Two queries, each on its own index, and no ORDER BY: with either, SQLite prefers
+        # walking the whole table in key order.
+        rows = tx.fetchall(f"SELECT key, state FROM {table} WHERE pending = '1'")
+        rows += tx.fetchall(
+            f"SELECT key, state FROM {table} WHERE review_due <= ?", (today.isoformat(),)
+        )
+        by_key = {str(key): state for key, state in rows}
+        found: list[State] = [json.loads(by_key[key]) for key in sorted(by_key)]
+        wanted = {str(s["concern_id"]) for s in found if s.get("kind") == "referral"} - set(by_key)
+        return found + list(self.table.load(tx, wanted).values())
+
+
+def _columns(s: State) -> tuple[str, str, str | None]:
+    if s.get("kind") == "referral":
+        pending = s.get("status") != "delivered"
+    else:
+        pending = not (s.get("closed") or s.get("erased"))
+    return str(s.get("kind")), "1" if pending else "0", s.get("retention_next_review")
+
+
+def _has_column(tx: Tx, table: str, column: str) -> bool:
+    if tx.dialect == "sqlite":
+        return any(row[1] == column for row in tx.fetchall(f"PRAGMA table_info({table})"))
+    found = tx.fetchone(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = ? AND column_name = ?",
+        (table, column),
+    )
+    return found is not None
+
+
+def _add_pending_columns(tx: Tx, table: str) -> None:
+    """A worklist made before it kept `pending`: add the columns and fill them in (once)."""
+    tx.execute(f"ALTER TABLE {table} ADD COLUMN pending TEXT")
+    tx.execute(f"ALTER TABLE {table} ADD COLUMN review_due TEXT")
+    for key, state in tx.fetchall(f"SELECT key, state FROM {table}"):
+        _, pending, review = _columns(json.loads(state))
+        tx.execute(
+            f"UPDATE {table} SET pending = ?, review_due = ? WHERE key = ?",
+            (pending, review, key),
+        )
 
 
 def work_items(

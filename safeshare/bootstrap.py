@@ -12,14 +12,18 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import get_topic
 from psycopg import sql
 
+import domain.custody  # noqa: F401  (registers the custody log's event topics in every process)
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.data_folder import restrict_new_files
+from safeshare.adapters.key_files import BackupKey, read_lines
 from safeshare.adapters.key_fingerprints import check_store_keys
+from safeshare.adapters.key_ring_cipher import RETIRED_KEYS, KeyRingCipher
 from safeshare.adapters.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
-from safeshare.adapters.persistence import SafesharePostgresRecorder, SafeshareSQLiteRecorder
 from safeshare.adapters.pg import PgParams
+from safeshare.adapters.postgres_store import SafesharePostgresRecorder
 from safeshare.adapters.sealing import KeyEncryptionKey, KeyFileError, Sealer
+from safeshare.adapters.sqlite_store import SafeshareSQLiteRecorder
 from safeshare.services.accounts import AccountService
 from safeshare.services.agencies import AgencyService
 from safeshare.services.children import ChildService
@@ -56,8 +60,9 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         # Recently used aggregates stay in memory (deep-copied on each read, fast-forwarded
         # from the store), so a DSL's run of commands on one case does not replay it each time.
         "AGGREGATE_CACHE_MAXSIZE": "2000",
-        "CIPHER_TOPIC": get_topic(AESCipher),
+        "CIPHER_TOPIC": get_topic(KeyRingCipher),
         "CIPHER_KEY": load_cipher_key(settings.cipher_key_path),
+        RETIRED_KEYS: " ".join(read_lines(settings.retired_cipher_keys_path)),
     }
     if settings.database_url:
         p = PgParams.from_url(settings.database_url)
@@ -145,7 +150,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
 
 
 def create_keys(settings: Settings) -> list[Path]:
-    """Make the key-encryption key and the event-store cipher key, if absent."""
+    """Make the key-encryption key, the event-store cipher key and the backup key, if absent."""
     from safeshare.adapters.key_fingerprints import keyed_stores
 
     made: list[Path] = []
@@ -163,6 +168,9 @@ def create_keys(settings: Settings) -> list[Path]:
         with os.fdopen(fd, "w") as f:
             f.write(AESCipher.create_key(32) + "\n")
         made.append(settings.cipher_key_path)
+    if not settings.backup_key_path.exists():
+        BackupKey.load_or_create(settings.backup_key_path)
+        made.append(settings.backup_key_path)
     return made
 
 

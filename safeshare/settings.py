@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     kek_file: Path | None = Field(default=None, description="key-encryption key file")
     cipher_key_file: Path | None = Field(default=None, description="event store cipher key file")
     tls_ca_file: Path | None = Field(default=None, description="trust store for agency TLS")
+    backup_key_file: Path | None = Field(
+        default=None, description="the key the key store's backups are encrypted to"
+    )
+    tombstones_file: Path | None = Field(
+        default=None,
+        description=(
+            "the erasure tombstones: one erased child's id a line, appended at every erasure and "
+            "re-applied on restore; keep it outside the data folder (and its backups)"
+        ),
+    )
     dsl_email: str | None = Field(default=None, description="where escalation alerts go")
     broker_url: str | None = Field(default=None, description="amqp://...; embedded when unset")
     audit_key_file: Path | None = Field(
@@ -154,6 +164,29 @@ class Settings(BaseSettings):
         return self.cipher_key_file or self.keys_dir / "event-store.key"
 
     @property
+    def retired_cipher_keys_path(self) -> Path:
+        """Earlier cipher keys, newest first, one a line: old events stay readable."""
+        key = self.cipher_key_path
+        return key.with_name(key.name + ".retired")
+
+    @property
+    def backup_key_path(self) -> Path:
+        return self.backup_key_file or self.keys_dir / "backup.key"
+
+    @property
+    def tombstones_path(self) -> Path:
+        """Outside the data folder by default (beside it), so that no restore of the data
+        folder, nor of any store in it, can bring an erased child's id off the list."""
+        if self.tombstones_file is not None:
+            return self.tombstones_file
+        data = self.data.absolute()
+        return data.with_name(data.name + ".erasure-tombstones")
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data / "attachments"
+
+    @property
     def audit_key_path(self) -> Path:
         return self.audit_key_file or self.keys_dir / "audit-ed25519.pem"
 
@@ -162,6 +195,13 @@ class Settings(BaseSettings):
         """The public half beside the private key, for auditors and for `audit export`."""
         key = self.audit_key_path
         return key.with_name(key.stem + ".pub.pem")
+
+    @property
+    def audit_retired_public_keys_path(self) -> Path:
+        """The audit keys used before a rotation (public halves, PEM, oldest first): every
+        checkpoint they signed still verifies."""
+        key = self.audit_key_path
+        return key.with_name(key.stem + ".retired.pub.pem")
 
     @property
     def log_origin(self) -> str:

@@ -51,6 +51,7 @@ def write_bundle(
     checkpoints: Sequence[Checkpoint],
     public_key_pem: bytes,
     proof_indices: Sequence[int] = (),
+    retired_public_key_pems: Sequence[bytes] = (),
 ) -> None:
     """Write the bundle into `directory` (created if needed; must not already hold one).
 
@@ -83,6 +84,8 @@ def write_bundle(
             cp.to_text(), encoding="utf-8", newline="\n"
         )
     (directory / "audit-public.pem").write_bytes(public_key_pem)
+    for i, pem in enumerate(retired_public_key_pems, 1):  # the audit keys it replaced
+        (directory / f"audit-public-retired-{i:02d}.pem").write_bytes(pem)
 
     inclusion: list[dict[str, object]] = []
     if checkpoints:

@@ -9,9 +9,11 @@ trusting safeshare. Read this file before running it; it is short on purpose.
 Checks, in order:
   1. every line of records.jsonl decodes, positions strictly increase, and each record's leaf
      hash (SHA-256(0x00 || canonical bytes)) equals the leaf hash written at export;
-  2. every checkpoints/*.txt is signed by audit-public.pem (Ed25519, checked by
-     `openssl pkeyutl -verify -pubin -rawin`), names the same log, and its root equals the RFC
-     9162 Merkle root of the first <size> records;
+  2. every checkpoints/*.txt is signed by audit-public.pem or by an audit key it replaced
+     (audit-public-retired-*.pem) (Ed25519, checked by `openssl pkeyutl -verify -pubin
+     -rawin`); where the signing key changes, the first checkpoint under the new key is also
+     signed by the previous key (the key handover); each names the same log, and its root
+     equals the RFC 9162 Merkle root of the first <size> records;
   3. proofs.json, if present: inclusion proofs of selected records against the latest
      checkpoint, and consistency proofs between successive checkpoints (RFC 9162 2.1.3.2,
      2.1.4.2).
@@ -131,15 +133,22 @@ class Checkpoint:
         self.body = (body + "\n").encode("utf-8")
         self.origin, self.size = lines[0], int(lines[1])
         self.root = base64.b64decode(lines[2], validate=True)
-        self.key_id, self.signature = b"", b""
+        self.signatures: list[tuple[bytes, bytes]] = []  # (key id, signature) by this log
         for line in sigs.splitlines():
             signer, _, blob = line.removeprefix(SIG_PREFIX).rpartition(" ")
             if line.startswith(SIG_PREFIX) and signer == self.origin:
                 raw = base64.b64decode(blob, validate=True)
-                self.key_id, self.signature = raw[:4], raw[4:]
-                break
-        if len(self.signature) != 64 or len(self.root) != 32:
+                if len(raw) == 68:
+                    self.signatures.append((raw[:4], raw[4:]))
+        if not self.signatures or len(self.root) != 32:
             raise ValueError(f"no Ed25519 signature by {self.origin!r}")
+
+    def signed_by(self, pem_path: Path, raw_key: bytes) -> bool:
+        want_id = hashlib.sha256(self.origin.encode() + b"\n\x01" + raw_key).digest()[:4]
+        return any(
+            key_id == want_id and openssl_verifies(pem_path, self.body, signature)
+            for key_id, signature in self.signatures
+        )
 
 
 def openssl_verifies(pem_path: Path, body: bytes, signature: bytes) -> bool:
@@ -159,8 +168,14 @@ def b64list(values: Any) -> list[bytes]:
 
 def verify(bundle: Path) -> list[str]:
     problems: list[str] = []
-    pem_path = bundle / "audit-public.pem"
-    raw_key = raw_public_key(pem_path.read_text())
+    keys = [
+        (path, raw_public_key(path.read_text()))
+        for path in [
+            bundle / "audit-public.pem",
+            *sorted(bundle.glob("audit-public-retired-*.pem")),
+        ]
+    ]
+    previous_key: tuple[Path, bytes] | None = None
 
     positions: list[int] = []
     leaves: list[bytes] = []
@@ -198,9 +213,16 @@ def verify(bundle: Path) -> list[str]:
             problems.append(f"{name}: cannot be read ({exc})")
             continue
         name = f"{name} (size {cp.size})"
-        want_id = hashlib.sha256(cp.origin.encode() + b"\n\x01" + raw_key).digest()[:4]
-        if cp.key_id != want_id or not openssl_verifies(pem_path, cp.body, cp.signature):
+        signer = next((k for k in keys if cp.signed_by(*k)), None)
+        if signer is None:
             problems.append(f"{name}: signed by another key (or altered after signing)")
+        elif (
+            previous_key is not None and signer != previous_key and not cp.signed_by(*previous_key)
+        ):
+            problems.append(
+                f"{name}: signed by a new audit key that the previous key did not also sign"
+            )
+        previous_key = signer or previous_key
         if checkpoints and cp.origin != checkpoints[0].origin:
             problems.append(f"{name}: for another log ({cp.origin!r})")
         if checkpoints and cp.size < checkpoints[-1].size:

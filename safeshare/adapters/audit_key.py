@@ -99,3 +99,15 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
 
 def public_key_pem(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_retired_public_keys(settings: Settings) -> list[Ed25519PublicKey]:
+    """The audit keys used before a rotation (public halves), oldest first."""
+    path = settings.audit_retired_public_keys_path
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return []
+    end = "-----END PUBLIC KEY-----"
+    blocks = [b + end for b in text.split(end) if b.strip()]
+    return [load_public_key(b.strip().encode()) for b in blocks]

@@ -12,6 +12,16 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Recording
 
+from domain.concern import Concern
+from domain.referral import Referral
+from safeshare.adapters.case_index import (
+    INDEX_KWARG,
+    INDEX_VERSION,
+    CaseIndexRows,
+    deadline_started,
+    index_rows,
+    referral_row,
+)
 from safeshare.adapters.persistence import TIMESTAMPS_KWARG, AsOfRecorder, DateAsISO, SealedAsDict
 
 A = TypeVar("A", bound=Aggregate)
@@ -26,6 +36,8 @@ class CaseRecords(Application[UUID]):
         self.clock = clock
         self._keep_event_times = False
         super().__init__(env=env)
+        if self.index.case_index_version() != INDEX_VERSION:
+            self.rebuild_case_index()
 
     @contextmanager
     def generating_history(self) -> Iterator[None]:
@@ -48,7 +60,43 @@ class CaseRecords(Application[UUID]):
             (e.originator_id, cast(Any, e).timestamp, e.originator_version)
             for e in processing_event.events
         ]
+        processing_event.saved_kwargs[INDEX_KWARG] = index_rows(
+            processing_event.events, processing_event.aggregates
+        )
         return super()._record(processing_event)
+
+    @property
+    def index(self) -> AsOfRecorder:
+        """The recorder's side tables: as-of versions and the case index."""
+        recorder = cast(Any, self.recorder)
+        assert isinstance(recorder, AsOfRecorder)
+        return recorder
+
+    def rebuild_case_index(self) -> None:
+        """Write the case index from the whole log: once, when a store made before the index
+        (or with an older one) is first opened. Reading everything is this job."""
+        rows = CaseIndexRows()
+        referral_ids: list[UUID] = []
+        position = 0
+        topics = [Concern.Raised.TOPIC, Referral.Prepared.TOPIC]
+        while True:
+            page = self.recorder.select_notifications(
+                start=position, limit=1000, topics=topics, inclusive_of_start=False
+            )
+            if not page:
+                break
+            for n in page:
+                event: Any = self.mapper.to_domain_event(n)
+                if isinstance(event, Concern.Raised):
+                    rows.concerns.append((event.child_id, event.originator_id))
+                else:
+                    referral_ids.append(event.originator_id)
+            position = page[-1].id
+        for rid in referral_ids:
+            referral = self.get(rid, Referral)
+            started = deadline_started(self.repository.event_store.get(rid))
+            rows.referrals.append(referral_row(referral, referral.modified_on, started))
+        self.index.write_case_index(rows, INDEX_VERSION)
 
     def _stamp(self, processing_event: ProcessingEvent[UUID]) -> None:
         """Every event saved together carries the application's clock, not the library's.
@@ -96,6 +144,4 @@ class CaseRecords(Application[UUID]):
 
     def version_at(self, aggregate_id: UUID, at: datetime) -> int | None:
         """The version of an aggregate as it stood at `at` (from the timestamp side table)."""
-        recorder = cast(Any, self.recorder)
-        assert isinstance(recorder, AsOfRecorder)
-        return recorder.version_at(aggregate_id, at)
+        return self.index.version_at(aggregate_id, at)

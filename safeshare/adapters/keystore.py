@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
@@ -29,6 +30,14 @@ class KeyStore(Protocol):
     def count(self) -> int: ...
 
     def close(self) -> None: ...
+
+    # -- backups and key rotation (issue 15) -----------------------------------------------
+
+    def all_wrapped(self) -> dict[UUID, bytes]: ...
+
+    def replace_all(self, wrapped: Mapping[UUID, bytes]) -> None: ...
+
+    def rewrap_all(self, rewrap: Callable[[bytes], bytes]) -> int: ...
 
 
 class SQLiteKeyStore:
@@ -72,6 +81,44 @@ class SQLiteKeyStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def all_wrapped(self) -> dict[UUID, bytes]:
+        with self._lock:
+            rows = self._db.execute("SELECT child_id, wrapped FROM child_keys").fetchall()
+        return {UUID(r[0]): bytes(r[1]) for r in rows}
+
+    def replace_all(self, wrapped: Mapping[UUID, bytes]) -> None:
+        """Every key replaced by `wrapped`, in one transaction (a restore)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM child_keys")
+                self._db.executemany(
+                    "INSERT INTO child_keys (child_id, wrapped) VALUES (?, ?)",
+                    [(cid.hex, w) for cid, w in wrapped.items()],
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self._db.execute("VACUUM")
+
+    def rewrap_all(self, rewrap: Callable[[bytes], bytes]) -> int:
+        """Every wrapped key rewritten by `rewrap`, in one transaction (a KEK rotation)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self._db.execute("SELECT child_id, wrapped FROM child_keys").fetchall()
+                self._db.executemany(
+                    "UPDATE child_keys SET wrapped = ? WHERE child_id = ?",
+                    [(rewrap(bytes(w)), cid) for cid, w in rows],
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self._db.execute("VACUUM")
+        return len(rows)
 
 
 class PostgresKeyStore:
@@ -123,3 +170,43 @@ class PostgresKeyStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def all_wrapped(self) -> dict[UUID, bytes]:
+        with self._lock:
+            rows = self._conn.execute(
+                sql.SQL("SELECT child_id, wrapped FROM {}").format(self._table)
+            ).fetchall()
+        return {UUID(str(r[0])): bytes(r[1]) for r in rows}
+
+    def replace_all(self, wrapped: Mapping[UUID, bytes]) -> None:
+        """Every key replaced by `wrapped`, in one transaction (a restore)."""
+        with self._lock:
+            with self._conn.transaction():
+                self._conn.execute(sql.SQL("LOCK TABLE {}").format(self._table))
+                self._conn.execute(sql.SQL("DELETE FROM {}").format(self._table))
+                with self._conn.cursor() as cur:
+                    cur.executemany(
+                        sql.SQL("INSERT INTO {} (child_id, wrapped) VALUES (%s, %s)").format(
+                            self._table
+                        ),
+                        list(wrapped.items()),
+                    )
+            self._conn.execute(sql.SQL("VACUUM {}").format(self._table))
+
+    def rewrap_all(self, rewrap: Callable[[bytes], bytes]) -> int:
+        """Every wrapped key rewritten by `rewrap`, in one transaction (a KEK rotation)."""
+        with self._lock:
+            with self._conn.transaction():
+                self._conn.execute(sql.SQL("LOCK TABLE {}").format(self._table))
+                rows = self._conn.execute(
+                    sql.SQL("SELECT child_id, wrapped FROM {}").format(self._table)
+                ).fetchall()
+                with self._conn.cursor() as cur:
+                    cur.executemany(
+                        sql.SQL("UPDATE {} SET wrapped = %s WHERE child_id = %s").format(
+                            self._table
+                        ),
+                        [(rewrap(bytes(w)), cid) for cid, w in rows],
+                    )
+            self._conn.execute(sql.SQL("VACUUM {}").format(self._table))
+        return len(rows)

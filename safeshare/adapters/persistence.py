@@ -1,25 +1,23 @@
-"""The event store: `eventsourcing` recorders extended with the timestamp side table.
+"""The event store: `eventsourcing` recorders extended with side tables kept in the same
+transaction as the events, following the library's "searchable timestamps" example (the
+recorders: `sqlite_store.py`, `postgres_store.py`).
 
-As-of replay needs the version of an aggregate at a moment (DESIGN.md): each save records
-`(originator_id, timestamp, version)` for every event, in the same transaction as the events,
-following the library's "searchable timestamps" example.
+- `event_timestamps`: as-of replay needs the version of an aggregate at a moment (DESIGN.md);
+  each save records `(originator_id, timestamp, version)` for every event.
+- the case index (`safeshare/adapters/case_index.py`): a child's concerns and each referral's
+  current state, so that nothing done often reads the whole log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent, Transcoding
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from psycopg import Cursor
-from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from eventsourcing.persistence import Transcoding
 
 from domain.sealed import Sealed
+from safeshare.adapters.case_index import CaseIndexRows, ReferralRow
 
 EventTimestamps = list[tuple[UUID, datetime, int]]
 TIMESTAMPS_KWARG = "event_timestamps"
@@ -50,99 +48,35 @@ class DateAsISO(Transcoding):
 
 
 class AsOfRecorder:
-    """What the application needs for as-of reads, on either database."""
+    """What the application needs for as-of reads and the case index, on either database."""
 
     def version_at(self, originator_id: UUID, at: datetime) -> int | None:
         raise NotImplementedError
 
+    def concerns_of_child(self, child_id: UUID) -> list[UUID]:
+        """The child's concerns, in the order they were raised."""
+        raise NotImplementedError
 
-class SafeshareSQLiteRecorder(SQLiteApplicationRecorder, AsOfRecorder):
-    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
-        super().__init__(datastore, events_table_name)
-        self.insert_timestamps_statement = "INSERT INTO event_timestamps VALUES (?, ?, ?)"
-        self.select_version_statement = (
-            "SELECT max(originator_version) FROM event_timestamps "
-            "WHERE originator_id = ? AND timestamp <= ?"
-        )
+    def referral_rows(self, statuses: Collection[str] | None = None) -> list[ReferralRow]:
+        """Referrals in the order they were prepared, only those in `statuses` if given."""
+        raise NotImplementedError
 
-    def construct_create_table_statements(self) -> list[str]:
-        statements = super().construct_create_table_statements()
-        statements.append(
-            "CREATE TABLE IF NOT EXISTS event_timestamps ("
-            "originator_id TEXT, timestamp TEXT, originator_version INTEGER, "
-            "PRIMARY KEY (originator_id, originator_version))"
-        )
-        statements.append(
-            "CREATE INDEX IF NOT EXISTS event_timestamps_at "
-            "ON event_timestamps (originator_id, timestamp)"
-        )
-        return statements
+    def case_index_version(self) -> int | None:
+        raise NotImplementedError
 
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ids = super()._insert_events(c, stored_events, **kwargs)
-        rows: EventTimestamps = kwargs.get(TIMESTAMPS_KWARG) or []
-        if rows:
-            c.executemany(
-                self.insert_timestamps_statement,
-                [(oid.hex, _utc_text(ts), v) for oid, ts, v in rows],
-            )
-        return ids
-
-    def version_at(self, originator_id: UUID, at: datetime) -> int | None:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(self.select_version_statement, (originator_id.hex, _utc_text(at)))
-            row = c.fetchone()
-        return None if row is None or row[0] is None else int(row[0])
+    def write_case_index(self, rows: CaseIndexRows, version: int | None = None) -> None:
+        """Write rows in their own transaction (a rebuild), marking the index `version`."""
+        raise NotImplementedError
 
 
-class SafesharePostgresRecorder(PostgresApplicationRecorder, AsOfRecorder):
-    def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
-        super().__init__(datastore, events_table_name=events_table_name)
-        schema = Identifier(self.datastore.schema)
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {}.event_timestamps ("
-                "originator_id uuid NOT NULL, timestamp timestamptz NOT NULL, "
-                "originator_version bigint NOT NULL, "
-                "PRIMARY KEY (originator_id, originator_version))"
-            ).format(schema)
-        )
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE INDEX IF NOT EXISTS event_timestamps_at "
-                "ON {}.event_timestamps (originator_id, timestamp)"
-            ).format(schema)
-        )
-        self.insert_timestamps_statement = SQL(
-            "INSERT INTO {}.event_timestamps VALUES (%s, %s, %s)"
-        ).format(schema)
-        self.select_version_statement = SQL(
-            "SELECT max(originator_version) AS v FROM {}.event_timestamps "
-            "WHERE originator_id = %s AND timestamp <= %s"
-        ).format(schema)
-
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        rows: EventTimestamps = kwargs.get(TIMESTAMPS_KWARG) or []
-        if rows:
-            curs.executemany(self.insert_timestamps_statement, rows)
-        super()._insert_events(curs, stored_events, **kwargs)
-
-    def version_at(self, originator_id: UUID, at: datetime) -> int | None:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.select_version_statement, (originator_id, at))
-            row = curs.fetchone()
-        return None if row is None or row["v"] is None else int(row["v"])
-
-
-def _utc_text(ts: datetime) -> str:
-    """Sortable UTC text, so that SQLite compares moments correctly across offsets."""
-    from datetime import UTC
-
-    if ts.tzinfo is None:
-        msg = "timestamps must be timezone-aware"
-        raise ValueError(msg)
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+REFERRAL_COLUMNS = (
+    "referral_id, concern_id, agency_id, status, urgent, attempts, last_error, "
+    "escalation_reason, receipt, updated_at, started_at, version"
+)
+REFERRAL_UPDATE = (
+    "status = excluded.status, urgent = excluded.urgent, attempts = excluded.attempts, "
+    "last_error = excluded.last_error, escalation_reason = excluded.escalation_reason, "
+    "receipt = excluded.receipt, updated_at = excluded.updated_at, "
+    "started_at = COALESCE(excluded.started_at, r.started_at), version = excluded.version "
+    "WHERE excluded.version > r.version"
+)

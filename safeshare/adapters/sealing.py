@@ -11,6 +11,7 @@ import base64
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
@@ -89,6 +90,31 @@ class Sealer:
         with self._lock:
             self._cache.pop(child_id, None)
         return self._keystore.destroy(child_id)
+
+    def data_keys(self) -> dict[UUID, bytes]:
+        """Every child's data key, unwrapped (for the key store's encrypted backup only)."""
+        return {
+            c: aes_key_unwrap(self._kek.secret, w) for c, w in self._keystore.all_wrapped().items()
+        }
+
+    def replace_data_keys(self, data_keys: Mapping[UUID, bytes]) -> None:
+        """The key store made to hold exactly these data keys, wrapped with the current
+        key-encryption key, in one transaction (a restore, erased children already left out)."""
+        with self._lock:
+            self._cache.clear()
+        self._keystore.replace_all(
+            {c: aes_key_wrap(self._kek.secret, k) for c, k in data_keys.items()}
+        )
+
+    def rewrap(self, new: KeyEncryptionKey) -> int:
+        """Every data key re-wrapped from the current key-encryption key to `new`, in one
+        transaction; returns how many. Nothing sealed with a data key changes."""
+        old = self._kek
+        count = self._keystore.rewrap_all(
+            lambda wrapped: aes_key_wrap(new.secret, aes_key_unwrap(old.secret, wrapped))
+        )
+        self._kek = new
+        return count
 
     def has_key(self, child_id: UUID) -> bool:
         return self._aead(child_id) is not None

@@ -30,6 +30,7 @@ from projections.integrity_diagnosis import (
 )
 from projections.integrity_log import (
     IntegrityLog,
+    checkpoint_texts,
     checkpoints,
     latest_checkpoint,
     leaf_indices,
@@ -40,12 +41,19 @@ from projections.integrity_log import (
     record_timestamp,
     timestamps,
 )
-from projections.merkle import inclusion_proof, verify_inclusion
+from projections.integrity_nodes import StoredTree
+from projections.key_handover import diagnose_key_handovers
+from projections.merkle import verify_inclusion
 from projections.runner import Runner
-from safeshare.adapters.audit_key import load_audit_key, public_key_pem
+from safeshare.adapters.audit_key import (
+    load_audit_key,
+    load_retired_public_keys,
+    public_key_pem,
+)
 from safeshare.adapters.audit_store import event_positions, read_store, store_leaves
 from safeshare.adapters.sealing import Sealer
 from safeshare.adapters.timestamping import request_timestamp, verify_timestamp
+from safeshare.services.audit_verify import intact_in_pages
 from safeshare.services.school import Safeshare
 from safeshare.services.shared_packets import shared_packet
 from safeshare.validation import moment
@@ -63,6 +71,8 @@ class AuditService:
         settings = s.settings
         self.key = load_audit_key(settings)
         self.public_key = self.key.public_key()
+        self.public_keys = [self.public_key, *load_retired_public_keys(settings)]
+        """The current audit key and those it replaced: old checkpoints still verify."""
         self.origin = settings.log_origin
         self.log = IntegrityLog(
             self.origin,
@@ -132,19 +142,29 @@ class AuditService:
         Verification only reads: it does not catch the log up first, because catching up
         would log, as if genuine, whatever an intruder left after the logged part (a record
         renumbered past the end, say). Records stored since the log last ran are reported by
-        `unlogged` and covered by the next `checkpoint`.
+        `unlogged` and covered by the next `checkpoint`. An intact record is confirmed a page
+        at a time (`audit_verify.py`); the full diagnosis, which holds every leaf, runs only
+        when something does not hold, to say what and where.
         """
+        with self.db.transaction() as tx:
+            own = checkpoints(tx)
+        unlogged = intact_in_pages(self.s.app, self.db, own, external, self.public_key, self.origin)
+        if unlogged is not None:
+            self._unlogged = unlogged
+            return self._timestamp_problems()
         recomputed = store_leaves(self.s.app)
         with self.db.transaction() as tx:
             logged = logged_leaves(tx)
             own = checkpoints(tx)
+            texts = checkpoint_texts(tx)
         last = logged[-1][0] if logged else 0
         known = {h for _, h in logged}
         self._unlogged = sum(1 for p, h in recomputed if p > last and h not in known)
         return (
             diagnose(
-                logged, recomputed, own, self.public_key, origin=self.origin, external=external
+                logged, recomputed, own, self.public_keys, origin=self.origin, external=external
             )
+            + diagnose_key_handovers(texts, self.public_keys)
             + self._timestamp_problems()
         )
 
@@ -169,23 +189,24 @@ class AuditService:
             return {**answer, "existed": False, "message": message, "events": []}
         views.record_view(current.id, viewer, "audit replay --as-of")
         concern = app.get(current.id, Concern, version=version)
-        view = views.concern_view(concern)
         child_version = app.version_at(concern.child_id, at)
         child = app.get(concern.child_id, Child, version=child_version) if child_version else None
-        view["child"] = views.child_view(child) if child else {"child_id": str(concern.child_id)}
+        view = views.concern_view(concern).model_copy(
+            update={"child": views.child_view(child, concern.child_id)}
+        )
         events = cast(list[Aggregate.Event], list(app.events.get(concern.id, lte=version)))
         proofs, cp = self._proofs(concern.id, version)
         return {
             **answer,
             "existed": True,
             "version": version,
-            "concern": view,
+            "concern": view.as_json(),
             "events": [
-                {**views.event_view(concern.child_id, e), **proofs[e.originator_version]}
+                {**views.event_view(concern.child_id, e).as_json(), **proofs[e.originator_version]}
                 for e in events
             ],
             "referrals": [
-                {**views.referral_view(r), "packet": _packet_as_sent(ctx.sealer, r)}
+                {**views.referral_view(r).as_json(), "packet": _packet_as_sent(ctx.sealer, r)}
                 for r in views.referrals_of(concern, at)
             ],
             "checkpoint": cp.to_text(),
@@ -209,23 +230,23 @@ class AuditService:
             cp = latest_checkpoint(tx)
         if cp is None or any(i >= cp.size for i in indices.values()):
             cp = self.checkpoint()
-        with self.db.transaction() as tx:
-            logged = [h for _, h in logged_leaves(tx)]
         out: dict[int, dict[str, Any]] = {}
-        for v, leaf in leaves.items():
-            position = positions.get(v)
-            index = indices.get(position) if position is not None else None
-            if position is None or index is None:
-                out[v] = {"position": position, "leaf_index": None, "included": False}
-                continue
-            proof = inclusion_proof(logged, index, cp.size)
-            out[v] = {
-                "position": position,
-                "leaf_index": index,
-                "leaf_hash": _b64(leaf),
-                "proof": [_b64(p) for p in proof],
-                "included": verify_inclusion(leaf, index, cp.size, proof, cp.root),
-            }
+        with self.db.transaction() as tx:
+            tree = StoredTree(tx)
+            for v, leaf in leaves.items():
+                position = positions.get(v)
+                index = indices.get(position) if position is not None else None
+                if position is None or index is None:
+                    out[v] = {"position": position, "leaf_index": None, "included": False}
+                    continue
+                proof = tree.inclusion_proof(index, cp.size)
+                out[v] = {
+                    "position": position,
+                    "leaf_index": index,
+                    "leaf_hash": _b64(leaf),
+                    "proof": [_b64(p) for p in proof],
+                    "included": verify_inclusion(leaf, index, cp.size, proof, cp.root),
+                }
         return out, cp
 
     def export(self, directory: Path, concern_id: str | None = None) -> dict[str, Any]:
@@ -253,7 +274,14 @@ class AuditService:
             [cp for _, cp in numbered],
             public_key_pem(self.public_key),
             proof_indices=proof_indices,
+            retired_public_key_pems=[public_key_pem(k) for k in self.public_keys[1:]],
         )
+        with self.db.transaction() as tx:
+            texts = checkpoint_texts(tx)
+        for i, text in enumerate(texts, 1):  # as stored: a key handover's two signatures
+            (directory / "checkpoints" / f"{i:04d}.txt").write_text(
+                text, encoding="utf-8", newline="\n"
+            )
         for i, (seq, _) in enumerate(numbered, 1):
             if seq in tokens:  # beside NNNN.txt: `openssl ts -verify -data <body> -in NNNN.tsr`
                 (directory / "checkpoints" / f"{i:04d}.tsr").write_bytes(tokens[seq])

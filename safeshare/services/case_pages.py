@@ -288,13 +288,7 @@ class CasePages:
         if not may_do_casework(account) or child.erased:
             raise CaseNotFound
         self.views.record_view(child.id, f"{account.actor} (web)", "erasure preview")
-        count = sum(
-            1
-            for n in self.ctx.app.recorder.select_notifications(
-                start=None, limit=10**9, topics=[Concern.Raised.TOPIC]
-            )
-            if getattr(self.ctx.app.mapper.to_domain_event(n), "child_id", None) == child.id
-        )
+        count = len(self.ctx.app.index.concerns_of_child(child.id))  # the case index
         return ErasurePreview(
             str(child.id), self.ctx.sealer.unseal(child.id, child.name) or ERASED, count
         )

@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 from domain.child import Child
 from domain.codes import ErasureReason, Relationship, label
 from domain.concern import Concern
+from safeshare.adapters.erasure_tombstones import ErasureTombstones
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, code, day, optional_text, required_text
 
@@ -156,26 +157,33 @@ class ChildService:
             concern.record_child_data_erased(by)
             concerns.append(concern)
         self.ctx.app.save(child, *concerns)
-        self.ctx.sealer.destroy_child_key(child.id)
+        try:  # the id goes on the tombstone list, kept outside the data folder, for restores
+            ErasureTombstones(self.ctx.settings.tombstones_path).add(child.id)
+        finally:  # and the key is destroyed even if the list could not be written
+            self.ctx.sealer.destroy_child_key(child.id)
         return [c.id for c in concerns]
 
     def concern_ids(self, child_id: UUID) -> list[UUID]:
-        """The child's concerns, from the notification log (the projections index this)."""
-        found: list[UUID] = []
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[Concern.Raised.TOPIC]
-        ):
-            event = self.ctx.app.mapper.to_domain_event(n)
-            if getattr(event, "child_id", None) == child_id:
-                found.append(event.originator_id)
-        return found
+        """The child's concerns, in the order they were raised, from the case index written
+        with each concern's events: costs the child's concerns, not the school's history."""
+        return self.ctx.app.index.concerns_of_child(child_id)
 
     def reapply_erasures(self) -> int:
-        """Destroy the key of every child whose erasure is recorded (after a key-store restore)."""
+        """Destroy the key of every child whose erasure is recorded (after a key-store restore).
+
+        This reads every erasure in the log from the start: acceptable because it runs once
+        per restore, never as part of a person's or a worker's routine work."""
         destroyed = 0
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[Child.Erased.TOPIC]
-        ):
-            if self.ctx.sealer.destroy_child_key(UUID(str(n.originator_id))):
+        for child_id in self.erased_ids():
+            if self.ctx.sealer.destroy_child_key(child_id):
                 destroyed += 1
         return destroyed
+
+    def erased_ids(self) -> set[UUID]:
+        """Every child whose erasure the event store records."""
+        return {
+            UUID(str(n.originator_id))
+            for n in self.ctx.app.recorder.select_notifications(
+                start=None, limit=10**9, topics=[Child.Erased.TOPIC]
+            )
+        }

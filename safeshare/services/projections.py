@@ -89,6 +89,7 @@ def standards(settings: Settings) -> Standards:
 
 def worklist(s: Safeshare) -> list[dict[str, object]]:
     """The DSL's worklist from the worklist projection, caught up first."""
+    from projections.workdays import local_day
     from projections.worklist import work_items
 
     r = runner(s, "worklist")
@@ -96,6 +97,6 @@ def worklist(s: Safeshare) -> list[dict[str, object]]:
     projection = r.projection
     assert isinstance(projection, Worklist)
     with r.db.transaction() as tx:
-        states = projection.states(tx)
+        states = projection.states(tx, local_day(s.ctx.clock()))
     items = work_items(states, s.ctx.clock(), calendar(s.settings), standards(s.settings))
     return [i.as_dict() for i in items]

@@ -23,6 +23,13 @@ from domain.referral import Referral
 from domain.sealed import Sealed
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.context import Context
+from safeshare.services.read_models import (
+    CaseView,
+    ChildView,
+    ConcernView,
+    EventView,
+    ReferralView,
+)
 from safeshare.services.shared_packets import shared_packet
 from safeshare.validation import MAX_NAME, identifier, moment, optional_text, required_text
 
@@ -42,7 +49,7 @@ class ViewService:
         viewer: str,
         as_of: str | datetime | None = None,
         break_glass_reason: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> CaseView:
         viewer = required_text("by", viewer, MAX_NAME)
         current = self.ctx.concern(concern_id)
         action = self.open_case(current, viewer, break_glass_reason, "concern show")
@@ -57,12 +64,12 @@ class ViewService:
         self.record_view(concern.id, viewer, action + (" --as-of" if at else ""))
         events = list(self.ctx.app.events.get(concern.id, lte=concern.version))
         referrals = [self.referral_view(r) for r in self.referrals_of(concern, at)]
-        return {
-            "concern": self.concern_view(concern),
-            "as_of": at.isoformat() if at else None,
-            "events": [self.event_view(concern.child_id, cast(Aggregate.Event, e)) for e in events],
-            "referrals": referrals,
-        }
+        return CaseView(
+            concern=self.concern_view(concern),
+            as_of=at.isoformat() if at else None,
+            events=[self.event_view(concern.child_id, cast(Aggregate.Event, e)) for e in events],
+            referrals=referrals,
+        )
 
     def record_view(self, record_id: UUID, viewer: str, action: str) -> None:
         log = self.ctx.app.find(AccessLog.create_id(record_id), AccessLog) or AccessLog(
@@ -106,141 +113,148 @@ class ViewService:
     def unseal(self, child_id: UUID, sealed: Sealed | None) -> str | None:
         return self.ctx.sealer.unseal(child_id, sealed)
 
-    def child_view(self, child: Child) -> dict[str, Any]:
+    def child_view(self, child: Child | None, child_id: UUID | None = None) -> ChildView:
+        """The child as this reader sees them: "[erased]" once erased; only the id when the
+        child is not (or was not yet) on record."""
         u = self.unseal
+        if child is None:
+            return ChildView(child_id=str(child_id))
         if child.erased:
-            return {"child_id": str(child.id), "erased": True, "name": ERASED, "dob": ERASED}
-        return {
-            "child_id": str(child.id),
-            "erased": False,
-            "name": u(child.id, child.name),
-            "dob": u(child.id, child.date_of_birth),
-            "upn": u(child.id, child.upn),
-            "nhs_number": u(child.id, child.nhs_number),
-            "address": u(child.id, child.address),
-        }
+            return ChildView(child_id=str(child.id), erased=True, name=ERASED, dob=ERASED)
+        return ChildView(
+            child_id=str(child.id),
+            name=u(child.id, child.name),
+            dob=u(child.id, child.date_of_birth),
+            upn=u(child.id, child.upn),
+            nhs_number=u(child.id, child.nhs_number),
+            address=u(child.id, child.address),
+        )
 
-    def concern_view(self, c: Concern) -> dict[str, Any]:
+    def concern_view(self, c: Concern) -> ConcernView:
         u = self.unseal
         cid = c.child_id
         child = self.ctx.app.find(cid, Child)
         basis = c.lawful_basis
-        return {
-            "concern_id": str(c.id),
-            "child": self.child_view(child) if child else {"child_id": str(cid)},
-            "category": c.category.value,
-            "category_label": label(c.category),
-            "facts": u(cid, c.facts),
-            "opinion": u(cid, c.opinion),
-            "fact_amendments": [
-                {
-                    "kind": a.kind,
-                    "text": u(cid, a.text),
-                    "superseded": u(cid, a.superseded),
-                    "reason": u(cid, a.reason),
-                    "by": a.recorded_by,
-                }
-                for a in c.fact_amendments
-            ],
-            "observed_at": c.observed_at.isoformat(),
-            "raised_at": c.created_on.isoformat(),
-            "raised_by": c.raised_by,
-            "immediate_risk": c.immediate_risk,
-            "crime_suspected": c.crime_suspected,
-            "urgent": c.urgent,
-            "advice": [
-                {
-                    "from": a.from_whom,
-                    "question": u(cid, a.question),
-                    "answer": u(cid, a.answer),
-                    "by": a.sought_by,
-                    "child_identified": a.child_identified,
-                    "identified_reason": u(cid, a.identified_reason),
-                }
-                for a in c.advice
-            ],
-            "consent": {
-                "status": c.consent.status.value,
-                "from": c.consent.from_whom.value if c.consent.from_whom else None,
-                "scope": list(c.consent.scope),
-                "not_sought_reason": (
-                    c.consent.not_sought_reason.value if c.consent.not_sought_reason else None
+        return ConcernView.model_validate(
+            {
+                "concern_id": str(c.id),
+                "child": self.child_view(child, cid),
+                "category": c.category.value,
+                "category_label": label(c.category),
+                "facts": u(cid, c.facts),
+                "opinion": u(cid, c.opinion),
+                "fact_amendments": [
+                    {
+                        "kind": a.kind,
+                        "text": u(cid, a.text),
+                        "superseded": u(cid, a.superseded),
+                        "reason": u(cid, a.reason),
+                        "by": a.recorded_by,
+                    }
+                    for a in c.fact_amendments
+                ],
+                "observed_at": c.observed_at.isoformat(),
+                "raised_at": c.created_on.isoformat(),
+                "raised_by": c.raised_by,
+                "immediate_risk": c.immediate_risk,
+                "crime_suspected": c.crime_suspected,
+                "urgent": c.urgent,
+                "advice": [
+                    {
+                        "from": a.from_whom,
+                        "question": u(cid, a.question),
+                        "answer": u(cid, a.answer),
+                        "by": a.sought_by,
+                        "child_identified": a.child_identified,
+                        "identified_reason": u(cid, a.identified_reason),
+                    }
+                    for a in c.advice
+                ],
+                "consent": {
+                    "status": c.consent.status.value,
+                    "from": c.consent.from_whom.value if c.consent.from_whom else None,
+                    "scope": list(c.consent.scope),
+                    "not_sought_reason": (
+                        c.consent.not_sought_reason.value if c.consent.not_sought_reason else None
+                    ),
+                    "note": u(cid, c.consent.note),
+                    "delay_harm": u(cid, c.consent.delay_harm),
+                },
+                "lawful_basis": None
+                if basis is None
+                else {
+                    "article6": basis.article6.value,
+                    "article9": basis.article9.value if basis.article9 else None,
+                    "justification": u(cid, basis.justification),
+                    "no_special_category_data": u(cid, basis.no_special_category_data),
+                    "recorded_by": basis.recorded_by,
+                },
+                "decisions": [
+                    {
+                        "decision_no": d.decision_no,
+                        "share": d.share,
+                        "purpose": u(cid, d.purpose),
+                        "reasons": u(cid, d.reasons),
+                        "decided_at_step": d.decided_at_step.value,
+                        "path": list(d.path),
+                        "identifiable": d.identifiable,
+                        "recipients": [
+                            {
+                                "agency_id": r.agency_id,
+                                "kind": r.kind.value,
+                                "fields": [f.value for f in r.fields],
+                                "decided_at_step": r.decided_at_step.value,
+                                "path": list(r.path),
+                            }
+                            for r in d.recipients
+                        ],
+                        "police_not_told_reason": u(cid, d.police_not_told_reason),
+                        "decided_by": d.decided_by,
+                    }
+                    for d in c.decisions
+                ],
+                "family_informed": c.family_informed,
+                "family_not_informed_reason": u(cid, c.family_not_informed_reason),
+                "family_told_at_outset": c.family_told_at_outset,
+                "family_outset_account": u(cid, c.family_outset_account),
+                "family_not_told_at_outset_reason": u(cid, c.family_not_told_at_outset_reason),
+                "retention_next_review": (
+                    c.retention_next_review.isoformat() if c.retention_next_review else None
                 ),
-                "note": u(cid, c.consent.note),
-                "delay_harm": u(cid, c.consent.delay_harm),
-            },
-            "lawful_basis": None
-            if basis is None
-            else {
-                "article6": basis.article6.value,
-                "article9": basis.article9.value if basis.article9 else None,
-                "justification": u(cid, basis.justification),
-                "no_special_category_data": u(cid, basis.no_special_category_data),
-                "recorded_by": basis.recorded_by,
-            },
-            "decisions": [
-                {
-                    "decision_no": d.decision_no,
-                    "share": d.share,
-                    "purpose": u(cid, d.purpose),
-                    "reasons": u(cid, d.reasons),
-                    "decided_at_step": d.decided_at_step.value,
-                    "path": list(d.path),
-                    "identifiable": d.identifiable,
-                    "recipients": [
-                        {
-                            "agency_id": r.agency_id,
-                            "kind": r.kind.value,
-                            "fields": [f.value for f in r.fields],
-                            "decided_at_step": r.decided_at_step.value,
-                            "path": list(r.path),
-                        }
-                        for r in d.recipients
-                    ],
-                    "police_not_told_reason": u(cid, d.police_not_told_reason),
-                    "decided_by": d.decided_by,
-                }
-                for d in c.decisions
-            ],
-            "family_informed": c.family_informed,
-            "family_not_informed_reason": u(cid, c.family_not_informed_reason),
-            "family_told_at_outset": c.family_told_at_outset,
-            "family_outset_account": u(cid, c.family_outset_account),
-            "family_not_told_at_outset_reason": u(cid, c.family_not_told_at_outset_reason),
-            "retention_next_review": (
-                c.retention_next_review.isoformat() if c.retention_next_review else None
-            ),
-            "child_data_erased": c.child_data_erased,
-            "closed": c.closed,
-            "transferred_from": c.transferred_from,
-            "transferred_on": c.transferred_on.isoformat() if c.transferred_on else None,
-            "allegation": None
-            if c.allegation is None
-            else {
-                "about": u(cid, c.allegation.subject),
-                "about_headteacher": c.allegation.about_headteacher,
-                "case_manager_role": c.allegation.case_manager_role.value,
-                "case_manager": c.allegation.case_manager,
-                "restricted_from": list(c.allegation.restricted_from),
-            },
-            "version": c.version,
-        }
+                "child_data_erased": c.child_data_erased,
+                "closed": c.closed,
+                "transferred_from": c.transferred_from,
+                "transferred_on": c.transferred_on.isoformat() if c.transferred_on else None,
+                "allegation": None
+                if c.allegation is None
+                else {
+                    "about": u(cid, c.allegation.subject),
+                    "about_headteacher": c.allegation.about_headteacher,
+                    "case_manager_role": c.allegation.case_manager_role.value,
+                    "case_manager": c.allegation.case_manager,
+                    "restricted_from": list(c.allegation.restricted_from),
+                },
+                "version": c.version,
+            }
+        )
 
-    def referral_view(self, r: Referral) -> dict[str, Any]:
-        return {
-            "referral_id": str(r.id),
-            "agency_id": r.agency_id,
-            "agency_kind": r.agency_kind,
-            "status": r.status.value,
-            "urgent": r.urgent,
-            "attempts": r.attempts,
-            "fields": r.fields,
-            "packet_sha256": r.packet_sha256,
-            "receipt": r.receipt,
-            "last_error": r.last_error,
-            "withheld_reason": r.withheld_reason,
-            "content_sha256": r.content_sha256,
-        }
+    def referral_view(self, r: Referral) -> ReferralView:
+        return ReferralView.model_validate(
+            {
+                "referral_id": str(r.id),
+                "agency_id": r.agency_id,
+                "agency_kind": r.agency_kind,
+                "status": r.status.value,
+                "urgent": r.urgent,
+                "attempts": r.attempts,
+                "fields": r.fields,
+                "packet_sha256": r.packet_sha256,
+                "receipt": r.receipt,
+                "last_error": r.last_error,
+                "withheld_reason": r.withheld_reason,
+                "content_sha256": r.content_sha256,
+            }
+        )
 
     def show_referral(
         self, referral_id: str, viewer: str, as_of: str | datetime | None = None
@@ -266,7 +280,7 @@ class ViewService:
         )
         packet = shared_packet(self.ctx.sealer, referral)
         return {
-            **self.referral_view(referral),
+            **self.referral_view(referral).as_json(),
             "concern_id": str(referral.concern_id),
             "as_of": at.isoformat() if at else None,
             "sends": self.sends(referral),
@@ -286,7 +300,7 @@ class ViewService:
             if isinstance(e, Referral.Dispatched)
         ]
 
-    def event_view(self, child_id: UUID, e: Aggregate.Event) -> dict[str, Any]:
+    def event_view(self, child_id: UUID, e: Aggregate.Event) -> EventView:
         """One line of a case's history: what happened, when, by whom, and a sentence a
         person reads (sealed text opened only for a caller allowed to read the case)."""
         data: dict[str, Any] = {
@@ -323,8 +337,12 @@ class ViewService:
             data["recipients"] = [r["agency_id"] for r in e.recipients]
         if hasattr(e, "reasons"):
             data["reasons"] = self.unseal(child_id, e.reasons)
-        data["summary"] = summarise(data)
-        return data
+        common = ("type", "version", "recorded_at", "by", "reasons", "recipients")
+        return EventView(
+            **{k: data[k] for k in common if k in data},
+            summary=summarise(data),
+            details={k: v for k, v in data.items() if k not in common},
+        )
 
     # -- the worklist ----------------------------------------------------------------------------
 

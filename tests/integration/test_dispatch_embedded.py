@@ -20,39 +20,29 @@ from harness.dispatch import (
     share,
     wait_for,
 )
-from safeshare.bootstrap import build
+from harness.schools import school_mailing_agencies
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.demo.directory import install_demo_agencies
-from safeshare.entrypoints.initialise import initialise
 from safeshare.services.school import Safeshare
 from tests.integration.test_dispatch import point_agency
-from tests.support import CANARY_FACT, CANARY_NAME, copy_identity, school_settings
+from tests.support import CANARY_FACT, CANARY_NAME
 
 
 @pytest.fixture
 def embedded_school(
     identity_template: Path, tmp_path: Path, agency_pki: AgencyPki, smtp_agency: SmtpAgency
 ) -> Iterator[Safeshare]:
-    settings = school_settings(tmp_path / "var", "sqlite").model_copy(
-        update={
-            "smtp_host": smtp_agency.host,
-            "smtp_port": smtp_agency.port,
-            "tls_ca_file": agency_pki.ca_file,
-            "reconcile_after_seconds": 3.0,
-            "reconcile_interval_seconds": 1.0,
-            "channel_timeout_seconds": 5.0,
-        }
-    )
-    copy_identity(identity_template, settings.data)
-    initialise(settings)
-    school = build(settings)
-    install_demo_agencies(school)
-    point_agency(school, "mash", "smtp", "mash@agency.example")
-    try:
+    with school_mailing_agencies(
+        identity_template,
+        tmp_path / "var",
+        smtp_agency.host,
+        smtp_agency.port,
+        agency_pki.ca_file,
+        reconcile_after_seconds=3.0,
+        reconcile_interval_seconds=1.0,
+    ) as school:
+        point_agency(school, "mash", "smtp", "mash@agency.example")
         yield school
-    finally:
-        school.close()
 
 
 def safeshare_cli(*args: str) -> list[str]:

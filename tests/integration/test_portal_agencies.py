@@ -11,11 +11,9 @@ import pytest
 
 from domain.errors import InvalidValue
 from domain.referral import ReferralStatus
-from safeshare.bootstrap import build
+from harness.schools import school_mailing_agencies
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
-from safeshare.demo.directory import install_demo_agencies
-from safeshare.entrypoints.initialise import initialise
 from safeshare.services.alerts import PORTAL_UPLOAD
 from safeshare.services.dispatch_store import SafeshareDispatchStore
 from safeshare.services.referrals import portal_uploads
@@ -23,7 +21,7 @@ from safeshare.services.school import Safeshare
 from sharing.packet import parse_packet
 from tests.integration.test_referral_packet import open_as_agency
 from tests.integration.test_smime_mail import deliver, share_with
-from tests.support import CANARY_FACT, CANARY_NAME, copy_identity, school_settings
+from tests.support import CANARY_FACT, CANARY_NAME
 from workers.delivery import Escalated
 
 PORTAL = "https://portal.nspcc.example/upload"
@@ -47,24 +45,16 @@ def enter_portal_agency(school: Safeshare, agency_id: str, portal: str | None) -
 def portal_school(
     identity_template: Path, tmp_path: Path, agency_pki: AgencyPki, smtp_agency: SmtpAgency
 ) -> Iterator[Safeshare]:
-    settings = school_settings(tmp_path / "var", "sqlite").model_copy(
-        update={
-            "smtp_host": smtp_agency.host,
-            "smtp_port": smtp_agency.port,
-            "tls_ca_file": agency_pki.ca_file,
-            "channel_timeout_seconds": 5.0,
-            "dsl_email": DSL_MAILBOX,
-        }
-    )
-    copy_identity(identity_template, settings.data)
-    initialise(settings)
-    school = build(settings)
-    install_demo_agencies(school)
-    enter_portal_agency(school, "nspcc", PORTAL)
-    try:
+    with school_mailing_agencies(
+        identity_template,
+        tmp_path / "var",
+        smtp_agency.host,
+        smtp_agency.port,
+        agency_pki.ca_file,
+        dsl_email=DSL_MAILBOX,
+    ) as school:
+        enter_portal_agency(school, "nspcc", PORTAL)
         yield school
-    finally:
-        school.close()
 
 
 def test_the_directory_says_an_agency_cannot_hold_a_certificate_and_names_its_portal(

@@ -24,11 +24,10 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from safeshare.bootstrap import build, dispatch_config
+from harness.schools import school_mailing_agencies
+from safeshare.bootstrap import dispatch_config
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import ReceivedMail, SmtpAgency
-from safeshare.demo.directory import install_demo_agencies
-from safeshare.entrypoints.initialise import initialise
 from safeshare.services.dispatch_store import SafeshareDispatchStore
 from safeshare.services.packets import packet_id_for
 from safeshare.services.school import Safeshare
@@ -43,7 +42,7 @@ from tests.agency_mail_client import (
     open_mail_with_openssl,
 )
 from tests.integration.test_dispatch import point_agency
-from tests.support import CANARY_FACT, CANARY_NAME, copy_identity, school_settings
+from tests.support import CANARY_FACT, CANARY_NAME
 from workers.delivery import Done, deliver_once
 
 CANARY_OPINION = "I think the canary is frightened of going home."
@@ -54,23 +53,15 @@ MASH_MAILBOX = "mash@agency.example"
 def mail_school(
     identity_template: Path, tmp_path: Path, agency_pki: AgencyPki, smtp_agency: SmtpAgency
 ) -> Iterator[Safeshare]:
-    settings = school_settings(tmp_path / "var", "sqlite").model_copy(
-        update={
-            "smtp_host": smtp_agency.host,
-            "smtp_port": smtp_agency.port,
-            "tls_ca_file": agency_pki.ca_file,
-            "channel_timeout_seconds": 5.0,
-        }
-    )
-    copy_identity(identity_template, settings.data)
-    initialise(settings)
-    school = build(settings)
-    install_demo_agencies(school)
-    point_agency(school, "mash", "smtp", MASH_MAILBOX)
-    try:
+    with school_mailing_agencies(
+        identity_template,
+        tmp_path / "var",
+        smtp_agency.host,
+        smtp_agency.port,
+        agency_pki.ca_file,
+    ) as school:
+        point_agency(school, "mash", "smtp", MASH_MAILBOX)
         yield school
-    finally:
-        school.close()
 
 
 def share_with(school: Safeshare, agency_id: str) -> str:

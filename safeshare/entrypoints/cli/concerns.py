@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import typer
@@ -15,6 +15,7 @@ from domain.errors import InvalidValue
 from domain.visible_text import visible
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
+from safeshare.services.read_models import CaseView
 from safeshare.services.referrals import portal_uploads
 
 app = typer.Typer(help="Concerns: raise one, then seek advice, consent, basis, decide, inform.")
@@ -370,7 +371,8 @@ def show(
     emit(data, as_json, lambda: print_case(data))
 
 
-def print_case(data: dict[str, Any]) -> None:
+def print_case(data: CaseView | Mapping[str, Any]) -> None:
+    """A case for a person on a terminal: a concern as shown, or as an auditor's replay."""
     c = data["concern"]
     child = c["child"]
     head = (

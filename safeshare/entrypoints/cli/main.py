@@ -16,6 +16,7 @@ from safeshare.entrypoints.cli import (
     audit_trail,
     children,
     concerns,
+    custody,
     dispatch,
     health,
     projections,
@@ -48,6 +49,7 @@ projections.register(app)
 app.command("health")(health.health)
 audit_trail.register(audit.app)
 users.register(app)
+custody.register(app, referrals.keys_app)
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
 

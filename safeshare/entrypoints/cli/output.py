@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from domain.errors import InvalidValue, PolicyRefusal, RecordChanged
 from safeshare.display import add_row, console_for, for_console
+from safeshare.services.read_models import to_json
 
 console = console_for()
 err_console = console_for(stderr=True)
@@ -33,7 +34,7 @@ EXIT_CHANGED = 4
 
 def emit(data: Any, as_json: bool, human: Callable[[], None] | None = None) -> None:
     if as_json or human is None:
-        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(data, indent=2, default=to_json) + "\n")
     else:
         human()
 

@@ -46,10 +46,13 @@ def export_certificate(
     force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
     as_json: bool = JSON,
 ) -> None:
-    """Write the school's CA certificate, which agencies use to verify packets."""
+    """Write the school's CA certificate, which agencies use to verify packets, followed by
+    the CA certificates it replaced (`keys rotate signing`): older packets verify too."""
+    from safeshare.services.key_rotation import trust_bundle
+
     with guarded(as_json):
-        s = state.safeshare()
-        OutputGuard.of(s.settings).write_file("out", out, s.packets.school.ca_pem(), force)
+        settings = state.settings()
+        OutputGuard.of(settings).write_file("out", out, trust_bundle(settings), force)
     emit({"out": str(out)}, as_json, lambda: console.print(f"wrote {for_console(out)}"))
 
 

@@ -1,0 +1,192 @@
+"""The event store on PostgreSQL: the library's recorder with the side tables
+(`persistence.py`) written in the same transaction as the events."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from safeshare.adapters.case_index import INDEX_KWARG, CaseIndexRows, ReferralRow, utc
+from safeshare.adapters.persistence import (
+    REFERRAL_COLUMNS,
+    REFERRAL_UPDATE,
+    TIMESTAMPS_KWARG,
+    AsOfRecorder,
+    EventTimestamps,
+)
+
+
+class SafesharePostgresRecorder(PostgresApplicationRecorder, AsOfRecorder):
+    def __init__(self, datastore: PostgresDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(self.datastore.schema)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.event_timestamps ("
+                "originator_id uuid NOT NULL, timestamp timestamptz NOT NULL, "
+                "originator_version bigint NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            ).format(schema)
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS event_timestamps_at "
+                "ON {}.event_timestamps (originator_id, timestamp)"
+            ).format(schema)
+        )
+        self.sql_create_statements += [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.concern_children ("
+                "seq bigserial, child_id uuid NOT NULL, concern_id uuid NOT NULL, "
+                "PRIMARY KEY (child_id, concern_id))"
+            ).format(schema),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.referral_states ("
+                "seq bigserial, referral_id uuid PRIMARY KEY, concern_id uuid NOT NULL, "
+                "agency_id text NOT NULL, status text NOT NULL, urgent boolean NOT NULL, "
+                "attempts integer NOT NULL, last_error text, escalation_reason text, "
+                "receipt text, updated_at timestamptz NOT NULL, started_at timestamptz, "
+                "version bigint NOT NULL)"
+            ).format(schema),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS referral_states_status "
+                "ON {}.referral_states (status, seq)"
+            ).format(schema),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.case_index_state ("
+                "name text PRIMARY KEY, version integer NOT NULL)"
+            ).format(schema),
+        ]
+        self.insert_concern_child_statement = SQL(
+            "INSERT INTO {}.concern_children (child_id, concern_id) VALUES (%s, %s) "
+            "ON CONFLICT DO NOTHING"
+        ).format(schema)
+        self.upsert_referral_statement = SQL(
+            "INSERT INTO {}.referral_states AS r ("
+            + REFERRAL_COLUMNS
+            + ") VALUES ("
+            + ", ".join(["%s"] * 12)
+            + ") ON CONFLICT (referral_id) DO UPDATE SET "
+            + REFERRAL_UPDATE
+        ).format(schema)
+        self.select_concerns_statement = SQL(
+            "SELECT concern_id FROM {}.concern_children WHERE child_id = %s ORDER BY seq"
+        ).format(schema)
+        self.select_referrals_statement = SQL(
+            "SELECT " + REFERRAL_COLUMNS + " FROM {}.referral_states"
+        ).format(schema)
+        self.select_index_version_statement = SQL(
+            "SELECT version FROM {}.case_index_state WHERE name = 'case_index'"
+        ).format(schema)
+        self.mark_index_statement = SQL(
+            "INSERT INTO {}.case_index_state VALUES ('case_index', %s) "
+            "ON CONFLICT (name) DO UPDATE SET version = excluded.version"
+        ).format(schema)
+        self.insert_timestamps_statement = SQL(
+            "INSERT INTO {}.event_timestamps VALUES (%s, %s, %s)"
+        ).format(schema)
+        self.select_version_statement = SQL(
+            "SELECT max(originator_version) AS v FROM {}.event_timestamps "
+            "WHERE originator_id = %s AND timestamp <= %s"
+        ).format(schema)
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        rows: EventTimestamps = kwargs.get(TIMESTAMPS_KWARG) or []
+        if rows:
+            curs.executemany(self.insert_timestamps_statement, rows)
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The index rows go in after the events (once their ids are read), under the
+        library's table lock, so that their order is the order of the log."""
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        index: CaseIndexRows | None = kwargs.get(INDEX_KWARG)
+        if index:
+            self._write_index(curs, index)
+        return ids
+
+    def _write_index(self, curs: Cursor[DictRow], index: CaseIndexRows) -> None:
+        if index.concerns:
+            curs.executemany(self.insert_concern_child_statement, index.concerns)
+        if index.referrals:
+            curs.executemany(
+                self.upsert_referral_statement,
+                [
+                    (
+                        r.referral_id,
+                        r.concern_id,
+                        r.agency_id,
+                        r.status,
+                        r.urgent,
+                        r.attempts,
+                        r.last_error,
+                        r.escalation_reason,
+                        r.receipt,
+                        r.updated_at,
+                        r.started_at,
+                        r.version,
+                    )
+                    for r in index.referrals
+                ],
+            )
+
+    def concerns_of_child(self, child_id: UUID) -> list[UUID]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_concerns_statement, (child_id,))
+            return [row["concern_id"] for row in curs.fetchall()]
+
+    def referral_rows(self, statuses: Collection[str] | None = None) -> list[ReferralRow]:
+        statement = self.select_referrals_statement
+        params: list[Any] = []
+        if statuses is not None:
+            statement += SQL(" WHERE status = ANY(%s)")
+            params.append(list(statuses))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement + SQL(" ORDER BY seq"), params)
+            return [
+                ReferralRow(
+                    referral_id=row["referral_id"],
+                    concern_id=row["concern_id"],
+                    agency_id=row["agency_id"],
+                    status=row["status"],
+                    urgent=bool(row["urgent"]),
+                    attempts=int(row["attempts"]),
+                    last_error=row["last_error"],
+                    escalation_reason=row["escalation_reason"],
+                    receipt=row["receipt"],
+                    updated_at=utc(row["updated_at"]),
+                    started_at=None if row["started_at"] is None else utc(row["started_at"]),
+                    version=int(row["version"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    def case_index_version(self) -> int | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_index_version_statement)
+            row = curs.fetchone()
+        return None if row is None else int(row["version"])
+
+    def write_case_index(self, rows: CaseIndexRows, version: int | None = None) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            self._write_index(curs, rows)
+            if version is not None:
+                curs.execute(self.mark_index_statement, (version,))
+
+    def version_at(self, originator_id: UUID, at: datetime) -> int | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_version_statement, (originator_id, at))
+            row = curs.fetchone()
+        return None if row is None or row["v"] is None else int(row["v"])
