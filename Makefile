@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= var
 
-.PHONY: run demo test lint typecheck pytest bench services clean assets chromium serve fuzz
+.PHONY: run demo test lint typecheck pytest bench services clean assets chromium serve fuzz soak
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -61,11 +61,19 @@ pytest: $(STAMP) services assets chromium
 test: $(STAMP) services lint typecheck pytest
 
 # The JSON API against its OpenAPI with many more examples than `make test` runs.
-fuzz: $(STAMP) services
-	SAFESHARE_FUZZ_EXAMPLES=500 $(BIN)/pytest -p no:randomly tests/web/test_api_fuzz.py
-
 bench: $(STAMP) services
 	$(BIN)/python -m bench
+
+# The fuzzing harness for longer than `make test` runs it (tests/fuzz, Hypothesis profile "fuzz").
+# Random testing, longer and with fresh seeds: the service layer and the CLI (tests/fuzz), and
+# schemathesis over the JSON API's OpenAPI.
+fuzz: $(STAMP) services
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:randomly tests/fuzz
+	SAFESHARE_FUZZ_EXAMPLES=500 HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:randomly tests/web/test_api_fuzz.py
+
+# The embedded relay and worker started at the same instant, 20 times on fresh data folders.
+soak: $(STAMP) services
+	SAFESHARE_SOAK_RUNS=20 $(BIN)/pytest -p no:randomly tests/integration/test_embedded_start_race.py
 
 clean:
 	rm -rf $(VENV) $(DATA) .mypy_cache .ruff_cache .pytest_cache

@@ -128,7 +128,7 @@ def measure(s: Safeshare, backend: str, events: int) -> dict[str, float]:
             erasing.append(Case(s))
 
         def erase() -> None:
-            s.children.erase(str(erasing[-1].child), "retention period ended", DSL)
+            s.children.erase(str(erasing[-1].child), "retention-ended", DSL)
 
         found = {
             "record-concern": _median(case.raise_one),

@@ -21,6 +21,9 @@ ACTOR_FIELDS: tuple[str, ...] = (
     "exported_by",
     "added_by",
     "removed_by",
+    "replaced_by",
+    "changed_by",
+    "frozen_by",
     "noted_by",
 )
 

@@ -178,6 +178,17 @@ class RetentionOutcome(StrEnum):
     ERASE = "erase"
 
 
+class ErasureReason(StrEnum):
+    """Why a child's personal data was erased: a code, never free text, because the reason
+    stays on the record after the erasure and free text could name the child."""
+
+    RETENTION_ENDED = "retention-ended"
+    ERASURE_REQUEST = "erasure-request"
+    RECORDED_IN_ERROR = "recorded-in-error"
+    DUPLICATE = "duplicate"
+    COURT_ORDER = "court-order"
+
+
 LABELS: dict[str, str] = {
     Category.PHYSICAL_ABUSE: "Physical abuse",
     Category.EMOTIONAL_ABUSE: "Emotional abuse",
@@ -220,6 +231,11 @@ LABELS: dict[str, str] = {
     Article9Condition.HEALTH_SOCIAL_CARE: (
         "Art. 9(2)(h), DPA 2018 Sch. 1 para 2: health or social care"
     ),
+    ErasureReason.RETENTION_ENDED: "The retention period ended",
+    ErasureReason.ERASURE_REQUEST: "A request for erasure (UK GDPR Art. 17) was upheld",
+    ErasureReason.RECORDED_IN_ERROR: "The record was made in error",
+    ErasureReason.DUPLICATE: "A duplicate of another child's record",
+    ErasureReason.COURT_ORDER: "A court order",
 }
 
 

@@ -41,6 +41,27 @@ class AgencyDirectory(CheapCopy, Aggregate):
         mail_certificate: bool = True
         portal: str | None = None
 
+    class CertificateReplaced(Aggregate.Event):
+        TOPIC = "safeshare:directory:certificate-replaced"
+        agency_id: str
+        certificate_pem: str
+        old_fingerprint: str
+        new_fingerprint: str
+        reason: str
+        replaced_by: str
+
+    class AddressChanged(Aggregate.Event):
+        TOPIC = "safeshare:directory:address-changed"
+        agency_id: str
+        old_channel: str
+        old_address: str
+        channel: str
+        address: str
+        reason: str
+        changed_by: str
+        mail_certificate: bool = True
+        portal: str | None = None
+
     class AgencyRemoved(Aggregate.Event):
         TOPIC = "safeshare:directory:agency-removed"
         agency_id: str
@@ -68,7 +89,9 @@ class AgencyDirectory(CheapCopy, Aggregate):
         mail_certificate: bool = True,
         portal: str | None = None,
     ) -> None:
-        """Adding an agency whose id is in use replaces its entry (a recorded change)."""
+        """A new agency. An id in use is refused: a decided referral must never be re-pointed by
+        an entry replaced under it; certificates and addresses change by their own commands."""
+        self.check_id_is_free(agency_id)
         check_a_portal_is_given_when_mail_cannot_be_opened(mail_certificate, portal)
         self._agency_added(
             agency_id=agency_id,
@@ -106,6 +129,111 @@ class AgencyDirectory(CheapCopy, Aggregate):
             "certificate_pem": certificate_pem,
             "profile": list(profile),
             "added_by": added_by,
+            "mail_certificate": mail_certificate,
+            "portal": portal,
+        }
+
+    def check_id_is_free(self, agency_id: str) -> None:
+        if agency_id in self.agencies:
+            raise InvalidValue(
+                "id",
+                f"agency {agency_id!r} is already in the directory; change it with "
+                "`agency replace-certificate` or `agency change-address`",
+            )
+
+    def entry(self, agency_id: str) -> dict[str, Any]:
+        found = self.agencies.get(agency_id)
+        if found is None:
+            raise InvalidValue("agency", f"no agency with id {agency_id!r}")
+        return found
+
+    def replace_certificate(
+        self,
+        agency_id: str,
+        certificate_pem: str,
+        old_fingerprint: str,
+        new_fingerprint: str,
+        reason: str,
+        replaced_by: str,
+    ) -> None:
+        """The agency's new certificate, recorded with the old and new fingerprints. Referrals
+        already decided keep the certificate frozen on them until the DSL confirms the new
+        one or decides again."""
+        self.entry(agency_id)
+        if old_fingerprint == new_fingerprint:
+            raise InvalidValue("cert", "this is the certificate the directory already holds")
+        self._certificate_replaced(
+            agency_id=agency_id,
+            certificate_pem=certificate_pem,
+            old_fingerprint=old_fingerprint,
+            new_fingerprint=new_fingerprint,
+            reason=reason,
+            replaced_by=replaced_by,
+        )
+
+    @event(CertificateReplaced)
+    def _certificate_replaced(
+        self,
+        agency_id: str,
+        certificate_pem: str,
+        old_fingerprint: str,
+        new_fingerprint: str,
+        reason: str,
+        replaced_by: str,
+    ) -> None:
+        self.agencies[agency_id] = {**self.agencies[agency_id], "certificate_pem": certificate_pem}
+
+    def change_address(
+        self,
+        agency_id: str,
+        channel: str,
+        address: str,
+        reason: str,
+        changed_by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
+    ) -> None:
+        """The agency's new channel or address, or its move to a portal (recorded with the old
+        one); decided referrals keep the address frozen on them until the DSL confirms it."""
+        current = self.entry(agency_id)
+        check_a_portal_is_given_when_mail_cannot_be_opened(mail_certificate, portal)
+        now = (channel, address, mail_certificate, portal)
+        if now == (
+            current["channel"],
+            current["address"],
+            current.get("mail_certificate", True),
+            current.get("portal"),
+        ):
+            raise InvalidValue("address", "this is the address the directory already holds")
+        self._address_changed(
+            agency_id=agency_id,
+            old_channel=current["channel"],
+            old_address=current["address"],
+            channel=channel,
+            address=address,
+            reason=reason,
+            changed_by=changed_by,
+            mail_certificate=mail_certificate,
+            portal=portal,
+        )
+
+    @event(AddressChanged)
+    def _address_changed(
+        self,
+        agency_id: str,
+        old_channel: str,
+        old_address: str,
+        channel: str,
+        address: str,
+        reason: str,
+        changed_by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
+    ) -> None:
+        self.agencies[agency_id] = {
+            **self.agencies[agency_id],
+            "channel": channel,
+            "address": address,
             "mail_certificate": mail_certificate,
             "portal": portal,
         }

@@ -29,6 +29,14 @@ class PolicyRefusal(SafeshareError):
         self.message = message
 
 
+class RecordChanged(SafeshareError):
+    """Someone else changed the record between reading it and saving this command: nothing of
+    this command was saved; look at the record again and decide again."""
+
+    def __init__(self, doing: str = "working on it") -> None:
+        super().__init__(f"the case changed while you were {doing}; look again")
+
+
 class ChildErased(PolicyRefusal):
     """The child's personal data has been erased; only retention and audit events remain."""
 

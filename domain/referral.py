@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -75,6 +76,21 @@ class Referral(CheapCopy, Aggregate):
         acknowledged_at: datetime
         recorded_by: str
 
+    class RecipientFrozen(Aggregate.Event):
+        """Whom exactly this referral goes to: fixed when the DSL decides (or confirms a changed
+        directory entry), so a later change to the directory never re-points it."""
+
+        TOPIC = "safeshare:referral:recipient-frozen"
+        name: str
+        channel: str
+        address: str
+        certificate_pem: str
+        certificate_fingerprint: str
+        frozen_by: str
+        confirmed_change: bool
+        mail_certificate: bool = True
+        portal: str | None = None
+
     class Withheld(Aggregate.Event):
         TOPIC = "safeshare:referral:withheld"
         reason: str
@@ -131,6 +147,7 @@ class Referral(CheapCopy, Aggregate):
         self.delivered_at: datetime | None = None
         self.agency_outcome: AgencyOutcome | None = None
         self.acknowledged_at: datetime | None = None
+        self.recipient: dict[str, Any] | None = None
         self.withheld_reason: str | None = None
         self.frozen_packet: Sealed | None = None
         self.receipt_at: datetime | None = None
@@ -276,6 +293,90 @@ class Referral(CheapCopy, Aggregate):
     def _acknowledged(self, outcome: str, acknowledged_at: datetime, recorded_by: str) -> None:
         self.agency_outcome = AgencyOutcome(outcome)
         self.acknowledged_at = acknowledged_at
+
+    def freeze_recipient(
+        self,
+        name: str,
+        channel: str,
+        address: str,
+        certificate_pem: str,
+        certificate_fingerprint: str,
+        frozen_by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
+    ) -> None:
+        """At the decision: the recipient's certificate and address as the DSL chose them."""
+        if self.recipient is not None:
+            raise PolicyRefusal("record", "this referral's recipient is already fixed")
+        self._recipient_frozen(
+            name=name,
+            channel=channel,
+            address=address,
+            certificate_pem=certificate_pem,
+            certificate_fingerprint=certificate_fingerprint,
+            frozen_by=frozen_by,
+            confirmed_change=False,
+            mail_certificate=mail_certificate,
+            portal=portal,
+        )
+
+    def confirm_changed_recipient(
+        self,
+        name: str,
+        channel: str,
+        address: str,
+        certificate_pem: str,
+        certificate_fingerprint: str,
+        confirmed_by: str,
+        mail_certificate: bool = True,
+        portal: str | None = None,
+    ) -> None:
+        """The DSL confirms that this referral goes to the agency's changed entry: a recorded
+        decision per referral, never a silent re-pointing."""
+        self.check_not_delivered()
+        frozen = self.recipient
+        if frozen is not None and (
+            frozen["certificate_fingerprint"],
+            frozen["channel"],
+            frozen["address"],
+            frozen.get("mail_certificate", True),
+            frozen.get("portal"),
+        ) == (certificate_fingerprint, channel, address, mail_certificate, portal):
+            raise PolicyRefusal("record", "the agency's entry has not changed since the decision")
+        self._recipient_frozen(
+            name=name,
+            channel=channel,
+            address=address,
+            certificate_pem=certificate_pem,
+            certificate_fingerprint=certificate_fingerprint,
+            frozen_by=confirmed_by,
+            confirmed_change=True,
+            mail_certificate=mail_certificate,
+            portal=portal,
+        )
+
+    @event(RecipientFrozen)
+    def _recipient_frozen(
+        self,
+        name: str,
+        channel: str,
+        address: str,
+        certificate_pem: str,
+        certificate_fingerprint: str,
+        frozen_by: str,
+        confirmed_change: bool,
+        mail_certificate: bool = True,
+        portal: str | None = None,
+    ) -> None:
+        self.recipient = {
+            "mail_certificate": mail_certificate,
+            "portal": portal,
+            "name": name,
+            "channel": channel,
+            "address": address,
+            "certificate_pem": certificate_pem,
+            "certificate_fingerprint": certificate_fingerprint,
+        }
 
     def record_packet_exported(self, exported_by: str, packet_sha256: str) -> None:
         self._packet_exported(exported_by=exported_by, packet_sha256=packet_sha256)

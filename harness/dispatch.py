@@ -40,6 +40,7 @@ LOCK_FILE = Path(tempfile.gettempdir()) / "safeshare-tests-rabbitmq.lock"
 SETTING_ENV = {
     "data": "SAFESHARE_DATA",
     "database_url": "SAFESHARE_DATABASE_URL",
+    "audit_key_file": "SAFESHARE_AUDIT_KEY_FILE",
     "school": "SAFESHARE_SCHOOL",
     "school_name": "SAFESHARE_SCHOOL_NAME",
     "tls_ca_file": "SAFESHARE_TLS_CA_FILE",

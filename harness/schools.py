@@ -65,7 +65,9 @@ def school_settings(data: Path, backend: str) -> Settings:
     if backend == "postgres":
         ensure_pg_database()
         slug = "t" + uuid.uuid4().hex[:12]
-        return Settings(data=data, database_url=PG_URL, school=slug)
+        # production keeps the audit key outside the data folder
+        audit_key = data.parent / "audit-key" / "audit-ed25519.pem"
+        return Settings(data=data, database_url=PG_URL, school=slug, audit_key_file=audit_key)
     return Settings(data=data)
 
 

@@ -32,6 +32,7 @@ from projections.batch import (
     sid,
 )
 from projections.db import Tx, insert_rows
+from projections.staff_names import PlainNames, StaffNames
 
 SYSTEM = "system"
 OPENED = AccessLog.Opened.TOPIC
@@ -99,7 +100,8 @@ class AuditTrail(BatchProjection):
     name = "audit_trail"
     decode = True
 
-    def __init__(self) -> None:
+    def __init__(self, names: StaffNames | None = None) -> None:
+        self.names: StaffNames = names or PlainNames()
         # record id -> its kind and child; access log id -> the record it logs reads of
         self.records = StateTable("audit_records", (), cache=True)
         self.logs = StateTable("audit_access_logs", (), cache=True)
@@ -148,7 +150,7 @@ class AuditTrail(BatchProjection):
                 (
                     n.id,
                     iso(e.timestamp),
-                    actor_of(e),
+                    self.names.seal(actor_of(e)),
                     action,
                     record_id,
                     record["kind"] if record else _kind_of(topic),
@@ -176,6 +178,7 @@ def query(
     since: str | None = None,
     until: str | None = None,
     after: int | None = None,
+    names: StaffNames | None = None,
 ) -> list[AuditRow]:
     """The trail, oldest first. `record` matches the record itself or, for a child's id,
     every record about that child; `actor` matches who did it (a part of it: an email
@@ -187,9 +190,12 @@ def query(
     if record:
         where.append("(record_id = ? OR child_id = ?)")
         params += [record, record]
+    names = names or PlainNames()
+    exact: list[str] = []
     if actor:
-        where.append("lower(actor) LIKE ? ESCAPE '!'")
-        params.append(_containing(actor))
+        # Staff names are sealed in this store (deterministically): an exact name is found by
+        # its seal; a part of one (an email address) by opening each name, page by page.
+        exact = [names.seal(actor), actor]
     if action:
         where.append("lower(action) LIKE ? ESCAPE '!'")
         params.append(_containing(action))
@@ -199,20 +205,28 @@ def query(
     if until:
         where.append("recorded_at < ?")
         params.append(until)
-    if after is not None:
-        where.append("position > ?")
-        params.append(after)
     sql = (
         "SELECT position, recorded_at, actor, action, record_id, record_kind, child_id, version "
-        "FROM audit_trail"
-        + (" WHERE " + " AND ".join(where) if where else "")
+        "FROM audit_trail WHERE position > ?"
+        + "".join(" AND " + w for w in where)
         + " ORDER BY position LIMIT ?"
     )
-    params.append(limit)
-    return [
-        AuditRow(int(p), str(at), str(a), str(ac), str(r), str(k), c, int(v))
-        for p, at, a, ac, r, k, c, v in tx.fetchall(sql, params)
-    ]
+    wanted = actor.lower() if actor else None
+    found: list[AuditRow] = []
+    cursor = after or 0
+    while len(found) < limit:
+        page = limit if wanted is None else max(limit, 1000)
+        rows = tx.fetchall(sql, [cursor, *params, page])
+        for p, at, a, ac, r, k, c, v in rows:
+            who = names.open(str(a))
+            if wanted is None or str(a) in exact or wanted in who.lower():
+                found.append(AuditRow(int(p), str(at), who, str(ac), str(r), str(k), c, int(v)))
+                if len(found) == limit:
+                    break
+        if len(rows) < page:
+            break
+        cursor = int(rows[-1][0])
+    return found
 
 
 def _containing(text: str) -> str:

@@ -32,6 +32,7 @@ from projections.batch import (
     sid,
 )
 from projections.db import Tx, insert_rows
+from projections.staff_names import PlainNames, StaffNames
 
 # topic -> (entry code, sealed fields to keep as text, code fields to keep as detail)
 SIGNIFICANT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -111,7 +112,8 @@ class Chronology(BatchProjection):
     name = "chronology"
     decode = True
 
-    def __init__(self) -> None:
+    def __init__(self, names: StaffNames | None = None) -> None:
+        self.names: StaffNames = names or PlainNames()
         self.refs = StateTable(
             "chronology_refs", (), cache=True
         )  # record id -> child id, concern id
@@ -178,7 +180,7 @@ class Chronology(BatchProjection):
                     iso(occurred),
                     iso(e.timestamp),
                     code,
-                    actor_of(e),
+                    self.names.seal(actor_of(e)),
                     dumps_unsorted({"detail": detail, "texts": texts}),
                 )
             )
@@ -186,7 +188,7 @@ class Chronology(BatchProjection):
         insert_rows(tx, "chronology", COLUMNS, rows)
 
 
-def entries(tx: Tx, child_id: str) -> list[Entry]:
+def entries(tx: Tx, child_id: str, names: StaffNames | None = None) -> list[Entry]:
     """The child's chronology in the order things happened, then the order recorded."""
     rows = tx.fetchall(
         "SELECT position, child_id, concern_id, record_id, occurred_at, recorded_at, entry, "
@@ -194,6 +196,7 @@ def entries(tx: Tx, child_id: str) -> list[Entry]:
         "ORDER BY occurred_at, recorded_at, position",
         (child_id,),
     )
+    names = names or PlainNames()
     out: list[Entry] = []
     for p, c, cc, r, o, rec, en, a, body in rows:
         b = json.loads(body)
@@ -206,7 +209,7 @@ def entries(tx: Tx, child_id: str) -> list[Entry]:
                 str(o),
                 str(rec),
                 str(en),
-                str(a),
+                names.open(str(a)),
                 b["detail"],
                 b["texts"],
             )

@@ -15,7 +15,9 @@ from psycopg import sql
 import domain.custody  # noqa: F401  (registers the custody log's event topics in every process)
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
 from safeshare.adapters.case_records import CaseRecords
+from safeshare.adapters.data_folder import restrict_new_files
 from safeshare.adapters.key_files import BackupKey, read_lines
+from safeshare.adapters.key_fingerprints import check_store_keys
 from safeshare.adapters.key_ring_cipher import RETIRED_KEYS, KeyRingCipher
 from safeshare.adapters.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
 from safeshare.adapters.pg import PgParams
@@ -81,7 +83,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
             }
         )
     else:
-        settings.data.mkdir(parents=True, exist_ok=True)
+        settings.data.mkdir(mode=0o700, parents=True, exist_ok=True)
         env.update(
             {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -116,7 +118,9 @@ def build_projection_db(settings: Settings) -> ProjectionDb:
 
 def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safeshare:
     """Build the school's safeshare; the key files must exist (`safeshare init`)."""
+    restrict_new_files()
     kek = KeyEncryptionKey.load(settings.kek_path)
+    check_store_keys(settings, kek.secret, load_cipher_key(settings.cipher_key_path))
     app = CaseRecords(env=event_store_env(settings), clock=clock)
     keystore = build_keystore(settings)
     ctx = Context(app=app, sealer=Sealer(keystore, kek), settings=settings, clock=clock)
@@ -147,13 +151,18 @@ def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safesh
 
 def create_keys(settings: Settings) -> list[Path]:
     """Make the key-encryption key, the event-store cipher key and the backup key, if absent."""
+    from safeshare.adapters.key_fingerprints import keyed_stores
+
     made: list[Path] = []
+    stores = keyed_stores(settings)
     if not settings.kek_path.exists():
+        stores["kek"].refuse_new_key()
         KeyEncryptionKey.generate().save(settings.kek_path)
         made.append(settings.kek_path)
     if not settings.cipher_key_path.exists():
         import os
 
+        stores["cipher"].refuse_new_key()
         settings.cipher_key_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(settings.cipher_key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:

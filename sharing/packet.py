@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 
 from domain.packet_fields import PacketField
+from domain.visible_text import visible_value
 from sharing.errors import InadequatePacket
 from sharing.packet_content import PacketContent
 
@@ -127,6 +128,7 @@ def _template() -> jinja2.Template:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("sharing", "templates"),
         autoescape=False,
+        finalize=visible_value,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

@@ -228,6 +228,11 @@ def _key_kind(key: object) -> str:
     return "an unsupported"
 
 
+def certificate_fingerprint(pem: bytes) -> str:
+    """SHA-256 of a PEM certificate's DER bytes, in hex (as `fingerprint_sha256`)."""
+    return x509.load_pem_x509_certificate(pem).fingerprint(hashes.SHA256()).hex()
+
+
 def load_agency_certificate(pem: bytes, now: datetime) -> AgencyCertificate:
     """Accept an agency certificate only if a packet can be sealed to it at `now`.
 

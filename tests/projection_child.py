@@ -17,7 +17,7 @@ from projections.batch import Item
 from projections.db import Tx
 from projections.runner import Runner, apply_items
 from safeshare.bootstrap import build
-from safeshare.services.projections import school_projections
+from safeshare.services.projections import school_projections, staff_names
 from safeshare.settings import Settings
 
 
@@ -50,7 +50,7 @@ def main() -> None:
     s = build(Settings())
     runners = [
         Runner(SlowBatches(p, marker), s.event_source(), s.projection_db(), batch=50)  # type: ignore[arg-type]
-        for p in school_projections().values()
+        for p in school_projections(staff_names(s)).values()
     ]
     while any([r.run_once() for r in runners]):
         pass

@@ -24,8 +24,10 @@ Task messages carry the referral id only.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import structlog
@@ -193,10 +195,29 @@ def alert_dsl(app: Celery, config: DispatchConfig, referral_id: str, reason: str
     app.send_task(ALERT, args=[referral_id, reason], queue=queue, routing_key=queue)
 
 
+@contextlib.contextmanager
+def _one_declarer_at_a_time(config: DispatchConfig) -> Iterator[None]:
+    """On the embedded broker, processes declare one after another (an exclusive lock on a
+    file beside `broker.sqlite`): kombu's SQLAlchemy transport creates its tables and queue
+    rows without guarding against another process doing the same at the same instant
+    (`table kombu_queue already exists`, `UNIQUE constraint failed: kombu_queue.name`)."""
+    if not config.embedded:
+        yield
+        return
+    config.broker_db.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = config.broker_db.with_name(config.broker_db.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def declare(app: Celery, config: DispatchConfig) -> None:
     """Declare the exchanges and queues before anything is published: a confirmed publish
     to an exchange with no bound queue would be confirmed and dropped (unroutable)."""
-    with app.connection_for_write() as conn:
+    with _one_declarer_at_a_time(config), app.connection_for_write() as conn:
         channel = conn.default_channel
         urgent, routine = queues(config)
         entities = [urgent, routine]
@@ -204,6 +225,35 @@ def declare(app: Celery, config: DispatchConfig) -> None:
             entities.append(dead_letter_queue(config))
         for queue in entities:
             queue.bind(channel).declare()
+
+
+def declare_when_ready(
+    app: Celery,
+    config: DispatchConfig,
+    stop: threading.Event | None = None,
+    first_wait: float = 0.5,
+    longest_wait: float = 10.0,
+) -> None:
+    """`declare`, retried with a clear log line while the broker cannot be reached (a worker
+    or relay started before its broker waits for it rather than dying); stops when `stop` is
+    set, raising the last error."""
+    wait = first_wait
+    while True:
+        try:
+            declare(app, config)
+            return
+        except Exception as exc:
+            where = "embedded broker" if config.embedded else "broker"
+            log.warning(
+                f"{where} not reachable; retrying",
+                error=type(exc).__name__,
+                retry_in_seconds=round(wait, 1),
+            )
+            if stop is not None and stop.wait(wait):
+                raise
+            if stop is None:
+                threading.Event().wait(wait)
+            wait = min(wait * 2, longest_wait)
 
 
 def purge_and_delete(app: Celery, config: DispatchConfig) -> None:

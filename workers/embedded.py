@@ -16,7 +16,7 @@ from types import TracebackType
 
 from celery import Celery
 
-from workers.celery_app import alert_dsl, declare, enqueue, make_celery
+from workers.celery_app import alert_dsl, declare_when_ready, enqueue, make_celery
 from workers.config import Wiring
 from workers.ports import Job
 from workers.relay import Reconciler, Relay, follow
@@ -42,7 +42,7 @@ class EmbeddedDispatch:
         alert_dsl(self.celery, self.config, referral_id, reason)
 
     def start(self) -> EmbeddedDispatch:
-        declare(self.celery, self.config)
+        declare_when_ready(self.celery, self.config, self._stop)
         if self._want_relay:
             store = self.wiring.open_store()
             relay = Relay(store, self.publish)

@@ -8,6 +8,7 @@ its public half, which `audit export` copies into each bundle.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -21,8 +22,11 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_public_key,
 )
 
+from safeshare.adapters.key_fingerprints import fingerprint, keyed_stores
 from safeshare.adapters.sealing import KeyFileError
 from safeshare.settings import Settings
+
+log = logging.getLogger("safeshare.audit")
 
 
 def create_audit_key(settings: Settings) -> list[Path]:
@@ -30,6 +34,7 @@ def create_audit_key(settings: Settings) -> list[Path]:
     made: list[Path] = []
     path = settings.audit_key_path
     if not path.exists():
+        keyed_stores(settings)["audit"].refuse_new_key()
         path.parent.mkdir(parents=True, exist_ok=True)
         pem = Ed25519PrivateKey.generate().private_bytes(
             Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
@@ -45,8 +50,31 @@ def create_audit_key(settings: Settings) -> list[Path]:
     return made
 
 
+_warned: set[Path] = set()
+
+
+def check_audit_key_location(settings: Settings) -> None:
+    """The audit key is not kept in the data folder in production: with write access to the
+    data folder one could rewrite the history and re-sign it. On PostgreSQL (production) a key
+    inside the data folder is refused; the embedded default warns, once per process."""
+    path = Path(os.path.abspath(settings.audit_key_path))
+    data = Path(os.path.abspath(settings.data))
+    if not path.is_relative_to(data):
+        return
+    advice = (
+        "anyone who can write the data folder could rewrite the history and re-sign it; "
+        "set SAFESHARE_AUDIT_KEY_FILE to a path outside it"
+    )
+    if settings.uses_postgres:
+        raise KeyFileError(f"audit key file {path} is inside the data folder {data}: {advice}")
+    if path not in _warned:
+        _warned.add(path)
+        log.warning("audit key file %s is inside the data folder: %s", path, advice)
+
+
 def load_audit_key(settings: Settings) -> Ed25519PrivateKey:
     """The private key, or a clear error naming the file."""
+    check_audit_key_location(settings)
     path = settings.audit_key_path
     try:
         key = load_pem_private_key(path.read_bytes(), password=None)
@@ -56,6 +84,8 @@ def load_audit_key(settings: Settings) -> Ed25519PrivateKey:
         raise KeyFileError(msg) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyFileError(f"audit key file {path}: not an Ed25519 key")
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    keyed_stores(settings)["audit"].check(fingerprint(raw))
     return key
 
 

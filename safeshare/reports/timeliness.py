@@ -16,12 +16,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import FileSystemLoader
 
 from projections.metrics import Month, median, month_of, monthly, percentile
 from projections.standards import STEP_LABELS, Standards, Step, StepResult
 from projections.timeliness import Timeliness, steps
 from projections.workdays import SCHOOL_TZ, Calendar, local_day
+from safeshare.display import html_environment
 from safeshare.reports.svg import Series, stacked_bars
 
 DECISION_BUCKETS: list[tuple[str, float]] = [
@@ -264,10 +265,7 @@ def _month_label(month: str) -> str:
 
 
 def to_html(report: Report, std: Standards) -> str:
-    env = Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-    )
+    env = html_environment(FileSystemLoader(Path(__file__).parent / "templates"))
     env.filters["h"] = _h
     env.filters["pct"] = _pct
     env.filters["month"] = _month_label

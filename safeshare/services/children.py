@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from domain.child import Child
-from domain.codes import Relationship, label
+from domain.codes import ErasureReason, Relationship, label
 from domain.concern import Concern
 from safeshare.adapters.erasure_tombstones import ErasureTombstones
 from safeshare.services.context import Context
@@ -54,16 +54,20 @@ class ChildService:
         child_id = uuid4()
         sealer = self.ctx.sealer
         sealer.new_child_key(child_id)
-        child = Child(
-            name=sealer.seal(child_id, "child.name", name),
-            date_of_birth=sealer.seal(child_id, "child.dob", dob.isoformat()),
-            upn=sealer.seal_optional(child_id, "child.upn", upn),
-            nhs_number=sealer.seal_optional(child_id, "child.nhs_number", nhs_number),
-            address=sealer.seal_optional(child_id, "child.address", address),
-            registered_by=by,
-            id=child_id,
-        )
-        self.ctx.app.save(child)
+        try:
+            child = Child(
+                name=sealer.seal(child_id, "child.name", name),
+                date_of_birth=sealer.seal(child_id, "child.dob", dob.isoformat()),
+                upn=sealer.seal_optional(child_id, "child.upn", upn),
+                nhs_number=sealer.seal_optional(child_id, "child.nhs_number", nhs_number),
+                address=sealer.seal_optional(child_id, "child.address", address),
+                registered_by=by,
+                id=child_id,
+            )
+            self.ctx.app.save(child)
+        except BaseException:
+            sealer.destroy_child_key(child_id)  # no orphan key for a child never recorded
+            raise
         return child_id
 
     def record_person(
@@ -139,7 +143,7 @@ class ChildService:
         record already says "erased", reads show "[erased]", and `reapply_erasures` finishes
         the job (as it does after a key-store backup is restored)."""
         child = self.ctx.child(child_id)
-        reason = required_text("reason", reason, 500)
+        reason = code("reason", reason, ErasureReason).value
         by = required_text("by", by, MAX_NAME)
         return self.erase_loaded(child, reason, by)
 

@@ -42,7 +42,7 @@ def child_chronology(s: Safeshare, child_id: str, viewer: str) -> Chronology:
     r = ps.runner(s, "chronology")
     r.catch_up()
     with r.db.transaction() as tx:
-        found = entries(tx, str(child.id))
+        found = entries(tx, str(child.id), ps.staff_names(s))
     return Chronology(
         child_id=str(child.id),
         entries=tuple(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from domain.codes import (
@@ -84,6 +85,9 @@ class ConcernService(DecidingToShare):
         facts = required_text("facts", facts)
         opinion = optional_text("opinion", opinion)
         observed = moment("observed-at", observed_at, self.ctx.clock())
+        check_after_birth(
+            "observed-at", observed, self.ctx.sealer.unseal(child.id, child.date_of_birth)
+        )
         by = required_text("by", by, MAX_NAME)
         concern_id = uuid4()
         seal = self.ctx.sealer
@@ -339,6 +343,16 @@ class ConcernService(DecidingToShare):
         concern = self.ctx.concern(concern_id)
         concern.close(required_text("reason", reason, 500), required_text("by", by, MAX_NAME))
         self.ctx.app.save(concern)
+
+
+def check_after_birth(field: str, moment: datetime, date_of_birth: str | None) -> None:
+    """Nothing about a child happened before the child was born."""
+    try:
+        born = date.fromisoformat(date_of_birth or "")
+    except ValueError:
+        return  # erased or unreadable: nothing to compare with
+    if moment.date() < born:
+        raise InvalidValue(field, "is before the child's date of birth")
 
 
 __all__ = ["Along", "ConcernService", "DecisionResult", "RecipientPath"]

@@ -10,22 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
 from domain import anonymising
 from domain.child import Child
 from domain.codes import AgencyKind
 from domain.concern import Concern, RecipientChoice
 from domain.concern_values import Decision
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, RecordChanged
 from domain.packet_fields import IDENTIFYING_FIELDS, PacketField
 from domain.referral import Referral
+from safeshare.adapters.case_records import CaseRecords
 from safeshare.services.agencies import AgencyService
 from safeshare.services.context import Context
 from safeshare.services.packets import PacketService
 from safeshare.validation import MAX_NAME, optional_text, required_text
+from sharing.pki import certificate_fingerprint
 
 Along = Callable[[Decision], Sequence[Aggregate]]
 """Other aggregates a decision changes, saved in the decision's own transaction."""
@@ -102,14 +106,22 @@ class DecidingToShare:
         )
         if not share:
             concern.decide_not_to_share(sealed_reasons, by, purpose=sealed_purpose)
-            self.ctx.app.save(concern, *(along(concern.decisions[-1]) if along else ()))
+            extra = along(concern.decisions[-1]) if along else ()
+            save_unless_changed(self.ctx.app, "deciding", concern, *extra)
             return DecisionResult.of(concern.decisions[-1], [])
         widening = seal.seal_optional(
             child_id, "decision.widening_reason", optional_text("widening-reason", widening_reason)
         )
+        recipients = list(dict.fromkeys(a.strip() for a in to if a.strip()))
+        for narrowed in fields or {}:
+            if narrowed not in recipients:
+                raise InvalidValue(
+                    "field", f"{narrowed!r} is not a recipient of this decision (see --to)"
+                )
         choices: list[RecipientChoice] = []
-        for agency_id in dict.fromkeys(a.strip() for a in to if a.strip()):
-            agency = self.agencies.get(agency_id, field="to")
+        entries: dict[str, dict[str, Any]] = {}
+        for agency_id in recipients:
+            agency = entries[agency_id] = self.agencies.get(agency_id, field="to")
             profile = frozenset(PacketField(f) for f in agency["profile"])
             requested = (fields or {}).get(agency_id)
             chosen = frozenset(_field("fields", f) for f in requested) if requested else profile
@@ -155,9 +167,10 @@ class DecidingToShare:
         )
         now = self.ctx.clock()
         for referral in referrals:
+            freeze_recipient(referral, entries[referral.agency_id], by)
             self.packets.freeze(referral, concern, now)
         extra = along(concern.decisions[-1]) if along else ()
-        self.ctx.app.save(concern, *referrals, *extra)
+        save_unless_changed(self.ctx.app, "deciding", concern, *referrals, *extra)
         return DecisionResult.of(concern.decisions[-1], [r.id for r in referrals])
 
     def check_nothing_identifies(
@@ -188,6 +201,31 @@ class DecidingToShare:
         if basis is not None and any(PacketField.LAWFUL_BASIS in c.fields for c in choices):
             texts["lawful basis justification"] = u(child.id, basis.justification)
         anonymising.check_redacted_text_identifies_no_one(texts, known)
+
+
+def freeze_recipient(referral: Referral, agency: dict[str, Any], by: str) -> None:
+    """Fix on the referral, as the DSL decides, the recipient's certificate and address: a
+    later change to the directory never re-points a decided referral."""
+    pem = str(agency["certificate_pem"])
+    referral.freeze_recipient(
+        name=str(agency["name"]),
+        channel=str(agency["channel"]),
+        address=str(agency["address"]),
+        certificate_pem=pem,
+        certificate_fingerprint=certificate_fingerprint(pem.encode()),
+        frozen_by=by,
+        mail_certificate=bool(agency.get("mail_certificate", True)),
+        portal=agency.get("portal"),
+    )
+
+
+def save_unless_changed(app: CaseRecords, doing: str, *aggregates: Aggregate) -> None:
+    """Save in one transaction; if someone else changed one of these records meanwhile,
+    nothing is saved and the person is told to look again."""
+    try:
+        app.save(*aggregates)
+    except IntegrityError:
+        raise RecordChanged(doing) from None
 
 
 def _field(name: str, value: str) -> PacketField:

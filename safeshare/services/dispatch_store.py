@@ -143,7 +143,7 @@ class SafeshareDispatchStore:
                 return Skip(referral_id, "withheld")
             if concern.child_data_erased:
                 return Skip(referral_id, "child-erased", escalate=True)
-            if self.s.agencies.portal_upload(r.agency_id) is not None:
+            if self.s.packets.portal_of(r) is not None:
                 return Skip(referral_id, PORTAL_UPLOAD, escalate=True)
             try:
                 ready = self.s.packets.seal(r)
@@ -253,7 +253,7 @@ class SafeshareDispatchStore:
         if reason == PORTAL_UPLOAD:
             referral = self._referral(referral_id)
             if referral is not None:
-                portal = self.s.agencies.portal_upload(referral.agency_id)
+                portal = self.s.packets.portal_of(referral)
         channel.send_notice(
             st.dsl_email,
             escalation_alert(st.smtp_sender, st.dsl_email, referral_id, reason, portal=portal),

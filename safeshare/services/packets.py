@@ -21,16 +21,18 @@ from domain.child import Child
 from domain.codes import label
 from domain.concern import Concern
 from domain.concern_values import Decision
+from domain.directory import referred_through_portal
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
 from domain.referral import Referral
+from safeshare.adapters.safe_output import OutputGuard
 from safeshare.services.agencies import AgencyService
 from safeshare.services.context import Context
-from safeshare.validation import identifier
+from safeshare.validation import MAX_NAME, identifier, required_text
 from sharing import packet_content as pc
 from sharing.cms import SealedPacket, seal_packet
 from sharing.packet import build_packet, packet_sha256
-from sharing.pki import SchoolIdentity, load_agency_certificate
+from sharing.pki import SchoolIdentity, certificate_fingerprint, load_agency_certificate
 
 _PACKET_NAMESPACE = uuid5(NAMESPACE_URL, "https://safeshare.invalid/packet")
 HISTORICAL_AFTER = timedelta(days=365)
@@ -82,7 +84,7 @@ class PacketService:
         if child.erased:
             raise InvalidValue("referral", "the child's personal data has been erased")
         decision = concern.decisions[referral.decision_no - 1]
-        agency = agency or self.agencies.get(referral.agency_id)
+        agency = agency or self.recipient_of(referral)
         u = self.ctx.sealer.unseal
         cid = child.id
         consent = concern.consent
@@ -248,16 +250,78 @@ class PacketService:
     def seal(self, referral: Referral) -> ReadyPacket:
         """Sign and encrypt the referral's frozen packet for its agency."""
         now = self.ctx.clock()
-        agency = self.agencies.get(referral.agency_id)
+        agency = self.recipient_of(referral)
         recipient = load_agency_certificate(agency["certificate_pem"].encode(), now)
         sealed = seal_packet(self.mime_of(referral), self.school, recipient)
         return ReadyPacket(packet_id_for(referral.id), referral.id, agency, referral.urgent, sealed)
 
-    def export(self, referral_id: str, out: Path, by: str) -> ReadyPacket:
-        """For a DSL who must upload the packet to a portal by hand; recorded on the referral."""
+    def recipient_of(self, referral: Referral) -> dict[str, Any]:
+        """Whom the referral goes to: the certificate, channel and address frozen on it when
+        the DSL decided (or confirmed a changed entry), never the directory's later entry."""
+        frozen = referral.recipient
+        if frozen is None:  # prepared before recipients were frozen on referrals
+            return self.agencies.get(referral.agency_id)
+        found = self.agencies.entries()
+        current = next((a for a in found if a["agency_id"] == referral.agency_id), {})
+        return {**current, "agency_id": referral.agency_id, **frozen}
+
+    def portal_of(self, referral: Referral) -> str | None:
+        """The portal this referral is uploaded to (as frozen at the decision), if it is never
+        mailed."""
+        agency = self.recipient_of(referral)
+        return str(agency["portal"]) if referred_through_portal(agency) else None
+
+    def recipient_changed(self, referral: Referral) -> bool:
+        """True when the directory's entry no longer matches what is frozen on the referral."""
+        frozen = referral.recipient
+        if frozen is None:
+            return False
+        current = self.agencies.get(referral.agency_id)
+        pem = str(current["certificate_pem"]).encode()
+        now = (
+            certificate_fingerprint(pem),
+            current["channel"],
+            current["address"],
+            current.get("mail_certificate", True),
+            current.get("portal"),
+        )
+        return now != (
+            frozen["certificate_fingerprint"],
+            frozen["channel"],
+            frozen["address"],
+            frozen.get("mail_certificate", True),
+            frozen.get("portal"),
+        )
+
+    def confirm_recipient(self, referral_id: str, by: str) -> dict[str, Any]:
+        """The DSL confirms that a decided referral goes to its agency's changed entry (a
+        recorded event on the referral); the new recipient, as frozen."""
+        referral = self.referral(referral_id)
+        current = self.agencies.get(referral.agency_id)
+        pem = str(current["certificate_pem"])
+        referral.confirm_changed_recipient(
+            name=str(current["name"]),
+            channel=str(current["channel"]),
+            address=str(current["address"]),
+            certificate_pem=pem,
+            certificate_fingerprint=certificate_fingerprint(pem.encode()),
+            confirmed_by=required_text("by", by, MAX_NAME),
+            mail_certificate=bool(current.get("mail_certificate", True)),
+            portal=current.get("portal"),
+        )
+        self.ctx.app.save(referral)
+        frozen = referral.recipient
+        assert frozen is not None
+        return {k: v for k, v in frozen.items() if k != "certificate_pem"}
+
+    def export(self, referral_id: str, out: Path, by: str, force: bool = False) -> ReadyPacket:
+        """For a DSL who must upload the packet to a portal by hand; recorded on the referral.
+
+        Written only where `OutputGuard` allows (never over a file without `force`, never
+        through a link, never among the keys)."""
         referral = self.referral(referral_id)
         ready = self.seal(referral)
-        out.write_bytes(ready.sealed.der)
+        OutputGuard.of(self.ctx.settings).write_file("out", out, ready.sealed.der, force)
         referral.record_packet_exported(by, ready.sealed.sha256)
         self.ctx.app.save(referral)
         return ready

@@ -14,25 +14,34 @@ from domain.errors import InvalidValue
 from projections.audit_trail import AuditTrail
 from projections.chronology import Chronology
 from projections.runner import Progress, Projection, Runner, rebuild_together
+from projections.staff_names import PlainNames, StaffNames
 from projections.standards import Standards
 from projections.timeliness import Timeliness
 from projections.workdays import Calendar
 from projections.worklist import Worklist
+from safeshare.adapters.staff_names import SealedStaffNames
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 
-FACTORIES: dict[str, Callable[[], Projection]] = {
+FACTORIES: dict[str, Callable[[StaffNames], Projection]] = {
     "audit_trail": AuditTrail,
     "chronology": Chronology,
-    "timeliness": Timeliness,
-    "worklist": Worklist,
+    "timeliness": lambda names: Timeliness(),
+    "worklist": lambda names: Worklist(),
 }
 
 
-def school_projections() -> dict[str, Projection]:
+def school_projections(names: StaffNames | None = None) -> dict[str, Projection]:
     """Every read model of a school, by name (the integrity log is registered by its own
-    module)."""
-    return {name: make() for name, make in FACTORIES.items()}
+    module); staff names sealed with `names` (plain when none is given: tests only)."""
+    return {name: make(names or PlainNames()) for name, make in FACTORIES.items()}
+
+
+def staff_names(s: Safeshare) -> StaffNames:
+    """How this school's projections seal staff names (built once per `Safeshare`)."""
+    if s.staff_names is None:
+        s.staff_names = SealedStaffNames.of(s.settings)
+    return s.staff_names
 
 
 def runners(s: Safeshare, names: Sequence[str] | None = None) -> list[Runner]:
@@ -48,7 +57,7 @@ def runners(s: Safeshare, names: Sequence[str] | None = None) -> list[Runner]:
     out: list[Runner] = []
     for name in wanted:
         if name not in cache:
-            cache[name] = Runner(FACTORIES[name](), source, s.projection_db())
+            cache[name] = Runner(FACTORIES[name](staff_names(s)), source, s.projection_db())
         out.append(cache[name])
     return out
 

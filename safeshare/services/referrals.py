@@ -18,8 +18,9 @@ def portal_uploads(s: Safeshare, referral_ids: Sequence[str]) -> list[dict[str, 
     what to do. Dispatch escalates these too (`PORTAL_UPLOAD`), so none is forgotten."""
     uploads = []
     for rid in referral_ids:
-        agency_id = s.packets.referral(rid).agency_id
-        portal = s.agencies.portal_upload(agency_id)
+        referral = s.packets.referral(rid)
+        agency_id = referral.agency_id
+        portal = s.packets.portal_of(referral)
         if portal is not None:
             uploads.append(
                 {

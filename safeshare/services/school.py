@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from projections.db import ProjectionDb
 from projections.runner import Runner
+from projections.staff_names import StaffNames
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.event_source import AppEventSource
 from safeshare.adapters.keystore import KeyStore
@@ -50,6 +51,8 @@ class Safeshare:
     open_projection_db: Callable[[], ProjectionDb]
     runners: dict[str, Runner] = field(default_factory=dict)
     audit: AuditService | None = None
+    staff_names: StaffNames | None = None
+    """How the projection store seals staff names (set on first use)."""
     _projection_db: ProjectionDb | None = None
     _event_source: AppEventSource | None = None
 

@@ -146,6 +146,8 @@ def cli(s: Safeshare, *args: str) -> Any:
     env = {"SAFESHARE_DATA": str(s.settings.data), "SAFESHARE_SCHOOL": s.settings.school}
     if s.settings.database_url:
         env["SAFESHARE_DATABASE_URL"] = s.settings.database_url
+    if s.settings.audit_key_file:
+        env["SAFESHARE_AUDIT_KEY_FILE"] = str(s.settings.audit_key_file)
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -428,7 +430,7 @@ def test_after_child_erase_verify_passes_and_replay_shows_erased(school: Safesha
     audit = audit_service(school)
     audit.checkpoint()
     child_id = school.views.show_concern(str(concerns[0]), "test")["concern"]["child"]["child_id"]
-    school.children.erase(child_id, "retention ended", "DSL")
+    school.children.erase(child_id, "retention-ended", "DSL")
     assert audit.verify() == []
     audit.checkpoint()  # the erasure events are logged and signed like any other
     assert audit.verify() == [] and audit.unlogged() == 0

@@ -114,7 +114,7 @@ def test_erased_after_the_backup_stays_erased_after_a_full_restore(
 ) -> None:
     school, child_id, concern_id, other, folder = backed_up
     settings = school.settings
-    school.children.erase(child_id, "retention period ended", "DSL")
+    school.children.erase(child_id, "retention-ended", "DSL")
     school.close()
     clock.advance(hours=1)
 
@@ -145,7 +145,7 @@ def test_restoring_only_the_key_store_does_not_bring_an_erased_childs_key_back(
 ) -> None:
     school, child_id, concern_id, other, folder = backed_up
     settings = school.settings
-    school.children.erase(child_id, "retention period ended", "DSL")
+    school.children.erase(child_id, "retention-ended", "DSL")
     school.close()
 
     done = restore(settings, folder, lambda: opener(settings, clock), "operator", only=["keys"])
@@ -168,7 +168,7 @@ def test_both_stores_from_before_the_erasure_are_held_to_it_by_the_tombstones(
     remaining word of the erasure is the tombstone list kept outside the data folder."""
     school, child_id, concern_id, _, folder = backed_up
     settings = school.settings
-    school.children.erase(child_id, "retention period ended", "DSL")
+    school.children.erase(child_id, "retention-ended", "DSL")
     assert UUID(child_id) in ErasureTombstones(settings.tombstones_path).ids()
     assert not settings.tombstones_path.absolute().is_relative_to(settings.data.absolute())
     school.close()
@@ -225,7 +225,7 @@ def test_a_tombstone_list_that_cannot_be_written_does_not_stop_the_key_being_des
         update={"tombstones_file": tmp_path / "a-file" / "tombstones"}
     )
     with pytest.raises(OSError):
-        s.children.erase(child_id, "retention period ended", "DSL")
+        s.children.erase(child_id, "retention-ended", "DSL")
     the_child_reads_erased_everywhere(s, child_id, concern_id)
 
 
@@ -234,7 +234,7 @@ def test_the_event_store_is_never_put_back_without_its_integrity_log(
 ) -> None:
     school, child_id, concern_id, _, folder = backed_up
     settings = school.settings
-    school.children.erase(child_id, "retention period ended", "DSL")
+    school.children.erase(child_id, "retention-ended", "DSL")
     school.close()
 
     done = restore(settings, folder, lambda: opener(settings, clock), "operator", only=["events"])

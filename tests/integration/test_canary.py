@@ -119,7 +119,7 @@ def test_after_erasure_the_canary_cannot_be_recovered_with_the_keys_that_remain(
 ) -> None:
     child_id, cid = record_canary_case(school)
     other = school.children.register("Someone Else", born(school.ctx.clock, 14), by="Office")
-    school.children.erase(child_id, "retention period ended", "DSL")
+    school.children.erase(child_id, "retention-ended", "DSL")
     assert school.views.show_concern(cid, "DSL")["concern"]["facts"] == "[erased]"
 
     kek = KeyEncryptionKey.load(school.settings.kek_path)

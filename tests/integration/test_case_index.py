@@ -251,7 +251,10 @@ def test_a_rebuild_whose_id_maps_outgrow_memory_builds_the_same_read_models(
 
     _history(school)
     source, db = school.event_source(), school.projection_db()
-    for r in [Runner(p, source, db, batch=97) for p in ps.school_projections().values()]:
+    for r in [
+        Runner(p, source, db, batch=97)
+        for p in ps.school_projections(ps.staff_names(school)).values()
+    ]:
         r.catch_up()
     incremental = dump(db)
     monkeypatch.setattr(projections.batch, "CACHE_LIMIT", 25)

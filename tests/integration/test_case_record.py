@@ -133,7 +133,7 @@ def test_erasure_shows_erased_everywhere_and_blocks_casework_but_not_retention(
 ) -> None:
     cid = a_concern(school)
     child_id = school.views.show_concern(cid, "DSL")["concern"]["child"]["child_id"]
-    school.children.erase(child_id, "retention period ended", "DSL")
+    school.children.erase(child_id, "retention-ended", "DSL")
     shown = school.views.show_concern(cid, "DSL")["concern"]
     assert shown["facts"] == "[erased]" and shown["opinion"] == "[erased]"
     assert shown["child"]["name"] == "[erased]"

@@ -68,17 +68,10 @@ def dispatch_settings(data: Path, pki: AgencyPki, smtp: SmtpAgency, **extra: Any
 
 
 def point_agency(school: Safeshare, agency_id: str, channel: str, address: str) -> None:
-    """Re-add a demo agency with its real certificate but a loopback address."""
+    """Point a demo agency (its real certificate) at a loopback address."""
     agency = school.agencies.get(agency_id)
-    school.agencies.add(
-        agency_id,
-        str(agency["name"]),
-        str(agency["kind"]),
-        channel,
-        address,
-        str(agency["certificate_pem"]),
-        by="test",
-    )
+    if (agency["channel"], agency["address"]) != (channel, address):
+        school.agencies.change_address(agency_id, channel, address, "loopback agency", "test")
 
 
 @pytest.fixture

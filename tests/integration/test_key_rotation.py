@@ -76,7 +76,7 @@ def test_the_key_encryption_key_is_rotated_by_rewrapping_every_child_key_and_no_
         [done] = rotations(s)
         assert done["key"] == "kek" and done["items"] == 2 and done["recorded_by"] == "operator"
         assert audit_service(s).verify() == []
-        s.children.erase(child_id, "retention period ended", "DSL")
+        s.children.erase(child_id, "retention-ended", "DSL")
         assert s.views.show_concern(concern_id, "DSL")["concern"]["facts"] == "[erased]"
     finally:
         s.close()
@@ -209,6 +209,8 @@ def test_a_key_change_without_the_old_keys_signature_is_reported(
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from safeshare.adapters.audit_key import public_key_pem
+    from safeshare.adapters.key_files import refresh_recorded_fingerprint
+    from safeshare.adapters.sealing import KeyFileError
 
     old = load_audit_key(settings)
     settings.audit_retired_public_keys_path.write_bytes(public_key_pem(old.public_key()))
@@ -222,6 +224,14 @@ def test_a_key_change_without_the_old_keys_signature_is_reported(
     )
     s = build(settings, clock=clock)
     try:
+        # first line: the integrity log knows its key's fingerprint and refuses the intruder's
+        with pytest.raises(KeyFileError, match="not the key the integrity log was made with"):
+            audit_service(s)
+        # an intruder who also rewrites the remembered fingerprint is still reported
+        raw = intruder.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        refresh_recorded_fingerprint(settings, "audit", raw)
         s.children.register("Noor Other", born(clock, 9), by="Office")
         audit_service(s).checkpoint()
         kinds = [p.kind for p in audit_service(s).verify()]
@@ -268,12 +278,15 @@ def test_a_store_that_remembers_its_keys_fingerprint_is_told_the_rotated_one(
     from safeshare.adapters.key_files import FINGERPRINTS_TABLE, fingerprint
 
     settings = sqlite_school.settings
+    old_key = settings.cipher_key_path.read_text().strip()
     with sqlite3.connect(settings.events_db) as db:
         db.execute(
-            f"CREATE TABLE {FINGERPRINTS_TABLE} (key_name TEXT PRIMARY KEY, fingerprint TEXT)"
+            f"CREATE TABLE IF NOT EXISTS {FINGERPRINTS_TABLE} "
+            "(key_name TEXT PRIMARY KEY, fingerprint TEXT)"
         )
         db.execute(
-            f"INSERT INTO {FINGERPRINTS_TABLE} VALUES ('event store cipher key', 'the old one')"
+            f"INSERT OR REPLACE INTO {FINGERPRINTS_TABLE} VALUES ('event store cipher key', ?)",
+            (fingerprint(old_key.encode()),),
         )
     rotated(sqlite_school, "cipher", clock).close()
     new_key = settings.cipher_key_path.read_text().strip()

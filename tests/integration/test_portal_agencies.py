@@ -29,16 +29,13 @@ DSL_MAILBOX = "dsl@school.example"
 
 
 def enter_portal_agency(school: Safeshare, agency_id: str, portal: str | None) -> None:
-    """Re-enter a demo agency as one that cannot open encrypted mail."""
-    agency = school.agencies.get(agency_id)
-    school.agencies.add(
+    """Record that a demo agency cannot open encrypted mail: referrals go by its portal."""
+    school.agencies.change_address(
         agency_id,
-        str(agency["name"]),
-        str(agency["kind"]),
         "smtp",
         f"{agency_id}@agency.example",
-        str(agency["certificate_pem"]),
-        by="DSL",
+        "its mailbox cannot hold a certificate",
+        "DSL",
         mail_certificate=False,
         portal=portal,
     )

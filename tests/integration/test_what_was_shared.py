@@ -27,10 +27,10 @@ def test_the_packet_is_fixed_at_the_decision_with_its_sha256_in_the_same_transac
     (rid,) = share_canary_case(school, ["police"])
     referral = school.packets.referral(rid)
     events = list(school.app.events.get(referral.id))
-    assert [type(e).__name__ for e in events] == ["Prepared", "ContentFrozen"]
+    assert [type(e).__name__ for e in events] == ["Prepared", "RecipientFrozen", "ContentFrozen"]
     frozen = school.packets.mime_of(referral)
     assert referral.content_sha256 == hashlib.sha256(frozen).hexdigest()
-    frozen_event = events[1]
+    frozen_event = events[2]
     assert isinstance(frozen_event, Referral.ContentFrozen)
     sealed = frozen_event.packet
     assert isinstance(sealed, Sealed) and sealed.field == "referral.packet"
@@ -93,7 +93,7 @@ def test_after_erasure_the_hash_stays_and_the_packet_reads_as_erased(
     school = sqlite_school
     (rid,) = share_canary_case(school, ["police"])
     referral = school.packets.referral(rid)
-    school.children.erase(str(referral.child_id), "retention period ended", "DSL")
+    school.children.erase(str(referral.child_id), "retention-ended", "DSL")
     packet = school.views.show_referral(rid, "Auditor")["packet"]
     assert packet["content_sha256"] == referral.content_sha256
     assert packet["text"] is None and packet["intact"] is False

@@ -74,7 +74,7 @@ def test_a_photo_attached_by_the_raiser_is_sealed_at_rest_and_read_back_by_the_d
     assert other.get(f"/attachments/{attachment_id}").status_code == 404
 
     dsl.get(f"/children/{child_id}/erase")
-    dsl.post(f"/children/{child_id}/erase", {"reason": "Retention ended", "confirm": "yes"})
+    dsl.post(f"/children/{child_id}/erase", {"reason": "retention-ended", "confirm": "yes"})
     assert dsl.get(f"/attachments/{attachment_id}").status_code == 404
 
 

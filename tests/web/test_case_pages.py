@@ -132,11 +132,9 @@ def test_erasure_names_what_becomes_unrecoverable_and_needs_confirmation(
     assert "Erase Ben Walsh's personal data" in page.replace("&#39;", "'")
     assert "This cannot be undone." in page
     assert "body-map notes of 1 concern" in page
-    r = browser.post(f"/children/{child_id}/erase", {"reason": "Retention period ended"})
+    r = browser.post(f"/children/{child_id}/erase", {"reason": "retention-ended"})
     assert r.status_code == 400 and "Confirm that you understand" in r.text
-    r = browser.post(
-        f"/children/{child_id}/erase", {"reason": "Retention period ended", "confirm": "yes"}
-    )
+    r = browser.post(f"/children/{child_id}/erase", {"reason": "retention-ended", "confirm": "yes"})
     assert "The child&#39;s personal data has been erased." in browser.follow(r).text
     case = text_of(browser.get(f"/concerns/{concern_id}").text)
     assert "[erased] Erased" in case and "Ben Walsh" not in case

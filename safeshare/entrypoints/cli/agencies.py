@@ -11,7 +11,7 @@ from rich.text import Text
 from domain.user import Role
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.identity import by_option
-from safeshare.entrypoints.cli.output import console, emit, fail, guarded
+from safeshare.entrypoints.cli.output import add_row, console, emit, fail, for_console, guarded
 
 app = typer.Typer(help="The agency directory (every change is recorded with who and when).")
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
@@ -40,7 +40,8 @@ def add(
     ),
     as_json: bool = JSON,
 ) -> None:
-    """Add an agency (or replace its entry)."""
+    """Add a new agency (an id already in the directory is refused: see replace-certificate
+    and change-address)."""
     try:
         pem = cert.read_text()
     except (OSError, UnicodeDecodeError):
@@ -62,7 +63,53 @@ def add(
     emit(
         {"agency_id": agency_id, "added": True},
         as_json,
-        lambda: console.print(f"added {agency_id}"),
+        lambda: console.print(f"added {for_console(agency_id)}"),
+    )
+
+
+@app.command("replace-certificate")
+def replace_certificate(
+    agency_id: str = typer.Argument(...),
+    cert: Path = typer.Option(..., "--cert", help="The agency's new X.509 certificate (PEM)."),
+    reason: str = typer.Option(..., "--reason"),
+    by: str = typer.Option(..., "--by"),
+    as_json: bool = JSON,
+) -> None:
+    """Replace an agency's certificate; the old and new fingerprints go into `agency history`.
+    Referrals already decided keep their certificate until the DSL confirms each one
+    (`referral confirm-recipient`) or decides again."""
+    try:
+        pem = cert.read_text()
+    except (OSError, UnicodeDecodeError):
+        fail(2, f"cert: cannot read {cert}", as_json)
+    with guarded(as_json):
+        old, new = state.safeshare().agencies.replace_certificate(agency_id, pem, reason, by)
+    emit(
+        {"agency_id": agency_id, "old_fingerprint": old, "new_fingerprint": new},
+        as_json,
+        lambda: console.print(
+            f"certificate of {for_console(agency_id)} replaced: {old} -> {new}", highlight=False
+        ),
+    )
+
+
+@app.command("change-address")
+def change_address(
+    agency_id: str = typer.Argument(...),
+    channel: str = typer.Option(..., "--channel", help="smtp or https"),
+    address: str = typer.Option(..., "--address", help="Email address or https:// URL."),
+    reason: str = typer.Option(..., "--reason"),
+    by: str = typer.Option(..., "--by"),
+    as_json: bool = JSON,
+) -> None:
+    """Change an agency's channel and address (recorded with the old ones). Referrals already
+    decided keep their address until the DSL confirms each one or decides again."""
+    with guarded(as_json):
+        state.safeshare().agencies.change_address(agency_id, channel, address, reason, by)
+    emit(
+        {"agency_id": agency_id, "channel": channel, "address": address},
+        as_json,
+        lambda: console.print(f"address of {for_console(agency_id)} changed"),
     )
 
 
@@ -78,7 +125,8 @@ def list_(as_json: bool = JSON) -> None:
         for col in ("id", "name", "kind", "channel", "address", "fields"):
             table.add_column(col)
         for a in rows:
-            table.add_row(
+            add_row(
+                table,
                 a["agency_id"],
                 a["name"],
                 a["kind"],
@@ -108,7 +156,7 @@ def remove(
     emit(
         {"agency_id": agency_id, "removed": True},
         as_json,
-        lambda: console.print(f"removed {agency_id}"),
+        lambda: console.print(f"removed {for_console(agency_id)}"),
     )
 
 
@@ -120,11 +168,17 @@ def history(as_json: bool = JSON) -> None:
 
     def human() -> None:
         table = Table(title="Agency directory history")
-        for col in ("when", "change", "agency", "by", "reason"):
+        for col in ("when", "change", "agency", "by", "reason", "detail"):
             table.add_column(col)
         for r in rows:
-            table.add_row(
-                r["recorded_at"][:19], r["change"], r["agency_id"], r["by"], r["reason"] or ""
+            add_row(
+                table,
+                r["recorded_at"][:19],
+                r["change"],
+                r["agency_id"],
+                r["by"],
+                r["reason"] or "",
+                r.get("detail", ""),
             )
         console.print(table)
 

@@ -16,9 +16,18 @@ from domain.errors import InvalidValue
 from domain.user import Role
 from projections.checkpoint import Checkpoint, CheckpointFormatError
 from safeshare.adapters.audit_store import StoreUnreadable
+from safeshare.adapters.safe_output import OutputGuard
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.identity import by_option, check_role_if_signed_in
-from safeshare.entrypoints.cli.output import EXIT_REFUSED, console, emit, fail, guarded
+from safeshare.entrypoints.cli.output import (
+    EXIT_REFUSED,
+    add_row,
+    console,
+    emit,
+    fail,
+    for_console,
+    guarded,
+)
 from safeshare.services.audit import audit_service
 
 app = typer.Typer(help="Auditors: checkpoints, verification, as-of replay, offline export.")
@@ -121,7 +130,7 @@ def replay(
 
 def print_replay(data: dict[str, Any]) -> None:
     if not data["existed"]:
-        console.print(data["message"], highlight=False)
+        console.print(data["message"], highlight=False, markup=False)
         return
     from safeshare.entrypoints.cli.concerns import print_case
 
@@ -132,7 +141,8 @@ def print_replay(data: dict[str, Any]) -> None:
     for col in ("#", "position", "leaf", "in the log"):
         table.add_column(col)
     for e in data["events"]:
-        table.add_row(
+        add_row(
+            table,
             str(e["version"]),
             str(e["position"]),
             str(e.get("leaf_index")),
@@ -150,14 +160,13 @@ def export(
     """Write the offline bundle an auditor verifies with `python3 -I verify_bundle.py`."""
     check_role_if_signed_in((Role.AUDITOR,), "export the log")
     with guarded(as_json):
-        if (directory / "records.jsonl").exists():
-            raise InvalidValue("directory", f"{directory} already holds a bundle")
+        OutputGuard.of(state.settings()).new_folder("directory", directory)
         summary = audit_service(state.safeshare()).export(directory, concern)
     emit(
         summary,
         as_json,
         lambda: console.print(
-            f"bundle written to {directory}: {summary['records']} records, "
+            f"bundle written to {for_console(directory)}: {summary['records']} records, "
             f"{summary['checkpoints']} checkpoints, {summary['inclusion_proofs']} proofs",
             highlight=False,
         ),

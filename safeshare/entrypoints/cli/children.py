@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 
-from domain.codes import Relationship
+from domain.codes import ErasureReason, Relationship
 from domain.user import Role
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.identity import CASEWORK, by_option
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
 
 app = typer.Typer(
     help="Children: register one, the people around them, or erase their personal data."
@@ -33,13 +32,19 @@ def add(
         child_id = state.safeshare().children.register(
             name, dob, by=by, upn=upn, nhs_number=nhs_number, address=address
         )
-    emit({"child_id": str(child_id)}, as_json, lambda: console.print(f"child_id {child_id}"))
+    emit(
+        {"child_id": str(child_id)},
+        as_json,
+        lambda: console.print(f"child_id {for_console(child_id)}"),
+    )
 
 
 @app.command("erase")
 def erase(
     child_id: str = typer.Argument(..., help="The child's id."),
-    reason: str = typer.Option(..., "--reason", help="Why (must not identify the child)."),
+    reason: str = typer.Option(
+        ..., "--reason", help="Why: " + ", ".join(r.value for r in ErasureReason)
+    ),
     by: str = by_option(CASEWORK),
     as_json: bool = JSON,
 ) -> None:
@@ -50,7 +55,8 @@ def erase(
         {"child_id": child_id, "erased": True, "concerns": [str(c) for c in concerns]},
         as_json,
         lambda: console.print(
-            f"erased: child {child_id} ({len(concerns)} concerns now show [erased])"
+            f"erased: child {for_console(child_id)} ({len(concerns)} concerns now show "
+            + for_console("[erased])")
         ),
     )
 
@@ -119,11 +125,11 @@ def people(
             table.add_column(col)
         for p in found:
             table.add_row(
-                escape(p.relationship_label),
-                escape(p.name),
+                for_console(p.relationship_label),
+                for_console(p.name),
                 "yes" if p.parental_responsibility else "",
                 "yes" if p.lives_with_child else "",
-                escape(p.organisation or ""),
+                for_console(p.organisation or ""),
                 p.person_id,
             )
         console.print(table)

@@ -6,16 +6,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import typer
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from domain.codes import Category, ConsentStatus, NotSoughtReason, label
 from domain.errors import InvalidValue
+from domain.visible_text import visible
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.identity import CASEWORK, RAISERS, READERS, by_option
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
 from safeshare.services.read_models import CaseView
 from safeshare.services.referrals import portal_uploads
 
@@ -27,7 +27,7 @@ RAISER = by_option(RAISERS)
 
 
 def _done(as_json: bool, data: dict[str, Any], text: str) -> None:
-    emit(data, as_json, lambda: console.print(text))
+    emit(data, as_json, lambda: console.print(for_console(text)))
 
 
 @app.command("raise")
@@ -244,14 +244,16 @@ def decide(
 
     def human() -> None:
         verdict = "SHARE" if result.share else "DO NOT SHARE"
-        console.print(f"[bold]{verdict}[/] (decided at: {result.decided_at_step})")
-        console.print("path: " + " → ".join(result.path))
+        console.print(f"[bold]{verdict}[/] (decided at: {for_console(result.decided_at_step)})")
+        console.print("path: " + " → ".join(for_console(p) for p in result.path))
         for each in result.recipients:
-            console.print(f"  {escape(each.agency_id)}: " + " → ".join(each.path))
+            console.print(
+                f"  {for_console(each.agency_id)}: " + " → ".join(for_console(p) for p in each.path)
+            )
         for r in result.referral_ids:
-            console.print(f"referral {r}")
+            console.print(f"referral {for_console(r)}")
         for upload in uploads:
-            console.print(Text(upload["instructions"]))
+            console.print(Text(visible(upload["instructions"])))
 
     emit(data, as_json, human)
 
@@ -298,7 +300,7 @@ def allegation(
     _done(
         as_json,
         {"concern_id": concern_id, "allegation": True, "case_manager": case_manager},
-        f"allegation recorded; case manager {escape(case_manager)}; restricted",
+        f"allegation recorded; case manager {for_console(case_manager)}; restricted",
     )
 
 
@@ -376,34 +378,41 @@ def print_case(data: CaseView | Mapping[str, Any]) -> None:
     c = data["concern"]
     child = c["child"]
     head = (
-        f"[bold]{c['category_label']}[/]  concern {c['concern_id']}\n"
-        f"child: {child.get('name', '?')} (born {child.get('dob', '?')})\n"
-        f"observed {c['observed_at']}, raised by {c['raised_by']}"
+        f"[bold]{for_console(c['category_label'])}[/]  concern {for_console(c['concern_id'])}\n"
+        f"child: {for_console(child.get('name', '?'))} "
+        f"(born {for_console(child.get('dob', '?'))})\n"
+        f"observed {for_console(c['observed_at'])}, raised by {for_console(c['raised_by'])}"
         + ("  [bold red]URGENT[/]" if c["urgent"] else "")
-        + (f"\n[dim]as of {data['as_of']}[/]" if data.get("as_of") else "")
+        + (f"\n[dim]as of {for_console(data['as_of'])}[/]" if data.get("as_of") else "")
     )
     console.print(Panel(head, title="Concern", expand=False))
-    console.print(f"[bold]FACT[/]: {escape(str(c['facts']))}")
+    console.print(f"[bold]FACT[/]: {for_console(c['facts'])}")
     for a in c.get("fact_amendments", []):
         if a["kind"] == "correction":
             console.print(
-                f"[dim]superseded ({escape(str(a['reason']))}, {escape(a['by'])}): "
-                f"{escape(str(a['superseded']))}[/]"
+                f"[dim]superseded ({for_console(a['reason'])}, {for_console(a['by'])}): "
+                f"{for_console(a['superseded'])}[/]"
             )
         else:
-            console.print(f"[bold]ADDENDUM[/] ({escape(a['by'])}): {escape(str(a['text']))}")
+            console.print(f"[bold]ADDENDUM[/] ({for_console(a['by'])}): {for_console(a['text'])}")
     if c["opinion"]:
-        console.print(f"[bold]OPINION[/] (not established fact): {escape(str(c['opinion']))}")
+        console.print(f"[bold]OPINION[/] (not established fact): {for_console(c['opinion'])}")
     table = Table(title="History", show_lines=False)
     for col in ("#", "recorded at (UTC)", "what happened", "by"):
         table.add_column(col)
     for e in data["events"]:
-        what = e["summary"]
+        what = for_console(e["summary"])
         if e.get("reasons"):
-            what += f"\n[dim]reasons: {e['reasons']}[/]"
+            what += f"\n[dim]reasons: {for_console(e['reasons'])}[/]"
         table.add_row(
-            str(e["version"]), e["recorded_at"][:16].replace("T", " "), what, e.get("by", "")
+            for_console(e["version"]),
+            for_console(e["recorded_at"][:16].replace("T", " ")),
+            what,
+            for_console(e.get("by", "")),
         )
     console.print(table)
     for r in data["referrals"]:
-        console.print(f"referral {r['referral_id']} → {r['agency_id']}: {r['status']}")
+        console.print(
+            f"referral {for_console(r['referral_id'])} → {for_console(r['agency_id'])}: "
+            f"{for_console(r['status'])}"
+        )

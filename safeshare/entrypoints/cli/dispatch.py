@@ -18,7 +18,7 @@ import typer
 from domain.errors import InvalidValue
 from safeshare.adapters.logs import configure_logging
 from safeshare.entrypoints.cli import state
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
 
 app = typer.Typer(help="Dispatch: the relay and the workers that deliver referrals.")
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
@@ -30,7 +30,7 @@ def _line(data: dict[str, object], as_json: bool) -> None:
         sys.stdout.write(json.dumps(data) + "\n")
         sys.stdout.flush()
     else:
-        console.print(" ".join(f"{k}={v}" for k, v in data.items()))
+        console.print(for_console(" ".join(f"{k}={v}" for k, v in data.items())))
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -50,7 +50,7 @@ def relay(
     every retry the DSL asks for; re-enqueue stale open referrals (the reconciler)."""
     from safeshare.bootstrap import wiring_for
     from safeshare.services.dispatch_store import SafeshareDispatchStore
-    from workers.celery_app import alert_dsl, declare, enqueue, make_celery
+    from workers.celery_app import alert_dsl, declare_when_ready, enqueue, make_celery
     from workers.ports import Job
     from workers.relay import Reconciler, Relay, follow
 
@@ -59,7 +59,7 @@ def relay(
         wiring = wiring_for(settings)
         config = wiring.config
         celery = make_celery(wiring)
-        declare(celery, config)
+        declare_when_ready(celery, config)
         store = SafeshareDispatchStore(state.safeshare())
 
     def publish(job: Job) -> None:

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from domain.user import Role
+from safeshare.adapters.data_folder import restrict_new_files
 from safeshare.adapters.logs import configure_logging
 from safeshare.entrypoints.cli import (
     agencies,
@@ -29,7 +30,7 @@ from safeshare.entrypoints.cli import (
     users,
 )
 from safeshare.entrypoints.cli.identity import check_role_if_signed_in
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
 from safeshare.services.school import Safeshare
 
 app = typer.Typer(
@@ -64,6 +65,7 @@ def main(
         None, "--data", envvar="SAFESHARE_DATA", help="Data folder (default ./var)."
     ),
 ) -> None:
+    restrict_new_files()
     configure_logging()
     state.start(ctx, data)
 
@@ -79,7 +81,9 @@ def init(as_json: bool = JSON) -> None:
     emit(
         {"created": [str(p) for p in made]},
         as_json,
-        lambda: console.print("initialised: " + (", ".join(str(p) for p in made) or "nothing new")),
+        lambda: console.print(
+            "initialised: " + for_console(", ".join(str(p) for p in made) or "nothing new")
+        ),
     )
 
 
@@ -185,7 +189,8 @@ def _print_worklist(items: list[dict[str, object]]) -> None:
     for col in ("!", "concern (or child)", "category", "awaiting"):
         table.add_column(col)
     for i in items:
-        table.add_row(
+        add_row(
+            table,
             "URGENT" if i["urgent"] else "",
             str(i["concern_id"] or f"child {i.get('child_id')}"),
             str(i["category"]),

@@ -14,18 +14,22 @@ from typing import Any, NoReturn
 import structlog
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 
-from domain.errors import InvalidValue, PolicyRefusal
+from domain.errors import InvalidValue, PolicyRefusal, RecordChanged
+from safeshare.display import add_row, console_for, for_console
 from safeshare.services.read_models import to_json
 
-console = Console()
-err_console = Console(stderr=True)
+console = console_for()
+err_console = console_for(stderr=True)
 log = structlog.get_logger("safeshare.cli")
+
+__all__ = ["add_row", "console", "emit", "err_console", "fail", "for_console", "guarded"]
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 3
+EXIT_CHANGED = 4
+"""Someone else changed the record meanwhile: nothing was saved; look again."""
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None] | None = None) -> None:
@@ -38,18 +42,26 @@ def emit(data: Any, as_json: bool, human: Callable[[], None] | None = None) -> N
 def fail(code: int, message: str, as_json: bool) -> NoReturn:
     if as_json:
         sys.stdout.write(json.dumps({"error": message}) + "\n")
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[bold red]error:[/] {for_console(message)}", highlight=False, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 
 @contextmanager
 def guarded(as_json: bool) -> Iterator[None]:
     """Turn domain errors into one line and the right exit code; nothing was recorded."""
+    from eventsourcing.persistence import IntegrityError
+
     from safeshare.adapters.sealing import KeyFileError
     from sharing.errors import SharingError
 
     try:
         yield
+    except RecordChanged as e:
+        fail(EXIT_CHANGED, str(e), as_json)
+    except IntegrityError:
+        fail(EXIT_CHANGED, str(RecordChanged()), as_json)
     except PolicyRefusal as e:
         fail(EXIT_REFUSED, f"refused: {e}", as_json)
     except InvalidValue as e:

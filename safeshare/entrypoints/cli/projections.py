@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,20 @@ from rich.table import Table
 from rich.text import Text
 
 from domain.errors import InvalidValue
+from safeshare.adapters.safe_output import OutputGuard
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.identity import READERS, by_option
-from safeshare.entrypoints.cli.output import console, emit, err_console, guarded
+from safeshare.entrypoints.cli.output import (
+    add_row,
+    console,
+    emit,
+    err_console,
+    for_console,
+    guarded,
+)
 from safeshare.services import projections as ps
 from safeshare.services.chronology import child_chronology, timeliness_report
+from safeshare.validation import day, seconds
 
 projections_app = typer.Typer(help="Read models: their position in the log, and rebuilding them.")
 report_app = typer.Typer(help="Reports for governors and auditors.")
@@ -135,6 +144,8 @@ def follow(
     deployment. On PostgreSQL each wakes on LISTEN/NOTIFY; on SQLite each polls the log."""
     import threading
 
+    with guarded(False):
+        poll = seconds("poll", poll, 0.05, 3600)
     s = state.safeshare()
     with guarded(False):
         runners = ps.runners(s, [name] if name else None)
@@ -177,13 +188,16 @@ def chronology(
         for col in ("when", "recorded", "what", "by", "detail"):
             table.add_column(col)
         for row in rows:
-            detail = ", ".join(f"{k}: {v}" for k, v in row["detail"].items())
-            text = "\n".join(f"[bold]{k}:[/] {v}" for k, v in row["text"].items())
+            detail = for_console(", ".join(f"{k}: {v}" for k, v in row["detail"].items()))
+            text = "\n".join(
+                f"[bold]{for_console(k)}:[/] {for_console(v)}" for k, v in row["text"].items()
+            )
             table.add_row(
-                row["occurred_at"][:16].replace("T", " "),
-                row["recorded_at"][:16].replace("T", " "),
-                row["entry"] + (f"\n[dim]{(row['concern_id'] or '')[:8]}[/]"),
-                row["by"],
+                for_console(row["occurred_at"][:16].replace("T", " ")),
+                for_console(row["recorded_at"][:16].replace("T", " ")),
+                for_console(row["entry"])
+                + (f"\n[dim]{for_console((row['concern_id'] or '')[:8])}[/]"),
+                for_console(row["by"]),
                 "\n".join(x for x in (detail, text) if x),
             )
         console.print(table)
@@ -191,11 +205,12 @@ def chronology(
     emit({"child_id": chron.child_id, "entries": rows}, as_json, human)
 
 
-def _day(label: str, value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidValue(label, f"{value!r} is not a date (YYYY-MM-DD)") from None
+def _day(label: str, value: str, today: date) -> date:
+    """A report's day: from 1900 to a year from today (a period past that is a typing error)."""
+    found = day(label, value, today, allow_future=True)
+    if found > today + timedelta(days=366):
+        raise InvalidValue(label, "is more than a year from today")
+    return found
 
 
 @report_app.command("timeliness")
@@ -204,6 +219,7 @@ def timeliness(
     end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD (inclusive)."),
     fmt: str = typer.Option("text", "--format", help="text, csv or html."),
     out: Path | None = typer.Option(None, "--out", help="Write to this file (html: default)."),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
     as_json: bool = JSON,
 ) -> None:
     """The governors' timeliness report: each step against its standard, month by month,
@@ -212,7 +228,8 @@ def timeliness(
 
     s = state.safeshare()
     with guarded(as_json):
-        lo, hi = _day("from", start), _day("to", end)
+        today = s.ctx.clock().date()
+        lo, hi = _day("from", start, today), _day("to", end, today)
         if fmt not in ("text", "csv", "html"):
             raise InvalidValue("format", "must be text, csv or html")
         report = timeliness_report(s, lo, hi)
@@ -220,36 +237,43 @@ def timeliness(
     if as_json:
         emit(report.as_dict(), True)
         return
-    if fmt == "csv":
-        _write(rep.to_csv(report), out)
-    elif fmt == "html":
-        target = out or s.settings.data / "reports" / f"timeliness-{lo}-{hi}.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(rep.to_html(report, std), encoding="utf-8")
-        console.print(f"timeliness report written to {target}")
-    else:
-        _print_text(report, rep.text_rows(report))
-        if out is not None:
-            out.write_text(json.dumps(report.as_dict(), default=str, indent=2))
+    guard = OutputGuard.of(s.settings)
+    with guarded(as_json):
+        if fmt == "csv":
+            _write(guard, rep.to_csv(report), out, force)
+        elif fmt == "html":
+            html = rep.to_html(report, std).encode("utf-8")
+            if out is None:
+                reports = s.settings.data / "reports"
+                reports.mkdir(mode=0o700, exist_ok=True)
+                out, force = reports / f"timeliness-{lo}-{hi}.html", True
+            target = guard.write_file("out", out, html, force)
+            console.print(f"timeliness report written to {for_console(target)}")
+        else:
+            _print_text(report, rep.text_rows(report))
+            if out is not None:
+                text = json.dumps(report.as_dict(), default=str, indent=2)
+                guard.write_file("out", out, text.encode("utf-8"), force)
 
 
-def _write(text: str, out: Path | None) -> None:
+def _write(guard: OutputGuard, text: str, out: Path | None, force: bool) -> None:
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
-        console.print(f"written to {out}")
+        guard.write_file("out", out, text.encode("utf-8"), force)
+        console.print(f"written to {for_console(out)}")
 
 
 def _print_text(report: Any, rows: list[list[str]]) -> None:
     from safeshare.reports.timeliness import _h, _pct
 
-    console.rule(f"Timeliness, {report.school}, {report.start} to {report.end}")
+    console.rule(f"Timeliness, {for_console(report.school)}, {report.start} to {report.end}")
     steps = Table(title="Each step against its standard")
     for col in ("step", "measured", "within", "breached", "overdue", "median", "p90"):
         steps.add_column(col, justify="left" if col == "step" else "right")
     for sm in report.summaries:
-        steps.add_row(
+        add_row(
+            steps,
             sm.label,
             str(sm.measured),
             _pct(sm.within_share),
@@ -274,6 +298,6 @@ def _print_text(report: Any, rows: list[list[str]]) -> None:
     ):
         months.add_column(col, justify="left" if col == "month" else "right")
     for row in rows:
-        months.add_row(*row)
+        add_row(months, *row)
     console.print(months)
     console.print(f"{len(report.breaches)} breaches or overdue steps (see --format html or --json)")

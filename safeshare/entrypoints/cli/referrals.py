@@ -7,9 +7,11 @@ from pathlib import Path
 import typer
 
 from domain.user import Role
+from domain.visible_text import visible
+from safeshare.adapters.safe_output import OutputGuard
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.identity import CASEWORK, READERS, by_option, check_role_if_signed_in
-from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
 
 app = typer.Typer(help="Referrals: one packet to one agency for one decision.")
 keys_app = typer.Typer(help="The school's keys and certificates.")
@@ -21,23 +23,29 @@ def packet(
     referral_id: str = typer.Argument(...),
     out: Path = typer.Option(..., "--out", help="Where to write the sealed packet (.p7m)."),
     by: str = by_option(READERS, default="DSL"),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
     as_json: bool = JSON,
 ) -> None:
     """Write the sealed packet for manual upload; the export is recorded on the referral."""
     with guarded(as_json):
-        ready = state.safeshare().packets.export(referral_id, out, by)
+        ready = state.safeshare().packets.export(referral_id, out, by, force)
     data = {
         "referral_id": referral_id,
         "packet_id": ready.packet_id,
         "sha256": ready.sealed.sha256,
         "out": str(out),
     }
-    emit(data, as_json, lambda: console.print(f"wrote {out} (sha256 {ready.sealed.sha256})"))
+    emit(
+        data,
+        as_json,
+        lambda: console.print(f"wrote {for_console(out)} (sha256 {ready.sealed.sha256})"),
+    )
 
 
 @keys_app.command("export-certificate")
 def export_certificate(
     out: Path = typer.Option(..., "--out", help="Where to write school-ca.pem."),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
     as_json: bool = JSON,
 ) -> None:
     """Write the school's CA certificate, which agencies use to verify packets, followed by
@@ -45,9 +53,9 @@ def export_certificate(
     from safeshare.services.key_rotation import trust_bundle
 
     with guarded(as_json):
-        pem = trust_bundle(state.settings())
-        out.write_bytes(pem)
-    emit({"out": str(out)}, as_json, lambda: console.print(f"wrote {out}"))
+        settings = state.settings()
+        OutputGuard.of(settings).write_file("out", out, trust_bundle(settings), force)
+    emit({"out": str(out)}, as_json, lambda: console.print(f"wrote {for_console(out)}"))
 
 
 @app.command("list")
@@ -71,7 +79,8 @@ def list_(
         for col in ("!", "referral", "agency", "status", "attempts", "last error"):
             table.add_column(col)
         for r in rows:
-            table.add_row(
+            add_row(
+                table,
                 "URGENT" if r["urgent"] else "",
                 str(r["referral_id"]),
                 str(r["agency_id"]),
@@ -96,7 +105,34 @@ def retry(
 
     with guarded(as_json):
         result = retry_referral(state.safeshare(), referral_id, by)
-    emit(result, as_json, lambda: console.print(f"retry requested for {referral_id} by {by}"))
+    emit(
+        result,
+        as_json,
+        lambda: console.print(
+            f"retry requested for {for_console(referral_id)} by {for_console(by)}"
+        ),
+    )
+
+
+@app.command("confirm-recipient")
+def confirm_recipient(
+    referral_id: str = typer.Argument(...),
+    by: str = typer.Option(..., "--by", help="The DSL who confirms it."),
+    as_json: bool = JSON,
+) -> None:
+    """Send a decided referral to its agency's changed certificate or address: a recorded
+    decision for this referral (a changed directory entry never moves one by itself)."""
+    with guarded(as_json):
+        frozen = state.safeshare().packets.confirm_recipient(referral_id, by)
+    emit(
+        {"referral_id": referral_id, **frozen},
+        as_json,
+        lambda: console.print(
+            f"referral {for_console(referral_id)} now goes to {for_console(frozen['address'])} "
+            f"(certificate {frozen['certificate_fingerprint']})",
+            highlight=False,
+        ),
+    )
 
 
 @app.command("acknowledge")
@@ -116,7 +152,7 @@ def acknowledge(
 
     with guarded(as_json):
         result = acknowledge_referral(state.safeshare(), referral_id, outcome, at, by)
-    emit(result, as_json, lambda: console.print(f"acknowledged: {outcome}"))
+    emit(result, as_json, lambda: console.print(f"acknowledged: {for_console(outcome)}"))
 
 
 @app.command("show")
@@ -150,6 +186,6 @@ def show(
         if not packet["intact"]:
             console.print(Text("the packet cannot be opened: erased, or altered at rest"))
             return
-        console.print(Text(str(packet["text"])))
+        console.print(Text(visible(str(packet["text"]))))
 
     emit(data, as_json, human)

@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, selec
 from markupsafe import Markup, escape
 
 from domain.codes import label
+from domain.visible_text import visible
 
 SCHOOL_TIME = ZoneInfo("Europe/London")
 
@@ -24,8 +25,9 @@ def when(value: str | None) -> str:
 
 def lines(text: str | None) -> Markup:
     """A person's text with its line breaks kept: each line escaped first, then joined with
-    <br> (the text itself never becomes markup)."""
-    return Markup("<br>").join(escape(line) for line in (text or "").splitlines())
+    <br> (the text itself never becomes markup; bidi overrides and zero-width characters are
+    shown visibly, as on every other display)."""
+    return Markup("<br>").join(escape(visible(line)) for line in (text or "").splitlines())
 
 
 def build_environment() -> Environment:

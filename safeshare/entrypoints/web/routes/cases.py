@@ -12,7 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domain.body_map import BodyRegion
-from domain.codes import Article6Basis, Article9Condition, ConsentFrom, NotSoughtReason
+from domain.codes import (
+    Article6Basis,
+    Article9Condition,
+    ConsentFrom,
+    ErasureReason,
+    NotSoughtReason,
+    label,
+)
 from domain.errors import InvalidValue, PolicyRefusal
 from domain.user import ROLE_LABELS, Role
 from safeshare.adapters.sealing import ERASED
@@ -37,6 +44,10 @@ STEPS: dict[str, str] = {
     "action": "cases/action.html",
     "restrict": "cases/restrict.html",
 }
+
+
+ERASURE_REASONS = [(r.value, label(r.value), None) for r in ErasureReason]
+"""The reasons a DSL chooses from: codes, so nothing typed survives the erasure."""
 
 
 @router.get("/worklist")
@@ -202,7 +213,13 @@ def _assign(request: Request, concern_id: str, v: dict[str, Any], by: str) -> st
 async def erase_page(request: Request, child_id: str) -> Response:
     account = require(request, Role.DSL)
     preview = web_of(request).cases.erasure_preview(child_id, account)
-    return render_page(request, "cases/erase.html", preview=preview, errors=FormErrors())
+    return render_page(
+        request,
+        "cases/erase.html",
+        preview=preview,
+        errors=FormErrors(),
+        erasure_reasons=ERASURE_REASONS,
+    )
 
 
 @router.post("/children/{child_id}/erase")
@@ -216,14 +233,21 @@ async def erase(request: Request, child_id: str) -> Response:
         errors.add("confirm", "Confirm that you understand this cannot be undone")
     reason = text(form, "reason")
     if not reason.strip():
-        errors.add("reason", "Enter why the child's personal data is being erased")
+        errors.add("reason", "Choose why the child's personal data is being erased")
     if not errors:
         try:
             web.school.children.erase(child_id, reason, account.actor)
         except (InvalidValue, PolicyRefusal) as e:
             errors.add("reason", str(e))
     if errors:
-        return render_page(request, "cases/erase.html", status=400, preview=preview, errors=errors)
+        return render_page(
+            request,
+            "cases/erase.html",
+            status=400,
+            preview=preview,
+            errors=errors,
+            erasure_reasons=ERASURE_REASONS,
+        )
     return redirect("/worklist", "The child's personal data has been erased.", request)
 
 
