@@ -95,6 +95,7 @@ class AuditPages:
                 until=_start_of(wanted.until + timedelta(days=1)) if wanted.until else None,
                 after=after,
                 limit=limit + 1,
+                names=ps.staff_names(self.s),
             )
         more = len(rows) > limit
         rows = rows[:limit]
@@ -114,6 +115,7 @@ class AuditPages:
                 since=_start_of(wanted.since) if wanted.since else None,
                 until=_start_of(wanted.until + timedelta(days=1)) if wanted.until else None,
                 limit=10**9,
+                names=ps.staff_names(self.s),
             )
 
     def replay(self, concern_id: str, as_of: str, viewer: str) -> dict[str, Any]:
