@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,9 +94,13 @@ def new_browser(app: FastAPI, school: Safeshare) -> Browser:
 
 @pytest.fixture
 def chromium() -> Iterator[Chromium]:
-    """Debian's headless Chromium (never a browser Playwright downloads)."""
+    """Debian's headless Chromium (never a browser Playwright downloads), started without
+    LD_PRELOAD: under libfaketime the test process's clock is shifted, the browser's is not."""
+    env: dict[str, str | float | bool] = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=ARGS, headless=True, env=env
+        )
         try:
             yield browser
         finally:
