@@ -142,23 +142,28 @@ class ConcernService(DecidingToShare):
 
     def correct_facts(self, concern_id: str, facts: str, reason: str | None, by: str) -> None:
         """Principle Accurate: the facts corrected, the original kept as superseded."""
-        concern = self.ctx.concern(concern_id)
-        self.ctx.check_live(concern)
-        seal = self.ctx.sealer
-        concern.correct_facts(
-            seal.seal(concern.child_id, "concern.facts", required_text("facts", facts)),
-            seal.seal_optional(concern.child_id, "facts.reason", optional_text("reason", reason)),
-            required_text("by", by, MAX_NAME),
-        )
-        self.ctx.app.save(concern)
+        self._amend_facts(concern_id, "correct", "concern.facts", "facts", facts, reason, by)
 
     def add_to_facts(self, concern_id: str, addendum: str, reason: str | None, by: str) -> None:
         """Principle Accurate: an addendum to the facts, with who and why."""
+        self._amend_facts(concern_id, "add", "facts.addendum", "addendum", addendum, reason, by)
+
+    def _amend_facts(
+        self,
+        concern_id: str,
+        how: str,
+        sealed_as: str,
+        field: str,
+        text: str,
+        reason: str | None,
+        by: str,
+    ) -> None:
         concern = self.ctx.concern(concern_id)
         self.ctx.check_live(concern)
         seal = self.ctx.sealer
-        concern.add_to_facts(
-            seal.seal(concern.child_id, "facts.addendum", required_text("addendum", addendum)),
+        amend = concern.correct_facts if how == "correct" else concern.add_to_facts
+        amend(
+            seal.seal(concern.child_id, sealed_as, required_text(field, text)),
             seal.seal_optional(concern.child_id, "facts.reason", optional_text("reason", reason)),
             required_text("by", by, MAX_NAME),
         )
