@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         default="", description="prefix for queue/exchange names (one deployment, many tests)"
     )
     dispatch_max_attempts: int = Field(default=8, ge=1, description="then escalate")
+    dispatch_delivery_limit: int = Field(
+        default=20,
+        ge=1,
+        description=(
+            "RabbitMQ redeliveries of one message (a worker dying with it) before it is "
+            "dead-lettered and its referral escalated; fixed when the queues are first declared"
+        ),
+    )
     urgent_deadline_seconds: float = Field(
         default=15 * 60, gt=0, description="urgent referral undelivered this long: escalate"
     )

@@ -47,10 +47,12 @@ def relay(
     as_json: bool = JSON,
 ) -> None:
     """Follow the event store and publish a deliver task for every prepared referral and
-    every retry the DSL asks for; re-enqueue stale open referrals (the reconciler)."""
+    every retry the DSL asks for; re-enqueue stale open referrals (the reconciler); escalate
+    to the DSL each referral whose message RabbitMQ dead-lettered."""
     from safeshare.bootstrap import wiring_for
     from safeshare.services.dispatch_store import SafeshareDispatchStore
     from workers.celery_app import alert_dsl, declare_when_ready, enqueue, make_celery
+    from workers.dead_letters import drain_dead_letters
     from workers.ports import Job
     from workers.relay import Reconciler, Relay, follow
 
@@ -68,12 +70,20 @@ def relay(
     def alert(referral_id: str, reason: str) -> None:
         alert_dsl(celery, config, referral_id, reason)
 
+    def dead_letters() -> int:
+        return drain_dead_letters(celery, config, store, alert)
+
     r = Relay(store, publish)
     reconciler = Reconciler(store, publish, config, alert)
     if once:
         published = r.catch_up()
+        dead = dead_letters()
         reconciled = reconciler.run_once()
-        emit({"published": published, "reconciled": reconciled}, as_json, None)
+        emit(
+            {"published": published, "dead_lettered": dead, "reconciled": reconciled},
+            as_json,
+            None,
+        )
         celery.close()
         return
     configure_logging()
@@ -82,7 +92,13 @@ def relay(
     _line(
         {"relay": "running", "broker": "rabbitmq" if settings.broker_url else "embedded"}, as_json
     )
-    follow(r, reconciler, stop, reconcile_interval=config.reconcile_interval)
+    follow(
+        r,
+        reconciler,
+        stop,
+        reconcile_interval=config.reconcile_interval,
+        dead_letters=dead_letters,
+    )
     celery.close()
     _line({"relay": "stopped"}, as_json)
 
