@@ -100,7 +100,8 @@ def register_alerts(root: typer.Typer) -> None:
         interval: float = typer.Option(5.0, "--interval", help="Seconds between looks."),
     ) -> None:
         """Mail every DSL when a concern is raised (no personal data: the urgency and a
-        link), through the referrals' SMTP relay. Run beside the relay, not in the web
+        link), and once when a certificate expires within 30 days, through the referrals'
+        SMTP relay. Run beside the relay, not in the web
         process."""
         import time
 
@@ -113,8 +114,12 @@ def register_alerts(root: typer.Typer) -> None:
         while True:
             sent = service.send_new(channel.send_notice)
             escalated = service.escalate_due(channel.send_notice)
-            if sent or escalated:
-                console.print(f"alerts: {sent} new concern(s), {escalated} escalated")
+            expiring = service.warn_expiring_certificates(s, channel.send_notice)
+            if sent or escalated or expiring:
+                console.print(
+                    f"alerts: {sent} new concern(s), {escalated} escalated, "
+                    f"{expiring} certificate(s) expiring"
+                )
             if once:
                 return
             time.sleep(interval)
