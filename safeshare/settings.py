@@ -146,6 +146,30 @@ class Settings(BaseSettings):
         default=30, ge=1, description="wrong passwords from one address per minute, then refused"
     )
 
+    # -- observability (Prometheus) -----------------------------------------------------------
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description=(
+            "serve /metrics on this port from the relay, a worker or the projection runner "
+            "(off when unset); a prefork worker also needs PROMETHEUS_MULTIPROC_DIR"
+        ),
+    )
+    metrics_address: str = Field(
+        default="127.0.0.1", description="the address that /metrics binds (0.0.0.0 in a container)"
+    )
+    web_metrics: bool = Field(
+        default=False,
+        description=(
+            "the web service answers /metrics (counts, lags and ages; no personal data): keep "
+            "it off the public proxy, or set metrics_token"
+        ),
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="if set, /metrics asks for `Authorization: Bearer <token>`"
+    )
+
     @field_validator("school")
     @classmethod
     def _slug(cls, value: str) -> str:

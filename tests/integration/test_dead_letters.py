@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
+from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from domain.referral import Referral
@@ -27,12 +28,14 @@ from harness.dispatch import (
     unique_prefix,
     wait_for,
 )
+from safeshare.adapters.metrics import exposition
 from safeshare.bootstrap import build
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.demo.directory import install_demo_agencies
 from safeshare.entrypoints.cli.main import app as cli
 from safeshare.entrypoints.initialise import initialise
+from safeshare.services.metrics import SchoolMetrics
 from safeshare.services.school import Safeshare
 from tests.support import CANARY_FACT, CANARY_NAME, copy_identity, drop_pg_schemas, school_settings
 
@@ -89,6 +92,19 @@ def die_holding_the_next_message(celery: Celery, queue: str) -> bool:
     return message is not None
 
 
+ESCALATED_DEAD = (("reason", "dead-lettered"), ("urgency", "urgent"))
+
+
+def scrape(school: Safeshare) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """What Prometheus would read from any of the school's processes."""
+    text, _ = exposition(SchoolMetrics(school))
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text.decode())
+        for s in family.samples
+    }
+
+
 def relay_once(school: Safeshare) -> dict[str, int]:
     done = CliRunner().invoke(cli, ["relay", "--once", "--json"], env=settings_env(school.settings))
     assert done.exit_code == 0, done.output
@@ -112,8 +128,15 @@ def test_a_message_redelivered_to_the_limit_is_dead_lettered_escalated_and_re_dr
     [dead] = peek_messages(dispatch.celery, dead_q, 5)
     assert str(rid).encode() in dead and b"safeshare.deliver" in dead
     assert school.app.get(rid, Referral).status.value == "prepared", "nothing sent, nothing lost"
+    before = scrape(school)
+    assert before[("safeshare_queue_depth", (("queue", "dead"),))] == 1
+    assert before[("safeshare_queue_depth", (("queue", "urgent"),))] == 0
 
     assert relay_once(school) == {"published": 0, "dead_lettered": 1, "reconciled": 0}
+    after = scrape(school)
+    assert after[("safeshare_queue_depth", (("queue", "dead"),))] == 0
+    escalated = ("safeshare_referral_escalations_total", ESCALATED_DEAD)
+    assert after[escalated] == before.get(escalated, 0) + 1
     assert peek_messages(dispatch.celery, dead_q, 5) == []
     referral = school.app.get(rid, Referral)
     assert (referral.status.value, referral.escalation_reason) == ("escalated", "dead-lettered")

@@ -18,6 +18,7 @@ import typer
 from domain.errors import InvalidValue
 from safeshare.adapters.logs import configure_logging
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.metrics_server import serve_metrics
 from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
 
 app = typer.Typer(help="Dispatch: the relay and the workers that deliver referrals.")
@@ -89,6 +90,7 @@ def relay(
     configure_logging()
     stop = threading.Event()
     _stop_on_signals(stop)
+    serve_metrics(store.s)
     _line(
         {"relay": "running", "broker": "rabbitmq" if settings.broker_url else "embedded"}, as_json
     )
@@ -126,6 +128,7 @@ def worker(
         stop = threading.Event()
         _stop_on_signals(stop)
         with EmbeddedDispatch(wiring):
+            serve_metrics(None)
             _line({"worker": "running", "broker": "embedded", "queues": "all"}, as_json)
             while not stop.wait(0.5):
                 pass
@@ -137,6 +140,8 @@ def worker(
         "all": [config.queue_for(True), config.queue_for(False)],
     }[queues]
     _line({"worker": "starting", "broker": "rabbitmq", "queues": ",".join(names)}, as_json)
+    # The main process serves the pool's counters (PROMETHEUS_MULTIPROC_DIR shared with it).
+    serve_metrics(None)
     celery = make_celery(wiring)
     celery.worker_main(
         [
