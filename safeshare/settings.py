@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 
 class Settings(BaseSettings):
@@ -169,6 +175,24 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="if set, /metrics asks for `Authorization: Bearer <token>`"
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then (when `SAFESHARE_SECRETS_DIR` names a folder,
+        as Docker's `/run/secrets`) one file per setting named like its variable in lower
+        case (`safeshare_database_url`): passwords never sit in the environment."""
+        sources = [init_settings, env_settings, dotenv_settings]
+        secrets_dir = os.environ.get("SAFESHARE_SECRETS_DIR")
+        if secrets_dir:
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
 
     @field_validator("school")
     @classmethod

@@ -26,6 +26,37 @@ from sharing.pki import SchoolIdentity
 
 log = structlog.get_logger("safeshare.metrics")
 Family = Callable[[Safeshare, datetime], Iterable[Metric]]
+GAUGES: dict[str, tuple[str, list[str]]] = {
+    "safeshare_projection_lag": (
+        "Notifications stored but not yet applied, by projection.",
+        ["projection"],
+    ),
+    "safeshare_checkpoint_age_seconds": (
+        "Seconds since the newest signed checkpoint of the integrity log.",
+        [],
+    ),
+    "safeshare_queue_depth": (
+        "Messages waiting in the referral queues, by queue (urgent, routine, dead).",
+        ["queue"],
+    ),
+    "safeshare_referrals_overdue": (
+        "Referrals not delivered and not yet escalated, past their delivery target.",
+        ["urgency"],
+    ),
+    "safeshare_certificate_expiry_seconds": (
+        "Seconds until the soonest certificate of each kind expires (school, agency).",
+        ["whose"],
+    ),
+    "safeshare_metrics_errors": (
+        "Gauge families this scrape could not read (see the process's log).",
+        [],
+    ),
+}
+
+
+def gauge(name: str) -> GaugeMetricFamily:
+    help_text, labels = GAUGES[name]
+    return GaugeMetricFamily(name, help_text, labels=labels)
 
 
 class SchoolMetrics(Collector):
@@ -43,29 +74,31 @@ class SchoolMetrics(Collector):
             _overdue_referrals,
             _certificate_expiry,
         ]
-        errors = GaugeMetricFamily(
-            "safeshare_metrics_errors",
-            "Gauge families this scrape could not read (see the process's log).",
-        )
+        found: list[Metric] = []
         failed = 0
         with self._lock:
             now = self.school.ctx.clock()
             for family in families:
                 try:
-                    yield from list(family(self.school, now))
+                    found.extend(family(self.school, now))
                 except Exception as exc:  # one unreadable family never fails the scrape
                     failed += 1
                     log.warning("metric not read", family=family.__name__, error=type(exc).__name__)
+        errors = gauge("safeshare_metrics_errors")
         errors.add_metric([], failed)
-        yield errors
+        return [*found, errors]
+
+    def describe(self) -> Iterable[Metric]:
+        return described()
+
+
+def described() -> list[Metric]:
+    """Every gauge family the school's processes can report, without reading anything."""
+    return [gauge(name) for name in GAUGES]
 
 
 def _projection_lag(s: Safeshare, now: datetime) -> Iterable[Metric]:
-    lag = GaugeMetricFamily(
-        "safeshare_projection_lag",
-        "Notifications stored but not yet applied, by projection.",
-        labels=["projection"],
-    )
+    lag = gauge("safeshare_projection_lag")
     for runner in ps.runners(s):
         status = runner.status()
         lag.add_metric([status.name], status.lag)
@@ -77,11 +110,9 @@ def _checkpoint_age(s: Safeshare, now: datetime) -> Iterable[Metric]:
 
     times = [c.recorded_at for c in audit_service(s).checkpoints() if c.recorded_at is not None]
     if times:
-        yield GaugeMetricFamily(
-            "safeshare_checkpoint_age_seconds",
-            "Seconds since the newest signed checkpoint of the integrity log.",
-            value=max((now - max(times)).total_seconds(), 0.0),
-        )
+        age = gauge("safeshare_checkpoint_age_seconds")
+        age.add_metric([], max((now - max(times)).total_seconds(), 0.0))
+        yield age
 
 
 def _queue_depths(s: Safeshare, now: datetime) -> Iterable[Metric]:
@@ -93,11 +124,7 @@ def _queue_depths(s: Safeshare, now: datetime) -> Iterable[Metric]:
     if not url:
         return
     prefix = s.settings.queue_prefix
-    depth = GaugeMetricFamily(
-        "safeshare_queue_depth",
-        "Messages waiting in the referral queues, by queue (urgent, routine, dead).",
-        labels=["queue"],
-    )
+    depth = gauge("safeshare_queue_depth")
     with Connection(url, connect_timeout=3) as conn:
         channel = conn.channel()
         try:
@@ -117,11 +144,7 @@ def _overdue_referrals(s: Safeshare, now: datetime) -> Iterable[Metric]:
     for o in SafeshareDispatchStore(s).open_referrals():
         if now >= o.due_by:
             counts[urgency(o.job.urgent)] += 1
-    overdue = GaugeMetricFamily(
-        "safeshare_referrals_overdue",
-        "Referrals not delivered and not yet escalated, past their delivery target.",
-        labels=["urgency"],
-    )
+    overdue = gauge("safeshare_referrals_overdue")
     for kind, n in counts.items():
         overdue.add_metric([kind], n)
     yield overdue
@@ -131,11 +154,7 @@ def _certificate_expiry(s: Safeshare, now: datetime) -> Iterable[Metric]:
     """The soonest-expiring certificate of each kind (the school's signing certificate; any
     agency's): seconds left, negative once expired."""
     school = SchoolIdentity.load(s.settings.data / "school").signing_certificate
-    left = GaugeMetricFamily(
-        "safeshare_certificate_expiry_seconds",
-        "Seconds until the soonest certificate of each kind expires (school, agency).",
-        labels=["whose"],
-    )
+    left = gauge("safeshare_certificate_expiry_seconds")
     left.add_metric(["school"], (school.not_valid_after_utc - now).total_seconds())
     agency_ends = []
     for agency in s.agencies.entries():
