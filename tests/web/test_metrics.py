@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from harness.dispatch import REPO_ROOT, register_child, share, wait_for
@@ -163,3 +164,13 @@ def test_the_projection_runner_serves_metrics_on_its_configured_port(
         runner.terminate()
         runner.wait(15)
         log.close()
+
+
+def test_with_a_metrics_token_a_scrape_without_it_is_refused(school: Safeshare) -> None:
+    school.settings = school.settings.model_copy(update={"metrics_token": SecretStr("t0ken")})
+    client = TestClient(create_app(school), base_url="https://testserver")
+    assert client.get("/metrics").status_code == 401
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and "safeshare_" not in wrong.text
+    right = client.get("/metrics", headers={"Authorization": "Bearer t0ken"})
+    assert right.status_code == 200 and "safeshare_projection_lag" in right.text
