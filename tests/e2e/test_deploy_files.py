@@ -72,7 +72,7 @@ def test_compose_runs_exactly_the_production_services_with_commands_the_cli_acce
     assert default == PRODUCTION
 
     commands = {name: resolve(services[name]["command"]) for name in APP_SERVICES}
-    assert commands["relay"] == ("relay", {"once": False, "as_json": False})
+    assert commands["relay"][0] == "relay" and commands["relay"][1]["alerts"]
     assert commands["projections"][0] == "projections follow"
     assert commands["web"][0] == "serve" and commands["web"][1]["workers"] >= 2
     for kind in ("urgent", "routine"):

@@ -3,9 +3,14 @@ every DSL, before referrals start escalating as failed packets."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
+from harness.dispatch import settings_env, wait_for
 from harness.schools import FakeClock
+from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.services.dsl_alerts import AlertService
 from safeshare.services.health import Status, check_health
@@ -79,3 +84,40 @@ def test_the_schools_signing_certificate_within_30_days_of_expiry_is_on_the_work
 
     clock.now = signing.not_valid_after_utc - timedelta(days=31)
     assert not [line for line in worklist_lines(s) if "school's signing" in line]
+
+
+def test_the_relay_process_mails_the_dsls_of_an_expiring_certificate(
+    sqlite_school: Safeshare,
+    clock: FakeClock,
+    smtp_agency: SmtpAgency,
+    agency_pki: AgencyPki,
+    tmp_path: Path,
+) -> None:
+    """As docker-compose.yml runs it: `safeshare relay --alerts`, a real process."""
+    s = sqlite_school
+    add_police_cpu(s, 355, clock)
+    s.accounts.add("Ms Dee", "dee@school.test", "dsl", "a long pass phrase 1", "test set-up")
+    env = settings_env(s.settings)
+    env.update(
+        SAFESHARE_SMTP_HOST=smtp_agency.host,
+        SAFESHARE_SMTP_PORT=str(smtp_agency.port),
+        SAFESHARE_TLS_CA_FILE=str(agency_pki.ca_file),
+    )
+    log = (tmp_path / "relay.log").open("wb")
+    relay = subprocess.Popen(
+        [sys.executable, "-m", "safeshare.entrypoints.cli", "relay", "--alerts",
+         "--alerts-interval", "0.5"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+
+        def warned() -> bool:
+            return any(m.subject.startswith("Certificate expiring") for m in smtp_agency.messages)
+
+        assert wait_for(warned, 60), (tmp_path / "relay.log").read_text()
+    finally:
+        relay.terminate()
+        relay.wait(20)
+        log.close()
+    [mail] = smtp_agency.messages
+    assert str(mail.message["To"]) == "dee@school.test"

@@ -20,6 +20,7 @@ from safeshare.adapters.logs import configure_logging
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.metrics_server import serve_metrics
 from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
+from safeshare.services.school import Safeshare
 
 app = typer.Typer(help="Dispatch: the relay and the workers that deliver referrals.")
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
@@ -45,6 +46,12 @@ def _stop_on_signals(stop: threading.Event) -> None:
 @app.command("relay")
 def relay(
     once: bool = typer.Option(False, "--once", help="Publish what is pending, reconcile, exit."),
+    alerts: bool = typer.Option(
+        False,
+        "--alerts",
+        help="Also mail the DSLs (`safeshare alerts`) from this process, in a thread.",
+    ),
+    alerts_interval: float = typer.Option(5.0, "--alerts-interval", min=0.1, max=3600),
     as_json: bool = JSON,
 ) -> None:
     """Follow the event store and publish a deliver task for every prepared referral and
@@ -91,6 +98,8 @@ def relay(
     stop = threading.Event()
     _stop_on_signals(stop)
     serve_metrics(store.s)
+    if alerts:
+        _alert_dsls_until(stop, store.s, alerts_interval)
     _line(
         {"relay": "running", "broker": "rabbitmq" if settings.broker_url else "embedded"}, as_json
     )
@@ -103,6 +112,32 @@ def relay(
     )
     celery.close()
     _line({"relay": "stopped"}, as_json)
+
+
+def _alert_dsls_until(stop: threading.Event, school: Safeshare, interval: float) -> None:
+    """The DSL alerts (new concerns, unacknowledged urgent ones, certificates about to
+    expire) every `interval` seconds in a daemon thread, so that a deployment needs no
+    process of their own; a failed pass is logged and tried again."""
+    import structlog
+
+    from safeshare.adapters.channels import smtp_channel
+    from safeshare.services.dsl_alerts import AlertService
+
+    log = structlog.get_logger("safeshare.alerts")
+    channel = smtp_channel(school.settings)
+    service = AlertService(school.ctx, school.projection_db())
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                service.send_new(channel.send_notice)
+                service.escalate_due(channel.send_notice)
+                service.warn_expiring_certificates(school, channel.send_notice)
+            except Exception as exc:
+                log.warning("DSL alerts failed; retrying", error=type(exc).__name__)
+            stop.wait(interval)
+
+    threading.Thread(target=loop, name="safeshare-dsl-alerts", daemon=True).start()
 
 
 @app.command("worker")
