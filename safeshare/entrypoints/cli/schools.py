@@ -1,0 +1,70 @@
+"""`safeshare school add|list|suspend`: the schools one deployment serves (the tenant
+registry). Each school added gets everything `safeshare init` makes, under its own data folder
+and, on PostgreSQL, its own database role and schemas."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import typer
+from rich.table import Table
+
+from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
+from safeshare.tenants import add_school, registry_for, suspend_school
+
+app = typer.Typer(help="The schools this deployment serves (one host name each).")
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+@app.command("add")
+def add(
+    school: str = typer.Argument(..., help="A short id: lower-case letters, digits, _."),
+    name: str = typer.Option(..., "--name", help="The school's name."),
+    host: str = typer.Option(..., "--host", help="The host name its staff use."),
+    as_json: bool = JSON,
+) -> None:
+    """Register a school: its database role and schemas, its keys, signing identity, audit key
+    and stores (as `safeshare init` makes them), then its registry entry."""
+    with guarded(as_json):
+        base = state.settings()
+        tenant = add_school(base, registry_for(base), school, name, host)
+    emit(
+        asdict(tenant),
+        as_json,
+        lambda: console.print(
+            "added school " + for_console(f"{tenant.id} ({tenant.name}) at {tenant.host}")
+        ),
+    )
+
+
+@app.command("list")
+def list_(as_json: bool = JSON) -> None:
+    """Every registered school, active or suspended."""
+    with guarded(as_json):
+        base = state.settings()
+        tenants = registry_for(base).all()
+    rows = [asdict(t) for t in tenants]
+
+    def show() -> None:
+        table = Table(title="Schools")
+        for col in ("id", "name", "host", "status", "added"):
+            table.add_column(col)
+        for t in tenants:
+            add_row(table, t.id, t.name, t.host, t.status, t.added_at)
+        console.print(table)
+
+    emit(rows, as_json, show)
+
+
+@app.command("suspend")
+def suspend(school: str, as_json: bool = JSON) -> None:
+    """Stop serving a school: its host name answers "not found" and its tasks are refused.
+    Nothing of its records is removed."""
+    with guarded(as_json):
+        tenant = suspend_school(registry_for(state.settings()), school)
+    emit(
+        asdict(tenant),
+        as_json,
+        lambda: console.print("suspended school " + for_console(tenant.id)),
+    )
