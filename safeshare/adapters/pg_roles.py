@@ -48,7 +48,9 @@ def provision(database_url: str, school: str) -> None:
     exists under another owner: nothing is handed from one role to another."""
     p = PgParams.from_url(database_url)
     role = role_name(school)
-    with psycopg.connect(p.conninfo(), autocommit=True) as conn:
+    with psycopg.connect(p.conninfo()) as conn, conn.transaction():
+        # one provisioning at a time: grants on the database are one catalogue row
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('safeshare school provisioning'))")
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
