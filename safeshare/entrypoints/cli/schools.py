@@ -68,3 +68,21 @@ def suspend(school: str, as_json: bool = JSON) -> None:
         as_json,
         lambda: console.print("suspended school " + for_console(tenant.id)),
     )
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    open_at_once: int = typer.Option(
+        8, "--open-at-once", min=1, help="Schools' applications kept open (least used closed)."
+    ),
+) -> None:
+    """Serve every registered school's web pages, each at its own host name (uvicorn). No relay
+    or worker runs in this process."""
+    import uvicorn
+
+    from safeshare.entrypoints.web.tenants import create_schools_app
+
+    web = create_schools_app(state.settings(), capacity=open_at_once)
+    uvicorn.run(web, host=host, port=port, proxy_headers=False)
