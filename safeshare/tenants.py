@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from celery import Celery
+
 from domain.errors import InvalidValue
 from safeshare.adapters import pg_roles
 from safeshare.adapters.pg import PgParams
@@ -33,9 +35,14 @@ from safeshare.adapters.tenant_registry import (
     Tenant,
     check_host,
 )
-from safeshare.bootstrap import build, utc_now
+from safeshare.bootstrap import build, dispatch_config, utc_now
+from safeshare.services.dispatch_store import SafeshareDispatchStore
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
+from workers.celery_app import enqueue
+from workers.config import Wiring
+from workers.ports import DispatchStore, Job
+from workers.schools import NoSuchSchool, SchoolsRelay, SchoolStores
 
 
 class UnknownSchool(LookupError):
@@ -221,3 +228,46 @@ class SchoolApps:
             self._open.clear()
         for entry in entries:
             entry.school.close()
+
+
+# -- dispatch: one relay and one set of workers for every school ----------------------------
+
+
+def schools_wiring_for(base: Settings) -> Wiring:
+    """The workers' wiring for a deployment of many schools: each task names its school, and a
+    worker opens that school's store (only an active registered school's)."""
+    registry = registry_for(base)
+
+    def open_school_store(school: str) -> DispatchStore:
+        found = registry.get(school)
+        if found is None or not found.active:
+            raise NoSuchSchool(school)
+        return SafeshareDispatchStore(build(school_settings(base, found)), own=True)
+
+    def no_school() -> DispatchStore:
+        raise NoSuchSchool("a task that names no school")
+
+    return Wiring(
+        config=dispatch_config(base), open_store=no_school, open_school_store=open_school_store
+    )
+
+
+def schools_wiring() -> Wiring:
+    """`SAFESHARE_DISPATCH_WIRING=safeshare.tenants:schools_wiring`: the deployment the
+    environment names."""
+    return schools_wiring_for(Settings())
+
+
+def schools_relay(base: Settings, celery: Celery, wiring: Wiring) -> SchoolsRelay:
+    """The relay over every active school, publishing each school's tasks with its id."""
+    registry = registry_for(base)
+    config = wiring.config
+
+    def publish(school: str, job: Job) -> None:
+        enqueue(celery, config, job.referral_id, job.urgent, school)
+
+    return SchoolsRelay(
+        lambda: [t.id for t in registry.all() if t.active],
+        SchoolStores(wiring.open_school_store),
+        publish,
+    )

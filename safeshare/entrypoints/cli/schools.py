@@ -86,3 +86,40 @@ def serve(
 
     web = create_schools_app(state.settings(), capacity=open_at_once)
     uvicorn.run(web, host=host, port=port, proxy_headers=False)
+
+
+@app.command("relay")
+def relay(
+    once: bool = typer.Option(False, "--once", help="Publish what is pending, then exit."),
+    as_json: bool = JSON,
+) -> None:
+    """Follow every active school's event store and publish its deliver tasks, each naming
+    its school (workers: `SAFESHARE_DISPATCH_WIRING=safeshare.tenants:schools_wiring`)."""
+    import threading
+
+    from safeshare.entrypoints.cli.dispatch import _stop_on_signals
+    from safeshare.tenants import schools_relay, schools_wiring_for
+    from workers.celery_app import declare_when_ready, make_celery
+
+    with guarded(as_json):
+        base = state.settings()
+        wiring = schools_wiring_for(base)
+        celery = make_celery(wiring)
+        declare_when_ready(celery, wiring.config)
+        r = schools_relay(base, celery, wiring)
+    try:
+        if once:
+            total = 0
+            while done := r.run_once():
+                total += done
+            emit({"published": total}, as_json, None)
+            return
+        stop = threading.Event()
+        _stop_on_signals(stop)
+        emit({"relay": "running", "schools": "all"}, as_json, None)
+        while not stop.is_set():
+            if not r.run_once():
+                stop.wait(0.2)
+    finally:
+        r.stores.close()
+        celery.close()
