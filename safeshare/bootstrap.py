@@ -102,6 +102,8 @@ def event_store_env(settings: Settings) -> dict[str, str]:
 
 def ensure_schema(p: PgParams, schema: str) -> None:
     with psycopg.connect(p.conninfo(), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone():
+            return  # (a tenant's role may not create schemas: its own exist already)
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 

@@ -62,10 +62,9 @@ def provision(database_url: str, school: str) -> None:
             conn.execute(
                 sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(login))
             )
-        # `CREATE SCHEMA IF NOT EXISTS`, run by the stores on start, asks for CREATE on the
-        # database even when the schema exists.
+        # CONNECT only: the role cannot make a schema (its own are made here, for it)
         conn.execute(
-            sql.SQL("GRANT CONNECT, CREATE ON DATABASE {} TO {}").format(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
                 sql.Identifier(p.dbname), sql.Identifier(role)
             )
         )

@@ -123,6 +123,11 @@ def test_every_table_of_a_school_belongs_to_its_role_and_no_other_school_has_a_g
             (pg_roles.role_name(beta), REGISTRY_SCHEMA),
         ).fetchone()
         assert registry == (False,)
+        create = conn.execute(
+            "SELECT has_database_privilege(%s, current_database(), 'CREATE')",
+            (pg_roles.role_name(beta),),
+        ).fetchone()
+        assert create == (False,), "a school's role makes no schema of its own"
 
 
 def test_beta_cannot_read_or_write_alphas_records_even_by_mistake(
