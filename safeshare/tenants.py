@@ -271,3 +271,22 @@ def schools_relay(base: Settings, celery: Celery, wiring: Wiring) -> SchoolsRela
         SchoolStores(wiring.open_school_store),
         publish,
     )
+
+
+# -- projections: one runner process for every school ---------------------------------------
+
+
+def catch_up_schools(apps: SchoolApps) -> dict[str, int]:
+    """One batch round: each active school's projections and integrity log brought up to its
+    own log's head, through that school's own application (leased: the open ones stay within
+    the bound). What each school's runners applied, by school id."""
+    from safeshare.services import projections as ps
+    from safeshare.services.audit import audit_service
+
+    applied: dict[str, int] = {}
+    for tenant in apps.registry.all():
+        if not tenant.active:
+            continue
+        with apps.lease(tenant.id) as s:
+            applied[tenant.id] = ps.catch_up(s) + audit_service(s).runner.catch_up()
+    return applied

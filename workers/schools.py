@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 
 import structlog
 
+from workers.config import DispatchConfig
 from workers.ports import DispatchStore, Job
-from workers.relay import Relay
+from workers.relay import Reconciler, Relay
 
 log = structlog.get_logger("safeshare.dispatch")
 
@@ -76,6 +77,8 @@ class SchoolStores:
 
 Publish = Callable[[str, Job], None]
 """Publish a school's job: `enqueue(..., school=...)`."""
+Alert = Callable[[str, str, str], None]
+"""Publish a school's DSL alert: (school, referral id, reason)."""
 
 
 class SchoolsRelay:
@@ -105,6 +108,30 @@ class SchoolsRelay:
                 log.warning("relay failed for a school", school=school, error=type(exc).__name__)
                 self.stores.discard(school)
         return published
+
+    def reconcile_once(self, config: DispatchConfig, alert: Alert | None = None) -> int:
+        """Each active school's reconciler (stale referrals re-enqueued, overdue escalated)."""
+        acted = 0
+        for school in self.schools():
+            try:
+                store = self.stores.get(school)
+                school_alert = None if alert is None else self._alerter(school, alert)
+                acted += Reconciler(store, self._publisher(school), config, school_alert).run_once()
+            except NoSuchSchool:
+                continue
+            except Exception as exc:
+                log.warning(
+                    "reconcile failed for a school", school=school, error=type(exc).__name__
+                )
+                self.stores.discard(school)
+        return acted
+
+    @staticmethod
+    def _alerter(school: str, alert: Alert) -> Callable[[str, str], None]:
+        def send(referral_id: str, reason: str) -> None:
+            alert(school, referral_id, reason)
+
+        return send
 
     def _publisher(self, school: str) -> Callable[[Job], None]:
         def publish(job: Job) -> None:

@@ -18,9 +18,16 @@ from safeshare.adapters.tenant_registry import REGISTRY_SCHEMA
 from safeshare.bootstrap import build
 from safeshare.entrypoints.cli.main import app as cli
 from safeshare.settings import Settings
-from safeshare.tenants import registry_for, school_settings
+from safeshare.tenants import (
+    SchoolApps,
+    UnknownSchool,
+    registry_for,
+    school_settings,
+    schools_wiring_for,
+)
 from tests.support import FakeClock, ago, born
 from tests.tenancy_support import DB_ADMIN, TENANCY_URL, deployment, school_id
+from workers.schools import NoSuchSchool
 
 pytestmark = pytest.mark.postgres
 
@@ -196,5 +203,11 @@ def test_a_suspended_school_is_listed_as_suspended(tmp_path: Path) -> None:
         code, shown = cli_json(base, "school", "suspend", gamma)
         assert code == 0 and shown["status"] == "suspended"
         assert registry_for(base).get(gamma).status == "suspended"  # type: ignore[union-attr]
+        wiring = schools_wiring_for(base)
+        assert wiring.open_school_store is not None
+        with pytest.raises(NoSuchSchool):  # its tasks are refused by every worker
+            wiring.open_school_store(gamma)
+        with pytest.raises(UnknownSchool):  # and nothing builds its application
+            SchoolApps(base, registry_for(base)).tenant(gamma)
         code, _ = cli_json(base, "school", "suspend", school_id("nobody"))
         assert code == 2

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
+import psycopg
 import pytest
 from eventsourcing.application import AggregateNotFoundError
+from psycopg import sql
 
 from domain.errors import SafeshareError
 from domain.referral import Referral
@@ -20,10 +22,16 @@ from safeshare.adapters.tenant_registry import Tenant
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.services.school import Safeshare
-from safeshare.tenants import SchoolApps, registry_for, schools_relay, schools_wiring_for
+from safeshare.tenants import (
+    SchoolApps,
+    catch_up_schools,
+    registry_for,
+    schools_relay,
+    schools_wiring_for,
+)
 from tests.agency_mail_client import open_mail_with_openssl
 from tests.support import FakeClock, ago, born
-from tests.tenancy_support import add, deployment, with_demo_agencies
+from tests.tenancy_support import DB_ADMIN, add, deployment, with_demo_agencies
 from workers.celery_app import declare, make_celery, purge_and_delete
 
 pytestmark = pytest.mark.postgres
@@ -169,6 +177,17 @@ def test_two_schools_raise_decide_and_deliver_at_once_and_nothing_crosses(
             assert theirs.concern_id not in seen and theirs.child_id not in seen
             assert CHILDREN[theirs.tenant.id.split("_")[0]] not in seen
 
+    # The projection runner, school by school: every row of a school's projections and
+    # integrity log is about that school's records only.
+    applied = catch_up_schools(apps)
+    assert all(applied[x.tenant.id] > 0 for x in shared.values())
+    for x in shared.values():
+        (theirs,) = [y for y in shared.values() if y is not x]
+        text = all_rows_as_text(x.tenant.id)
+        assert x.concern_id in text
+        for foreign in (theirs.concern_id, theirs.child_id, str(theirs.referral_id)):
+            assert foreign not in text
+
     # The worker's log names schools and ids only, never a child or a fact of either school.
     text = log.read_text(errors="replace")
     for name in CHILDREN:
@@ -178,3 +197,21 @@ def test_two_schools_raise_decide_and_deliver_at_once_and_nothing_crosses(
 def status(apps: SchoolApps, x: Shared) -> str:
     with apps.lease(x.tenant.id) as s:
         return s.app.get(x.referral_id, Referral).status.value
+
+
+def all_rows_as_text(school: str) -> str:
+    """Every row of every table in the school's projections and integrity schemas, as text."""
+    out: list[str] = []
+    with psycopg.connect(DB_ADMIN) as conn:
+        tables = conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY(%s)",
+            ([f"school_{school}_projections", f"school_{school}_integrity"],),
+        ).fetchall()
+        for schema, table in tables:
+            rows = conn.execute(
+                sql.SQL("SELECT t::text FROM {}.{} t").format(
+                    sql.Identifier(schema), sql.Identifier(table)
+                )
+            ).fetchall()
+            out += [str(r[0]) for r in rows]
+    return "\n".join(out)

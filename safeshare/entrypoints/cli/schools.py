@@ -96,10 +96,11 @@ def relay(
     """Follow every active school's event store and publish its deliver tasks, each naming
     its school (workers: `SAFESHARE_DISPATCH_WIRING=safeshare.tenants:schools_wiring`)."""
     import threading
+    import time
 
     from safeshare.entrypoints.cli.dispatch import _stop_on_signals
     from safeshare.tenants import schools_relay, schools_wiring_for
-    from workers.celery_app import declare_when_ready, make_celery
+    from workers.celery_app import alert_dsl, declare_when_ready, make_celery
 
     with guarded(as_json):
         base = state.settings()
@@ -107,19 +108,61 @@ def relay(
         celery = make_celery(wiring)
         declare_when_ready(celery, wiring.config)
         r = schools_relay(base, celery, wiring)
+    config = wiring.config
+
+    def alert(school: str, referral_id: str, reason: str) -> None:
+        alert_dsl(celery, config, referral_id, reason, school)
+
     try:
         if once:
             total = 0
             while done := r.run_once():
                 total += done
-            emit({"published": total}, as_json, None)
+            reconciled = r.reconcile_once(config, alert)
+            emit({"published": total, "reconciled": reconciled}, as_json, None)
             return
         stop = threading.Event()
         _stop_on_signals(stop)
         emit({"relay": "running", "schools": "all"}, as_json, None)
+        next_reconcile = time.monotonic() + config.reconcile_interval
         while not stop.is_set():
-            if not r.run_once():
+            published = r.run_once()
+            if time.monotonic() >= next_reconcile:
+                r.reconcile_once(config, alert)
+                next_reconcile = time.monotonic() + config.reconcile_interval
+            if not published:
                 stop.wait(0.2)
     finally:
         r.stores.close()
         celery.close()
+
+
+@app.command("projections")
+def projections(
+    once: bool = typer.Option(False, "--once", help="One round over every school, then exit."),
+    poll: float = typer.Option(1.0, "--poll", min=0.05, help="Seconds between rounds."),
+    open_at_once: int = typer.Option(8, "--open-at-once", min=1),
+    as_json: bool = JSON,
+) -> None:
+    """Keep every active school's projections and integrity log up to date, school by school
+    through each school's own application (a bounded number open at once)."""
+    import threading
+
+    from safeshare.entrypoints.cli.dispatch import _stop_on_signals
+    from safeshare.tenants import SchoolApps, catch_up_schools
+
+    base = state.settings()
+    apps = SchoolApps(base, registry_for(base), capacity=open_at_once)
+    try:
+        if once:
+            with guarded(as_json):
+                applied = catch_up_schools(apps)
+            emit({"applied": applied}, as_json, None)
+            return
+        stop = threading.Event()
+        _stop_on_signals(stop)
+        while not stop.is_set():
+            if not any(catch_up_schools(apps).values()):
+                stop.wait(poll)
+    finally:
+        apps.close()
