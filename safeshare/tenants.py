@@ -228,6 +228,7 @@ class SchoolApps:
             self._open.clear()
         for entry in entries:
             entry.school.close()
+        self.registry.close()
 
 
 # -- dispatch: one relay and one set of workers for every school ----------------------------

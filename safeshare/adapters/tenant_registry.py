@@ -9,6 +9,7 @@ import fcntl
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -66,6 +67,8 @@ class SchoolRegistry(Protocol):
 
     def set_status(self, school: str, status: str) -> Tenant: ...
 
+    def close(self) -> None: ...
+
 
 def _refuse_duplicate(existing: list[Tenant], tenant: Tenant) -> None:
     for t in existing:
@@ -93,6 +96,9 @@ class FileSchoolRegistry:
                 tmp = self.path.with_suffix(".tmp")
                 tmp.write_text(json.dumps([asdict(t) for t in tenants], indent=1) + "\n")
                 os.replace(tmp, self.path)
+
+    def close(self) -> None:
+        """Nothing held open."""
 
     def _read(self) -> list[Tenant]:
         if not self.path.exists():
@@ -128,6 +134,8 @@ class PostgresSchoolRegistry:
 
     def __init__(self, conninfo: str) -> None:
         self.conninfo = conninfo
+        self._lock = threading.Lock()
+        self._reader: psycopg.Connection[dict[str, object]] | None = None
         with self._conn() as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {REGISTRY_SCHEMA}")
             conn.execute(f"REVOKE ALL ON SCHEMA {REGISTRY_SCHEMA} FROM PUBLIC")
@@ -141,12 +149,20 @@ class PostgresSchoolRegistry:
         return psycopg.connect(self.conninfo, autocommit=True, row_factory=dict_row)
 
     def _select(self, where: str = "", *params: str) -> list[Tenant]:
-        with self._conn() as conn:
-            rows = conn.execute(
-                f"SELECT id, name, host, status, added_at FROM {REGISTRY_SCHEMA}.schools "
-                f"{where} ORDER BY id",
-                params,
-            ).fetchall()
+        """Reads share one connection (every request asks which school its host is)."""
+        query = (
+            f"SELECT id, name, host, status, added_at FROM {REGISTRY_SCHEMA}.schools "
+            f"{where} ORDER BY id"
+        )
+        with self._lock:
+            if self._reader is None or self._reader.closed:
+                self._reader = self._conn()
+            try:
+                rows = self._reader.execute(query, params).fetchall()
+            except psycopg.OperationalError:
+                self._reader.close()  # a restarted server: the next read reconnects
+                self._reader = None
+                raise
         return [
             Tenant(
                 id=str(r["id"]),
@@ -157,6 +173,12 @@ class PostgresSchoolRegistry:
             )
             for r in rows
         ]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
 
     def add(self, tenant: Tenant) -> None:
         with self._conn() as conn, conn.transaction():
