@@ -196,6 +196,9 @@ class SchoolApps:
                     self._open.move_to_end(tenant.id)
                     entry.leases += 1
                     return entry
+                closing = self._evict(room_for=1)  # before the build: never one over
+            for old in closing:
+                old.school.close()
             made = _Entry(build(school_settings(self.base, tenant), self.clock), leases=1)
             with self._lock:
                 self._open[tenant.id] = made
@@ -204,11 +207,11 @@ class SchoolApps:
             old.school.close()
         return made
 
-    def _evict(self) -> list[_Entry]:
-        """Drop the least recently used beyond the bound; those no one holds are closed now,
-        the others when their last lease ends."""
+    def _evict(self, room_for: int = 0) -> list[_Entry]:
+        """Drop the least recently used beyond the bound (leaving room for `room_for` more);
+        those no one holds are closed now, the others when their last lease ends."""
         closing: list[_Entry] = []
-        while len(self._open) > self.capacity:
+        while self._open and len(self._open) + room_for > self.capacity:
             _, old = self._open.popitem(last=False)
             old.evicted = True
             if old.leases == 0:

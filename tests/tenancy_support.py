@@ -51,10 +51,12 @@ def deployment(data: Path, clock: FakeClock, **settings: object) -> Iterator[Set
     )
     registry = registry_for(base)
     before = {t.id for t in registry.all()}
+    registry.close()  # (holds no connection while the test counts them)
     try:
         yield base
     finally:
         made = [t.id for t in registry.all() if t.id not in before]
+        registry.close()
         with psycopg.connect(DB_ADMIN, autocommit=True) as conn:
             conn.execute(
                 sql.SQL("DELETE FROM {}.schools WHERE id = ANY(%s)").format(
