@@ -17,7 +17,14 @@ from psycopg import sql
 
 from domain.errors import SafeshareError
 from domain.referral import Referral
-from harness.dispatch import RABBIT_URL, WorkerProcess, rabbit_lock, unique_prefix, wait_for
+from harness.dispatch import (
+    RABBIT_URL,
+    WorkerProcess,
+    peek_messages,
+    rabbit_lock,
+    unique_prefix,
+    wait_for,
+)
 from safeshare.adapters.tenant_registry import Tenant
 from safeshare.demo.agencies.certs import AgencyPki
 from safeshare.demo.agencies.smtp import SmtpAgency
@@ -125,6 +132,14 @@ def test_two_schools_raise_decide_and_deliver_at_once_and_nothing_crosses(
         relay = schools_relay(base, celery, wiring)
         try:
             assert relay.run_once() == 2
+            # Each task message names its referral and its school, and nothing else.
+            messages = peek_messages(celery, wiring.config.queue_for(False), 10)
+            assert len(messages) == 2
+            for x in shared.values():
+                (body,) = [m for m in messages if str(x.referral_id).encode() in m]
+                assert f'"school": "{x.tenant.id}"'.encode() in body
+            for name in CHILDREN:
+                assert not any(CHILDREN[name].encode() in m for m in messages)
             worker = WorkerProcess(
                 base,
                 [wiring.config.queue_for(True), wiring.config.queue_for(False)],
