@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="postgresql://user@host:port/dbname; SQLite when unset"
     )
+    pg_pool_size: int = Field(
+        default=5, ge=1, description="the event store's PostgreSQL connections kept open"
+    )
+    pg_max_overflow: int = Field(
+        default=10, ge=0, description="and how many more it may open under load"
+    )
     school: str = Field(default="oaklands", description="the tenant: a short slug for the school")
     school_name: str = Field(default="Oaklands School")
     kek_file: Path | None = Field(default=None, description="key-encryption key file")

@@ -24,6 +24,7 @@ from safeshare.entrypoints.cli import (
     referrals,
     requests,
     retention,
+    schools,
     state,
     tokens,
     transfers,
@@ -45,6 +46,7 @@ app.add_typer(referrals.app, name="referral")
 app.add_typer(requests.app, name="request")
 app.add_typer(retention.app, name="retention")
 app.add_typer(transfers.app, name="transfer")
+app.add_typer(schools.app, name="school")
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.registered_commands += dispatch.app.registered_commands
