@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     checkpoint_every_minutes: float = Field(
         default=60.0, gt=0, description="and when this long has passed since the last one"
     )
+    witnesses: str = Field(
+        default="",
+        description=(
+            "the school's witnesses (the local authority's or the trust's auditor): HTTPS base "
+            "URLs, comma-separated; every signed checkpoint and erasure tombstone is sent to each"
+        ),
+    )
+    witness_ca_file: Path | None = Field(
+        default=None, description="trust store (PEM) for the witnesses' HTTPS certificates"
+    )
     tsa_url: str | None = Field(
         default=None, description="RFC 3161 timestamp authority that timestamps each checkpoint"
     )
@@ -146,6 +156,14 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator("witnesses")
+    @classmethod
+    def _witnesses(cls, value: str) -> str:
+        for url in (u.strip() for u in value.split(",")):
+            if url and not re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*)?", url):
+                raise ValueError(f"{url!r} is not an HTTPS base URL (https://host[:port][/path])")
+        return value
+
     @field_validator("audit_log_origin")
     @classmethod
     def _origin(cls, value: str | None) -> str | None:
@@ -210,6 +228,10 @@ class Settings(BaseSettings):
     def log_origin(self) -> str:
         """The log's name in checkpoints: per school, so two tenants' logs never match."""
         return self.audit_log_origin or f"safeshare/{self.school}/audit"
+
+    @property
+    def witness_urls(self) -> list[str]:
+        return [u.strip().rstrip("/") for u in self.witnesses.split(",") if u.strip()]
 
     @property
     def uses_postgres(self) -> bool:

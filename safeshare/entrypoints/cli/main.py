@@ -28,6 +28,7 @@ from safeshare.entrypoints.cli import (
     tokens,
     transfers,
     users,
+    witness,
 )
 from safeshare.entrypoints.cli.identity import check_role_if_signed_in
 from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
@@ -47,6 +48,7 @@ app.add_typer(retention.app, name="retention")
 app.add_typer(transfers.app, name="transfer")
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
+app.add_typer(witness.app, name="witness")
 app.registered_commands += dispatch.app.registered_commands
 projections.register(app)
 app.command("health")(health.health)
