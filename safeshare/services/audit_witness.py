@@ -81,6 +81,6 @@ def check_witnessed(
             )
             continue
         out.checkpoints.append(cp)
-        if out.newest is None or at > out.newest[2]:
+        if out.newest is None or (at, cp.size) > (out.newest[2], out.newest[1]):
             out.newest = (name, cp.size, at)
     return out

@@ -33,6 +33,7 @@ log = logging.getLogger("safeshare.audit")
 REFUSED = "refused"
 COSIGNED = "cosigned"
 UNREACHABLE = "unreachable"
+SENT = "sent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def _send_one(
         log.error("witness %s refused the checkpoint of size %d (%s)", url, cp.size, why)
         return WitnessAnswer(url, REFUSED, why)
     cosigned = text + body
-    times = [at for _, at in cosignature_times(body)]
+    times = [at for _, at in cosignature_times(cosigned)]
     if not times:
         return WitnessAnswer(url, REFUSED, "the answer holds no cosignature")
     with db.transaction() as tx:
@@ -135,7 +136,7 @@ def send_tombstones(settings: Settings, key: Ed25519PrivateKey) -> list[WitnessA
             log.warning("erasure tombstones not sent: %s", e)
             answers.append(WitnessAnswer(url, UNREACHABLE, str(e)))
             continue
-        outcome = COSIGNED if status == 200 else REFUSED
+        outcome = SENT if status == 200 else REFUSED
         answers.append(WitnessAnswer(url, outcome, f"HTTP {status}: {body.strip()[:200]}"))
     return answers
 

@@ -1,0 +1,234 @@
+"""Finding 4 of the hardening issue: a history rewritten and re-signed with the audit key from
+the data folder is caught by a witness (a real `safeshare witness` server on loopback, HTTPS
+with a trustme certificate, its own key and store), while an honest extension verifies."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from harness.schools import copy_identity
+from projections.checkpoint import sign_checkpoint
+from projections.witness_note import add_checkpoint_body, cosigned_at
+from safeshare.adapters.audit_key import load_audit_key, load_public_key
+from safeshare.adapters.witness_client import witness_post
+from safeshare.bootstrap import build
+from safeshare.demo.agencies.certs import make_pki
+from safeshare.entrypoints.initialise import initialise
+from safeshare.services.audit import audit_service
+from safeshare.services.school import Safeshare
+from safeshare.services.witnessing import (
+    COSIGNED,
+    REFUSED,
+    fetch_tombstones,
+    fetch_witnessed_checkpoint,
+)
+from safeshare.settings import Settings
+from safeshare.witness.server import WitnessServer
+from safeshare.witness.store import PUBLIC_KEY_FILE
+from safeshare.witness.witness import Witness, init_witness
+from tests.integration.test_audit import cli, record_cases
+from tests.support import FakeClock, born
+
+WITNESS_NAME = "la.example/witness"
+
+
+@dataclass
+class Witnessed:
+    school: Safeshare
+    witness: Witness
+    url: str
+    public_key: Path
+    clock: FakeClock
+
+
+@pytest.fixture
+def witnessed(identity_template: Path, tmp_path: Path, clock: FakeClock) -> Iterator[Witnessed]:
+    """A school on the embedded default (its audit key in the data folder, as the attack
+    needs) whose witness is the local authority's server on loopback."""
+    pki = make_pki(tmp_path / "pki", "witness")
+    public = init_witness(tmp_path / "witness", WITNESS_NAME)
+    witness = Witness(tmp_path / "witness", clock)
+    server = WitnessServer(("127.0.0.1", 0), witness, _server_tls(pki.server_pem)).start()
+    data = tmp_path / "var"
+    settings = Settings(data=data, witnesses=server.url, witness_ca_file=pki.ca_file)
+    copy_identity(identity_template, data)
+    initialise(settings, clock)
+    school = build(settings, clock=clock)
+    witness.add_log(settings.log_origin, settings.audit_public_key_path.read_text())
+    try:
+        yield Witnessed(school, witness, server.url, public, clock)
+    finally:
+        school.close()
+        server.stop()
+
+
+def _server_tls(pem: Path) -> object:
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(pem)
+    return context
+
+
+def _save_witnessed(w: Witnessed, path: Path) -> Path:
+    path.write_text(fetch_witnessed_checkpoint(w.school.settings, w.url), encoding="utf-8")
+    return path
+
+
+def _delete_a_row_and_renumber_the_rest(s: Safeshare, position: int) -> None:
+    """What an insider with a shell does to the event store (SQLite, the embedded default)."""
+    db = sqlite3.connect(s.settings.events_db, isolation_level=None)
+    try:
+        db.execute("DELETE FROM stored_events WHERE rowid = ?", (position,))
+        db.execute("UPDATE stored_events SET rowid = -(rowid - 1) WHERE rowid > ?", (position,))
+        db.execute("UPDATE stored_events SET rowid = -rowid WHERE rowid < 0")
+    finally:
+        db.close()
+
+
+def test_a_rewritten_history_re_signed_with_the_data_folder_key_is_caught_by_the_witness(
+    witnessed: Witnessed, tmp_path: Path
+) -> None:
+    s = witnessed.school
+    audit = audit_service(s)
+    record_cases(s)
+    first = audit.checkpoint()
+    assert [a.outcome for a in audit.witness_answers][:1] == [COSIGNED], audit.witness_answers
+    seen_first = _save_witnessed(witnessed, tmp_path / "witnessed-1.txt")
+
+    # An honest extension: more records, a new checkpoint, cosigned with a consistency proof.
+    witnessed.clock.advance(minutes=5)
+    s.children.register("Ola Example", born(s.ctx.clock, 9), by="Office")
+    second = audit.checkpoint()
+    assert second.size > first.size
+    assert [a.outcome for a in audit.witness_answers][:1] == [COSIGNED]
+    seen = _save_witnessed(witnessed, tmp_path / "witnessed-2.txt")
+    assert f"\n{second.size}\n" in seen.read_text()
+    key = str(witnessed.public_key)
+    honest = cli(s, "audit", "verify", "--witness", str(seen_first), "--witness", str(seen),
+                 "--witness-key", key)  # fmt: skip
+    assert honest.exit_code == 0, honest.output
+    assert f"the newest witnessed checkpoint (size {second.size}, by witnessed-2.txt) is" in (
+        honest.output
+    )
+
+    # The attack: delete a row, renumber the rest, rebuild the log and re-sign it with the
+    # audit key from the data folder (also wiping the school's record of the witness).
+    _delete_a_row_and_renumber_the_rest(s, 5)
+    with audit.db.transaction() as tx:
+        tx.execute("DELETE FROM integrity_checkpoints")
+        tx.execute("DELETE FROM witness_cosigned")
+    audit.runner.rebuild()
+    for name in ("Padding One", "Padding Two"):
+        s.children.register(name, born(s.ctx.clock, 8), by="Office")
+    forged = audit.checkpoint()
+    assert forged.size > second.size  # past what the witness saw: only a proof could pass
+    assert audit.verify() == []  # the rewritten log agrees with itself
+    assert [a.outcome for a in audit.witness_answers][:1] == [REFUSED]
+    assert "HTTP 422" in audit.witness_answers[0].detail  # its proof does not verify
+
+    caught = cli(s, "audit", "verify", "--witness", str(seen), "--witness-key", key)
+    assert caught.exit_code == 1, caught.output
+    assert "[witnessed-checkpoint]" in caught.output
+    assert "the history was rewritten" in caught.output
+    # The witness still holds what it saw, not the forgery.
+    assert f"\n{second.size}\n" in fetch_witnessed_checkpoint(s.settings, witnessed.url)
+
+
+def test_a_witness_refuses_a_checkpoint_that_does_not_extend_what_it_cosigned(
+    witnessed: Witnessed,
+) -> None:
+    s = witnessed.school
+    audit = audit_service(s)
+    record_cases(s)
+    first = audit.checkpoint()
+    settings = s.settings
+    text = first.to_text()
+    # Another old size than the one it cosigned: 409 with the size it holds.
+    status, body = witness_post(
+        witnessed.url, "/add-checkpoint", add_checkpoint_body(1, [], text), settings.witness_ca_file
+    )
+    assert (status, body) == (409, f"{first.size}\n")
+    # Same size, another root, signed with the school's own key (a fork): 409.
+    fork = sign_checkpoint(
+        first.origin, first.size, bytes(32), load_audit_key(settings), witnessed.clock()
+    )
+    status, body = witness_post(
+        witnessed.url,
+        "/add-checkpoint",
+        add_checkpoint_body(first.size, [], fork.to_text()),
+        settings.witness_ca_file,
+    )
+    assert (status, body) == (409, f"{first.size}\n")
+    # Not signed by the log's key: 403.
+    alien = sign_checkpoint(first.origin, first.size + 1, bytes(32), Ed25519PrivateKey.generate())
+    status, _ = witness_post(
+        witnessed.url,
+        "/add-checkpoint",
+        add_checkpoint_body(first.size, [], alien.to_text()),
+        settings.witness_ca_file,
+    )
+    assert status == 403
+    # An extension whose proof does not verify: 422.
+    s.children.register("Ola Example", born(s.ctx.clock, 9), by="Office")
+    audit.catch_up()
+    with audit.db.transaction() as tx:
+        later = audit.log.checkpoint(tx)
+    bogus = [b"\x00" * 32] * 3
+    status, _ = witness_post(
+        witnessed.url,
+        "/add-checkpoint",
+        add_checkpoint_body(first.size, bogus, later.to_text()),
+        settings.witness_ca_file,
+    )
+    assert status == 422
+    # A log the witness does not know: 404.
+    other = text.replace(settings.log_origin, "safeshare/elsewhere/audit")
+    status, _ = witness_post(
+        witnessed.url,
+        "/add-checkpoint",
+        add_checkpoint_body(0, [], other),
+        settings.witness_ca_file,
+    )
+    assert status == 404
+
+
+def test_a_cosignature_is_the_witness_key_over_the_checkpoint_and_its_time(
+    witnessed: Witnessed,
+) -> None:
+    s = witnessed.school
+    record_cases(s)
+    audit_service(s).checkpoint()
+    text = fetch_witnessed_checkpoint(s.settings, witnessed.url)
+    key = load_public_key(witnessed.public_key.read_bytes())
+    assert cosigned_at(text, WITNESS_NAME, key) == witnessed.clock().replace(microsecond=0)
+    tampered = text.replace("\n\n", "\nrecorded-at x\n\n", 1)
+    assert cosigned_at(tampered, WITNESS_NAME, key) is None
+    assert (witnessed.public_key.parent / PUBLIC_KEY_FILE).exists()
+
+
+def test_an_erasure_reaches_the_witness_as_a_tombstone_of_ids_only(
+    witnessed: Witnessed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = witnessed.school
+    child_id = s.children.register("Ava Stone", born(s.ctx.clock, 10), by="Office")
+    s.children.erase(child_id, "retention-ended", "DSL")
+    assert fetch_tombstones(s.settings, witnessed.url) == {child_id}
+    rows = witnessed.witness.store.tombstones(s.settings.log_origin)
+    assert rows == [child_id]
+    monkeypatch.setenv("SAFESHARE_WITNESS_CA_FILE", str(s.settings.witness_ca_file))
+    held = cli(s, "witness", "tombstones", witnessed.url)
+    assert child_id.hex in held.output, held.output
+
+
+def test_verify_says_plainly_when_nothing_was_witnessed(witnessed: Witnessed) -> None:
+    s = witnessed.school
+    done = cli(s, "audit", "verify")
+    assert done.exit_code == 0, done.output
+    assert "witnessed: never" in done.output
