@@ -16,11 +16,14 @@ from harness.schools import copy_identity
 from projections.checkpoint import sign_checkpoint
 from projections.witness_note import add_checkpoint_body, cosigned_at
 from safeshare.adapters.audit_key import load_audit_key, load_public_key
+from safeshare.adapters.sealing import ERASED
+from safeshare.adapters.store_backup import sqlite_restore
 from safeshare.adapters.witness_client import witness_post
 from safeshare.bootstrap import build
 from safeshare.demo.agencies.certs import make_pki
 from safeshare.entrypoints.initialise import initialise
 from safeshare.services.audit import audit_service
+from safeshare.services.backups import backup, restore
 from safeshare.services.school import Safeshare
 from safeshare.services.witnessing import (
     COSIGNED,
@@ -33,7 +36,7 @@ from safeshare.witness.server import WitnessServer
 from safeshare.witness.store import PUBLIC_KEY_FILE
 from safeshare.witness.witness import Witness, init_witness
 from tests.integration.test_audit import cli, record_cases
-from tests.support import FakeClock, born
+from tests.support import FakeClock, ago, born
 
 WITNESS_NAME = "la.example/witness"
 
@@ -232,3 +235,34 @@ def test_verify_says_plainly_when_nothing_was_witnessed(witnessed: Witnessed) ->
     done = cli(s, "audit", "verify")
     assert done.exit_code == 0, done.output
     assert "witnessed: never" in done.output
+
+
+def test_a_restore_of_every_store_and_the_tombstone_list_is_held_to_the_erasure_by_the_witness(
+    witnessed: Witnessed, tmp_path: Path
+) -> None:
+    """Both stores and the local tombstone list are from before the erasure: the witness's
+    tombstones are the remaining word of it, and the restore re-applies the erasure."""
+    s, clock = witnessed.school, witnessed.clock
+    settings = s.settings
+    child_id = s.children.register("Ava Stone", born(clock, 10), by="Office")
+    concern_id = s.concerns.raise_concern(
+        str(child_id), "neglect", "No lunch again.", ago(clock, hours=1), "Mr Jones"
+    )
+    audit_service(s).checkpoint()
+    folder = tmp_path / "backups" / "before-erasure"
+    backup(s, folder, "operator")
+    s.children.erase(child_id, "retention-ended", "DSL")
+    s.close()
+    settings.tombstones_path.unlink()  # the local list was lost (or put back) too
+    sqlite_restore(folder / "events.sqlite", settings.events_db)
+
+    done = restore(settings, folder, lambda: build(settings, clock=clock), "operator")
+
+    assert done["erasures_known_to_witnesses"] == 1 and done["witnesses_not_reached"] == []
+    assert done["erasures_recorded_again"] == [str(child_id)]
+    again = build(settings, clock=clock)
+    try:
+        assert again.keystore.get(child_id) is None
+        assert again.views.show_concern(str(concern_id), "DSL")["concern"]["facts"] == ERASED
+    finally:
+        again.close()
