@@ -4,6 +4,8 @@
     logs        each log it witnesses: origin and the log's audit public key(s) (PEM)
     latest      per log, the last checkpoint it cosigned: size, root and the cosigned text
     tombstones  per log, every erased child id the school reported, with when it arrived
+    set_aside   checkpoints the witness's operator set aside (a school restored from a backup),
+                kept as evidence of what was witnessed before
 
 Why SQLite with `BEGIN IMMEDIATE`: two add-checkpoint requests for one log must not both pass
 the "old size matches" check; the write lock makes the check and the update one step.
@@ -46,6 +48,10 @@ class WitnessStore:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS latest (origin TEXT PRIMARY KEY, size INTEGER NOT "
                 "NULL, root BLOB NOT NULL, note TEXT NOT NULL)"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS set_aside (origin TEXT NOT NULL, size INTEGER NOT "
+                "NULL, note TEXT NOT NULL, set_aside_at TEXT NOT NULL)"
             )
             db.execute(
                 "CREATE TABLE IF NOT EXISTS tombstones (origin TEXT NOT NULL, child_id TEXT NOT "
@@ -102,6 +108,22 @@ class WitnessStore:
     def latest(self, origin: str) -> Latest | None:
         with self.latest_for_update(origin) as (latest, _):
             return latest
+
+    def set_aside(self, origin: str, at: datetime) -> Latest | None:
+        """Start the log afresh (its next checkpoint is trusted on first use), keeping the
+        checkpoint it held in `set_aside`; returns that checkpoint."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT size, root, note FROM latest WHERE origin = ?", (origin,)
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "INSERT INTO set_aside (origin, size, note, set_aside_at) VALUES (?, ?, ?, ?)",
+                (origin, row[0], row[2], at.isoformat()),
+            )
+            db.execute("DELETE FROM latest WHERE origin = ?", (origin,))
+        return Latest(int(row[0]), bytes(row[1]), str(row[2]))
 
     def add_tombstones(self, origin: str, ids: list[UUID], at: datetime) -> int:
         """Record the ids not yet known; returns how many were new."""

@@ -5,6 +5,7 @@ with a trustme certificate, its own key and store), while an honest extension ve
 from __future__ import annotations
 
 import sqlite3
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,9 +72,7 @@ def witnessed(identity_template: Path, tmp_path: Path, clock: FakeClock) -> Iter
         server.stop()
 
 
-def _server_tls(pem: Path) -> object:
-    import ssl
-
+def _server_tls(pem: Path) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(pem)
     return context
@@ -221,7 +220,7 @@ def test_an_erasure_reaches_the_witness_as_a_tombstone_of_ids_only(
 ) -> None:
     s = witnessed.school
     child_id = s.children.register("Ava Stone", born(s.ctx.clock, 10), by="Office")
-    s.children.erase(child_id, "retention-ended", "DSL")
+    s.children.erase(str(child_id), "retention-ended", "DSL")
     assert fetch_tombstones(s.settings, witnessed.url) == {child_id}
     rows = witnessed.witness.store.tombstones(s.settings.log_origin)
     assert rows == [child_id]
@@ -251,7 +250,7 @@ def test_a_restore_of_every_store_and_the_tombstone_list_is_held_to_the_erasure_
     audit_service(s).checkpoint()
     folder = tmp_path / "backups" / "before-erasure"
     backup(s, folder, "operator")
-    s.children.erase(child_id, "retention-ended", "DSL")
+    s.children.erase(str(child_id), "retention-ended", "DSL")
     s.close()
     settings.tombstones_path.unlink()  # the local list was lost (or put back) too
     sqlite_restore(folder / "events.sqlite", settings.events_db)
@@ -266,3 +265,16 @@ def test_a_restore_of_every_store_and_the_tombstone_list_is_held_to_the_erasure_
         assert again.views.show_concern(str(concern_id), "DSL")["concern"]["facts"] == ERASED
     finally:
         again.close()
+
+
+def test_a_witness_operator_sets_a_log_aside_after_a_confirmed_restore(
+    witnessed: Witnessed,
+) -> None:
+    s = witnessed.school
+    record_cases(s)
+    first = audit_service(s).checkpoint()
+    held = witnessed.witness.store.set_aside(s.settings.log_origin, witnessed.clock())
+    assert held is not None and held.size == first.size
+    assert witnessed.witness.store.latest(s.settings.log_origin) is None
+    with pytest.raises(Exception, match="404"):
+        fetch_witnessed_checkpoint(s.settings, witnessed.url)

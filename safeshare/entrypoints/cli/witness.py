@@ -69,6 +69,27 @@ def add_log(
     emit({"origin": origin}, as_json, lambda: print(f"witnessing {origin}"))
 
 
+@app.command("set-aside")
+def set_aside(
+    directory: Path = DIR,
+    origin: str = typer.Option(..., "--origin", help="The school's log name."),
+    as_json: bool = JSON,
+) -> None:
+    """After a school's confirmed restore from a backup: keep the checkpoint held for its log
+    as evidence and witness the log afresh from its next checkpoint."""
+    with guarded(as_json):
+        witness = _witness(directory)
+        held = witness.store.set_aside(origin, utc_now())
+    size = None if held is None else held.size
+    emit(
+        {"origin": origin, "set_aside_size": size},
+        as_json,
+        lambda: print(
+            f"{origin}: " + ("nothing held" if held is None else f"size {size} set aside")
+        ),
+    )
+
+
 @app.command("serve")
 def serve(
     directory: Path = DIR,
