@@ -7,10 +7,13 @@ never anything that identifies a child: an id is a random UUID, meaningless outs
 
 from __future__ import annotations
 
+import logging
 import ssl
 from pathlib import Path
 
 import httpx
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request on the console
 
 
 class WitnessUnreachable(ConnectionError):

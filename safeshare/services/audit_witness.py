@@ -39,7 +39,7 @@ def check_witnessed(
     origin: str,
     witness_key: Ed25519PublicKey | None,
 ) -> WitnessCheck:
-    """Each (name, cosigned checkpoint text) against the store's current leaf hashes."""
+    """Each (file name, cosigned checkpoint text) against the store's current leaf hashes."""
     out = WitnessCheck()
     size, root = len(leaves), root_hash(leaves)
     for name, text in texts:
@@ -55,17 +55,18 @@ def check_witnessed(
         if cp.origin != origin or not any(signed_by(text, k) for k in school_keys):
             problem(f"not signed by this school's audit key for {origin}")
             continue
+        lines = cosignature_times(text)
         if witness_key is not None:
             at = cosigned_at(text, None, witness_key)
             if at is None:
                 problem("no valid cosignature by the given witness key")
                 continue
+        elif not lines:
+            problem("no cosignature: it was never witnessed")
+            continue
         else:
-            times = [t for _, t in cosignature_times(text)]
-            if not times:
-                problem("no cosignature: it was never witnessed")
-                continue
-            at = max(times)
+            at = max(t for _, t in lines)
+        signer = next((n for n, t in lines if t == at), name)
         if cp.size > size:
             problem(
                 f"the witness saw {cp.size} records but the store holds {size}: "
@@ -82,5 +83,5 @@ def check_witnessed(
             continue
         out.checkpoints.append(cp)
         if out.newest is None or (at, cp.size) > (out.newest[2], out.newest[1]):
-            out.newest = (name, cp.size, at)
+            out.newest = (signer, cp.size, at)
     return out

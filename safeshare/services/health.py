@@ -57,7 +57,8 @@ def check_health(s: Safeshare) -> Health:
         _guarded("key store", lambda: _key_store(s)),
         _guarded("broker", lambda: _broker(s)),
         _guarded("projections", lambda: _projections(s)),
-        _guarded("integrity log", lambda: _checkpointage_text(s, now)),
+        _guarded("integrity log", lambda: _checkpoint_age(s, now)),
+        _guarded("witnesses", lambda: _witnessed_age(s, now)),
         _guarded("school certificates", lambda: _school_certificates(s, now)),
     ]
     checks += _agency_certificates(s, now)
@@ -101,7 +102,7 @@ def _projections(s: Safeshare) -> tuple[Status, str]:
     return status, f"largest lag {worst.lag} ({worst.name})"
 
 
-def _checkpointage_text(s: Safeshare, now: datetime) -> tuple[Status, str]:
+def _checkpoint_age(s: Safeshare, now: datetime) -> tuple[Status, str]:
     from safeshare.services.audit import audit_service
 
     times = [c.recorded_at for c in audit_service(s).checkpoints() if c.recorded_at is not None]

@@ -25,6 +25,7 @@ from safeshare.demo.agencies.certs import make_pki
 from safeshare.entrypoints.initialise import initialise
 from safeshare.services.audit import audit_service
 from safeshare.services.backups import backup, restore
+from safeshare.services.health import Status, check_health
 from safeshare.services.school import Safeshare
 from safeshare.services.witnessing import (
     COSIGNED,
@@ -116,7 +117,7 @@ def test_a_rewritten_history_re_signed_with_the_data_folder_key_is_caught_by_the
     honest = cli(s, "audit", "verify", "--witness", str(seen_first), "--witness", str(seen),
                  "--witness-key", key)  # fmt: skip
     assert honest.exit_code == 0, honest.output
-    assert f"the newest witnessed checkpoint (size {second.size}, by witnessed-2.txt) is" in (
+    assert f"the newest witnessed checkpoint (size {second.size}, by {WITNESS_NAME}) is" in (
         honest.output
     )
 
@@ -213,6 +214,10 @@ def test_a_cosignature_is_the_witness_key_over_the_checkpoint_and_its_time(
     tampered = text.replace("\n\n", "\nrecorded-at x\n\n", 1)
     assert cosigned_at(tampered, WITNESS_NAME, key) is None
     assert (witnessed.public_key.parent / PUBLIC_KEY_FILE).exists()
+    witnessing = {c.name: c for c in check_health(s).checks}["witnesses"]
+    assert witnessing.status is Status.OK
+    assert witnessing.detail.startswith("newest witnessed checkpoint (size ")
+    assert witnessing.detail.endswith(" 0 minutes old")
 
 
 def test_an_erasure_reaches_the_witness_as_a_tombstone_of_ids_only(
