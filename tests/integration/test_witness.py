@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 import ssl
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ from safeshare.adapters.sealing import ERASED
 from safeshare.adapters.store_backup import sqlite_restore
 from safeshare.adapters.witness_client import witness_post
 from safeshare.bootstrap import build
-from safeshare.demo.agencies.certs import make_pki
+from safeshare.demo.agencies.certs import free_port, make_pki
 from safeshare.entrypoints.initialise import initialise
 from safeshare.services.audit import audit_service
 from safeshare.services.backups import backup, restore
@@ -283,3 +285,49 @@ def test_a_witness_operator_sets_a_log_aside_after_a_confirmed_restore(
     assert witnessed.witness.store.latest(s.settings.log_origin) is None
     with pytest.raises(Exception, match="404"):
         fetch_witnessed_checkpoint(s.settings, witnessed.url)
+
+
+def test_safeshare_witness_serve_cosigns_a_schools_checkpoint_over_https(
+    identity_template: Path, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The witness as a local authority runs it: `safeshare witness init`, `add-log`, `serve`
+    (its own process, its own folder), and the school's `audit checkpoint` reaching it."""
+    pki = make_pki(tmp_path / "pki", "witness")
+    data = tmp_path / "var"
+    settings = Settings(data=data)
+    copy_identity(identity_template, data)
+    initialise(settings, clock)
+    school = build(settings, clock=clock)
+    folder = tmp_path / "witness"
+    try:
+        school.children.register("Ava Stone", born(clock, 10), by="Office")
+        made = cli(school, "witness", "init", "--dir", str(folder), "--name", WITNESS_NAME)
+        assert made.exit_code == 0 and made.output.strip().endswith(PUBLIC_KEY_FILE), made.output
+        added = cli(school, "witness", "add-log", "--dir", str(folder), "--origin",
+                    settings.log_origin, "--key", str(settings.audit_public_key_path))  # fmt: skip
+        assert added.exit_code == 0, added.output
+        port = free_port()
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "safeshare.entrypoints.cli", "witness", "serve", "--dir",
+             str(folder), "--cert", str(pki.server_pem), "--port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            assert serve.stdout is not None
+            assert "serving on" in serve.stdout.readline()
+            url = f"https://127.0.0.1:{port}"
+            monkeypatch.setenv("SAFESHARE_WITNESSES", url)
+            monkeypatch.setenv("SAFESHARE_WITNESS_CA_FILE", str(pki.ca_file))
+            signed = cli(school, "audit", "checkpoint")
+            assert f"witness {url}: cosigned" in signed.output, signed.output
+            held = cli(school, "witness", "checkpoint", url)
+            (tmp_path / "witnessed.txt").write_text(held.output)
+            verified = cli(school, "audit", "verify", "--witness", str(tmp_path / "witnessed.txt"),
+                           "--witness-key", str(folder / PUBLIC_KEY_FILE))  # fmt: skip
+            assert verified.exit_code == 0, verified.output
+            assert f"by {WITNESS_NAME}) is 0 minutes old" in verified.output
+        finally:
+            serve.terminate()
+            serve.wait(10)
+    finally:
+        school.close()
