@@ -39,7 +39,7 @@ def test_an_add_checkpoint_request_reads_back_as_written() -> None:
         b"old 1\nAAAA\n\nx",
         b"old 1\n",
         b"\xff\xfe",
-    ],  # fmt: skip
+    ],
 )
 def test_a_malformed_request_is_refused(body: bytes) -> None:
     with pytest.raises(WitnessNoteError):
