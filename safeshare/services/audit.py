@@ -58,12 +58,7 @@ from safeshare.services.audit_verify import intact_in_pages
 from safeshare.services.audit_witness import WitnessCheck, check_witnessed
 from safeshare.services.school import Safeshare
 from safeshare.services.shared_packets import shared_packet
-from safeshare.services.witnessing import (
-    WitnessAnswer,
-    newest_witnessed,
-    send_checkpoint,
-    send_tombstones,
-)
+from safeshare.services.witnessing import WitnessAnswer, newest_witnessed, send_latest
 from safeshare.validation import moment
 
 
@@ -108,21 +103,8 @@ class AuditService:
         return cp
 
     def witness_pending(self) -> list[WitnessAnswer]:
-        """Send the latest checkpoint (as stored, every signature line) and the erasure
-        tombstones to the configured witnesses; what each answered (never raises for a
-        witness that is down: it is asked again at the next checkpoint)."""
-        settings = self.s.settings
-        if not settings.witness_urls:
-            return []
-        with self.db.transaction() as tx:
-            row = tx.fetchone("SELECT note FROM integrity_checkpoints ORDER BY seq DESC LIMIT 1")
-        if row is None:
-            return []
-        text = str(row[0])
-        answers = send_checkpoint(settings, self.db, Checkpoint.from_text(text), text)
-        if not answers:  # every witness already holds this checkpoint (and the tombstones)
-            return []
-        return answers + send_tombstones(settings, self.key)
+        """The latest checkpoint and the tombstones to the witnesses (`witnessing.py`)."""
+        return send_latest(self.s.settings, self.db, self.key)
 
     def check_witnessed(
         self, texts: list[tuple[str, str]], witness_key: Ed25519PublicKey | None

@@ -63,6 +63,25 @@ def newest_witnessed(db: ProjectionDb) -> tuple[str, int, datetime] | None:
     return str(row[0]), int(row[1]), datetime.fromisoformat(str(row[2]))
 
 
+def send_latest(
+    settings: Settings, db: ProjectionDb, key: Ed25519PrivateKey
+) -> list[WitnessAnswer]:
+    """Send the latest checkpoint (as stored, every signature line) and the erasure tombstones
+    to the configured witnesses; what each answered (never raises for a witness that is down:
+    it is asked again at the next checkpoint)."""
+    if not settings.witness_urls:
+        return []
+    with db.transaction() as tx:
+        row = tx.fetchone("SELECT note FROM integrity_checkpoints ORDER BY seq DESC LIMIT 1")
+    if row is None:
+        return []
+    text = str(row[0])
+    answers = send_checkpoint(settings, db, Checkpoint.from_text(text), text)
+    if not answers:  # every witness already holds this checkpoint (and the tombstones)
+        return []
+    return answers + send_tombstones(settings, key)
+
+
 def send_checkpoint(
     settings: Settings, db: ProjectionDb, cp: Checkpoint, text: str
 ) -> list[WitnessAnswer]:
