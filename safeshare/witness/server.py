@@ -73,9 +73,11 @@ class _Handler(BaseHTTPRequestHandler):
     server: WitnessServer
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or "0")
+        given = self.headers.get("Content-Length") or "0"
+        length = int(given) if given.isdigit() else -1
         if not 0 <= length <= MAX_BODY:
-            self._send(Reply(413, "request too large\n"))
+            self._send(Reply(413 if length > MAX_BODY else 400, "Content-Length: 0 to 1 MiB\n"))
+            self.close_connection = True
             return
         body = self.rfile.read(length)
         path = urlsplit(self.path).path
