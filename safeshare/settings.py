@@ -60,6 +60,13 @@ class Settings(BaseSettings):
             "URLs, comma-separated; every signed checkpoint and erasure tombstone is sent to each"
         ),
     )
+    witness_emails: str = Field(
+        default="",
+        description=(
+            "witnesses by email (comma-separated addresses): each new checkpoint and the "
+            "tombstones are mailed there through the school's SMTP relay, to be kept"
+        ),
+    )
     witness_ca_file: Path | None = Field(
         default=None, description="trust store (PEM) for the witnesses' HTTPS certificates"
     )
@@ -164,6 +171,14 @@ class Settings(BaseSettings):
                 raise ValueError(f"{url!r} is not an HTTPS base URL (https://host[:port][/path])")
         return value
 
+    @field_validator("witness_emails")
+    @classmethod
+    def _witness_emails(cls, value: str) -> str:
+        for address in (a.strip() for a in value.split(",")):
+            if address and not re.fullmatch(r"[^\s@,<>]+@[^\s@,<>]+", address):
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
     @field_validator("audit_log_origin")
     @classmethod
     def _origin(cls, value: str | None) -> str | None:
@@ -232,6 +247,10 @@ class Settings(BaseSettings):
     @property
     def witness_urls(self) -> list[str]:
         return [u.strip().rstrip("/") for u in self.witnesses.split(",") if u.strip()]
+
+    @property
+    def witness_addresses(self) -> list[str]:
+        return [a.strip() for a in self.witness_emails.split(",") if a.strip()]
 
     @property
     def uses_postgres(self) -> bool:

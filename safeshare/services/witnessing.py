@@ -26,6 +26,7 @@ from projections.integrity_nodes import StoredTree
 from projections.witness_note import add_checkpoint_body, cosignature_times, sign_tombstones
 from safeshare.adapters.erasure_tombstones import ErasureTombstones
 from safeshare.adapters.witness_client import WitnessUnreachable, witness_get, witness_post
+from safeshare.services.witness_mail import mail_checkpoint
 from safeshare.settings import Settings
 
 log = logging.getLogger("safeshare.audit")
@@ -69,17 +70,26 @@ def send_latest(
     """Send the latest checkpoint (as stored, every signature line) and the erasure tombstones
     to the configured witnesses; what each answered (never raises for a witness that is down:
     it is asked again at the next checkpoint)."""
-    if not settings.witness_urls:
+    if not settings.witness_urls and not settings.witness_addresses:
         return []
     with db.transaction() as tx:
         row = tx.fetchone("SELECT note FROM integrity_checkpoints ORDER BY seq DESC LIMIT 1")
     if row is None:
         return []
     text = str(row[0])
-    answers = send_checkpoint(settings, db, Checkpoint.from_text(text), text)
-    if not answers:  # every witness already holds this checkpoint (and the tombstones)
-        return []
-    return answers + send_tombstones(settings, key)
+    cp = Checkpoint.from_text(text)
+    answers = send_checkpoint(settings, db, cp, text)
+    if answers:  # a witness that already holds this checkpoint holds the tombstones too
+        answers += send_tombstones(settings, key)
+    if settings.witness_addresses:
+        note = sign_tombstones(settings.log_origin, _local_tombstones(settings), key)
+        mailed = mail_checkpoint(settings, db, cp, text, note)
+        answers += [WitnessAnswer(f"mailto:{a}", outcome, detail) for a, outcome, detail in mailed]
+    return answers
+
+
+def _local_tombstones(settings: Settings) -> list[UUID]:
+    return sorted(ErasureTombstones(settings.tombstones_path).ids())
 
 
 def send_checkpoint(
@@ -145,8 +155,7 @@ def send_tombstones(settings: Settings, key: Ed25519PrivateKey) -> list[WitnessA
     keeps every id it has not seen. Safe to repeat."""
     if not settings.witness_urls:
         return []
-    ids = sorted(ErasureTombstones(settings.tombstones_path).ids())
-    note = sign_tombstones(settings.log_origin, ids, key).encode()
+    note = sign_tombstones(settings.log_origin, _local_tombstones(settings), key).encode()
     answers = []
     for url in settings.witness_urls:
         try:

@@ -23,7 +23,8 @@ from safeshare.adapters.sealing import ERASED
 from safeshare.adapters.store_backup import sqlite_restore
 from safeshare.adapters.witness_client import witness_post
 from safeshare.bootstrap import build
-from safeshare.demo.agencies.certs import free_port, make_pki
+from safeshare.demo.agencies.certs import AgencyPki, free_port, make_pki
+from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.entrypoints.initialise import initialise
 from safeshare.services.audit import audit_service
 from safeshare.services.backups import backup, restore
@@ -331,3 +332,46 @@ def test_safeshare_witness_serve_cosigns_a_schools_checkpoint_over_https(
             serve.wait(10)
     finally:
         school.close()
+
+
+def test_a_witness_by_email_gets_each_new_checkpoint_once_to_keep(
+    identity_template: Path,
+    tmp_path: Path,
+    clock: FakeClock,
+    agency_pki: AgencyPki,
+    smtp_agency: SmtpAgency,
+) -> None:
+    """The trust's auditor has a mailbox, not a server: each new checkpoint (and the
+    tombstones) reaches it over the school's SMTP relay, and the attachment it keeps is what
+    `audit verify --checkpoint` checks the store against."""
+    settings = Settings(
+        data=tmp_path / "var",
+        witness_emails="auditor@trust.example",
+        smtp_host=smtp_agency.host,
+        smtp_port=smtp_agency.port,
+        tls_ca_file=agency_pki.ca_file,
+        channel_timeout_seconds=5.0,
+    )
+    copy_identity(identity_template, settings.data)
+    initialise(settings, clock)
+    s = build(settings, clock=clock)
+    try:
+        child_id = s.children.register("Ava Stone", born(clock, 10), by="Office")
+        s.children.erase(str(child_id), "retention-ended", "DSL")
+        cp = audit_service(s).checkpoint()
+        assert [a.outcome for a in audit_service(s).witness_answers] == ["sent"], audit_service(
+            s
+        ).witness_answers
+        audit_service(s).checkpoint()  # nothing new: not mailed again
+        [mail] = smtp_agency.messages
+        assert mail.subject == f"safeshare checkpoint: {cp.origin} size {cp.size}"
+        parts = {p.get_filename(): p.get_content() for p in mail.message.iter_attachments()}
+        assert parts["checkpoint.txt"].replace("\r\n", "\n") == cp.to_text()
+        assert child_id.hex in parts["tombstones.txt"]
+        assert "Ava" not in mail.raw.decode()
+        kept = tmp_path / "checkpoint.txt"
+        kept.write_bytes(parts["checkpoint.txt"].encode())  # as saved, CRLF and all
+        done = cli(s, "audit", "verify", "--checkpoint", str(kept))
+        assert done.exit_code == 0, done.output
+    finally:
+        s.close()

@@ -44,7 +44,9 @@ def _read_checkpoints(files: list[Path]) -> list[Checkpoint]:
     kept: list[Checkpoint] = []
     for f in files:
         try:
-            kept.append(Checkpoint.from_text(f.read_text(encoding="utf-8")))
+            # a copy saved from a mail or on Windows may have CRLF line ends: same checkpoint
+            text = f.read_text(encoding="utf-8").replace("\r\n", "\n")
+            kept.append(Checkpoint.from_text(text))
         except (OSError, UnicodeDecodeError, CheckpointFormatError) as e:
             raise InvalidValue("checkpoint", f"{f}: not a readable checkpoint ({e})") from None
     return kept
@@ -54,7 +56,7 @@ def _read_witnessed(files: list[Path]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for f in files:
         try:
-            out.append((f.name, f.read_text(encoding="utf-8")))
+            out.append((f.name, f.read_text(encoding="utf-8").replace("\r\n", "\n")))
         except (OSError, UnicodeDecodeError) as e:
             raise InvalidValue("witness", f"{f}: cannot be read ({type(e).__name__})") from None
     return out
