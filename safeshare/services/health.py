@@ -120,6 +120,11 @@ def _witnessed_age(s: Safeshare, now: datetime) -> tuple[Status, str]:
     for. No witness, or none for longer than two checkpoint intervals, is a warning."""
     from safeshare.services.audit import audit_service
 
+    if not s.settings.witness_urls and s.settings.witness_addresses:
+        return Status.WARNING, (
+            f"{len(s.settings.witness_addresses)} witness(es) by email only: they keep copies "
+            "but none cosigns (SAFESHARE_WITNESSES)"
+        )
     if not s.settings.witness_urls:
         return Status.WARNING, (
             "no witness configured (SAFESHARE_WITNESSES): nothing outside the school keeps "
