@@ -15,6 +15,7 @@ from psycopg.conninfo import make_conninfo
 
 import domain.custody  # noqa: F401  (registers the custody log's event topics in every process)
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
+from safeshare.adapters.audit_key import check_audit_key_location
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.data_folder import restrict_new_files
 from safeshare.adapters.key_files import BackupKey, read_lines
@@ -126,6 +127,8 @@ def build_projection_db(settings: Settings) -> ProjectionDb:
 def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safeshare:
     """Build the school's safeshare; the key files must exist (`safeshare init`)."""
     restrict_new_files()
+    if not settings.uses_postgres:  # the embedded default says so at start-up; production
+        check_audit_key_location(settings)  # refuses when the audit key is first loaded
     kek = KeyEncryptionKey.load(settings.kek_path)
     check_store_keys(settings, kek.secret, load_cipher_key(settings.cipher_key_path))
     app = CaseRecords(env=event_store_env(settings), clock=clock)

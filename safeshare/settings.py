@@ -65,6 +65,23 @@ class Settings(BaseSettings):
     checkpoint_every_minutes: float = Field(
         default=60.0, gt=0, description="and when this long has passed since the last one"
     )
+    witnesses: str = Field(
+        default="",
+        description=(
+            "the school's witnesses (the local authority's or the trust's auditor): HTTPS base "
+            "URLs, comma-separated; every signed checkpoint and erasure tombstone is sent to each"
+        ),
+    )
+    witness_emails: str = Field(
+        default="",
+        description=(
+            "witnesses by email (comma-separated addresses): each new checkpoint and the "
+            "tombstones are mailed there through the school's SMTP relay, to be kept"
+        ),
+    )
+    witness_ca_file: Path | None = Field(
+        default=None, description="trust store (PEM) for the witnesses' HTTPS certificates"
+    )
     tsa_url: str | None = Field(
         default=None, description="RFC 3161 timestamp authority that timestamps each checkpoint"
     )
@@ -208,6 +225,22 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return value
 
+    @field_validator("witnesses")
+    @classmethod
+    def _witnesses(cls, value: str) -> str:
+        for url in (u.strip() for u in value.split(",")):
+            if url and not re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*)?", url):
+                raise ValueError(f"{url!r} is not an HTTPS base URL (https://host[:port][/path])")
+        return value
+
+    @field_validator("witness_emails")
+    @classmethod
+    def _witness_emails(cls, value: str) -> str:
+        for address in (a.strip() for a in value.split(",")):
+            if address and not re.fullmatch(r"[^\s@,<>]+@[^\s@,<>]+", address):
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
     @field_validator("audit_log_origin")
     @classmethod
     def _origin(cls, value: str | None) -> str | None:
@@ -272,6 +305,14 @@ class Settings(BaseSettings):
     def log_origin(self) -> str:
         """The log's name in checkpoints: per school, so two tenants' logs never match."""
         return self.audit_log_origin or f"safeshare/{self.school}/audit"
+
+    @property
+    def witness_urls(self) -> list[str]:
+        return [u.strip().rstrip("/") for u in self.witnesses.split(",") if u.strip()]
+
+    @property
+    def witness_addresses(self) -> list[str]:
+        return [a.strip() for a in self.witness_emails.split(",") if a.strip()]
 
     @property
     def uses_postgres(self) -> bool:

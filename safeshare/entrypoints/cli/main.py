@@ -29,6 +29,7 @@ from safeshare.entrypoints.cli import (
     tokens,
     transfers,
     users,
+    witness,
 )
 from safeshare.entrypoints.cli.identity import check_role_if_signed_in
 from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
@@ -49,6 +50,7 @@ app.add_typer(transfers.app, name="transfer")
 app.add_typer(schools.app, name="school")
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
+app.add_typer(witness.app, name="witness")
 app.registered_commands += dispatch.app.registered_commands
 projections.register(app)
 app.command("health")(health.health)
