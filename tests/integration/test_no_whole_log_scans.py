@@ -231,3 +231,17 @@ def test_a_store_indexed_before_these_lists_is_reindexed_when_opened(room: Staff
     assert without_log_reads(s, s.retention.child_ids) == [
         e.originator_id for e in scan(s, Child.Registered.TOPIC)
     ]
+
+
+def test_the_child_search_starts_from_the_roll_in_the_index(room: Staffroom) -> None:
+    """Built when a web process starts: the roll from the index, then the log from its head."""
+    from safeshare.services.child_search import ChildSearch
+
+    search = ChildSearch(room.s.ctx)
+    with log_reads(room.s) as starts:
+        found = search.search("ida moss")
+    head = room.s.app.recorder.max_notification_id()
+    assert [m.child_id for m in found] == [room.child]
+    assert starts == [head + 1]  # only what came after the head it started from
+    later = room.s.children.register("Ida Mossop", born(room.s.ctx.clock, 9), "Office")
+    assert [m.child_id for m in search.search("ida moss")] == [room.child, later]
