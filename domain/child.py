@@ -47,7 +47,8 @@ class Child(CheapCopy, Aggregate):
     class PersonRemoved(Aggregate.Event):
         TOPIC = "safeshare:child:person-removed"
         person_id: str
-        reason: str
+        reason: Sealed | str
+        """Sealed with the child's key (plain only in events stored before it was)."""
         recorded_by: str
 
     class RetentionReviewDue(Aggregate.Event):
@@ -57,7 +58,8 @@ class Child(CheapCopy, Aggregate):
     class RetentionReviewed(Aggregate.Event):
         TOPIC = "safeshare:child:retention-reviewed"
         outcome: str
-        reason: str
+        reason: Sealed | str
+        """Sealed with the child's key (plain only in events stored before it was)."""
         next_review: date | None
         reviewed_by: str
 
@@ -102,7 +104,11 @@ class Child(CheapCopy, Aggregate):
         self.retention_review_due = True
 
     def review_retention(
-        self, outcome: RetentionOutcome, reason: str, next_review: date | None, reviewed_by: str
+        self,
+        outcome: RetentionOutcome,
+        reason: Sealed | str,
+        next_review: date | None,
+        reviewed_by: str,
     ) -> None:
         """Principle Record: "The information should not be kept any longer than is
         necessary": the child's file is kept until a set next review, or erased (the
@@ -115,7 +121,7 @@ class Child(CheapCopy, Aggregate):
 
     @event(RetentionReviewed)
     def _retention_reviewed(
-        self, outcome: str, reason: str, next_review: date | None, reviewed_by: str
+        self, outcome: str, reason: Sealed | str, next_review: date | None, reviewed_by: str
     ) -> None:
         self.retention_outcome = RetentionOutcome(outcome)
         self.retention_next_review = next_review
@@ -175,7 +181,7 @@ class Child(CheapCopy, Aggregate):
             recorded_by,
         )
 
-    def remove_person(self, person_id: str, reason: str, recorded_by: str) -> None:
+    def remove_person(self, person_id: str, reason: Sealed | str, recorded_by: str) -> None:
         """Someone no longer around the child (moved out, case closed); the record keeps that
         they were."""
         self.check_not_erased()
@@ -184,7 +190,7 @@ class Child(CheapCopy, Aggregate):
         self._person_removed(person_id=person_id, reason=reason, recorded_by=recorded_by)
 
     @event(PersonRemoved)
-    def _person_removed(self, person_id: str, reason: str, recorded_by: str) -> None:
+    def _person_removed(self, person_id: str, reason: Sealed | str, recorded_by: str) -> None:
         self.people.pop(person_id, None)
 
     def erase(self, reason: str, erased_by: str) -> None:

@@ -154,7 +154,7 @@ class Concern(CheapCopy, Aggregate):
 
     def seek_advice(
         self,
-        from_whom: str,
+        from_whom: Sealed | str,
         question: Sealed,
         answer: Sealed | None,
         sought_by: str,
@@ -178,7 +178,7 @@ class Concern(CheapCopy, Aggregate):
     @event(AdviceSought)
     def _advice_sought(
         self,
-        from_whom: str,
+        from_whom: Sealed | str,
         question: Sealed,
         answer: Sealed | None,
         sought_by: str,
@@ -679,7 +679,11 @@ class Concern(CheapCopy, Aggregate):
     # -- retention, erasure, closing ---------------------------------------------------------------
 
     def review_retention(
-        self, outcome: RetentionOutcome, reason: str, next_review: date | None, reviewed_by: str
+        self,
+        outcome: RetentionOutcome,
+        reason: Sealed | str,
+        next_review: date | None,
+        reviewed_by: str,
     ) -> None:
         """Principle Record: "there should be a review process scheduled at regular intervals
         to ensure data is not retained where it is unnecessary to do so"."""
@@ -691,7 +695,7 @@ class Concern(CheapCopy, Aggregate):
 
     @event(RetentionReviewed)
     def _retention_reviewed(
-        self, outcome: str, reason: str, next_review: date | None, reviewed_by: str
+        self, outcome: str, reason: Sealed | str, next_review: date | None, reviewed_by: str
     ) -> None:
         self.retention_outcome = RetentionOutcome(outcome)
         self.retention_next_review = next_review
@@ -704,12 +708,12 @@ class Concern(CheapCopy, Aggregate):
     def _child_data_erased(self, erased_by: str) -> None:
         self.child_data_erased = True
 
-    def close(self, reason: str, closed_by: str) -> None:
+    def close(self, reason: Sealed | str, closed_by: str) -> None:
         self.check_open_for_casework()
         self._closed(reason=reason, closed_by=closed_by)
 
     @event(Closed)
-    def _closed(self, reason: str, closed_by: str) -> None:
+    def _closed(self, reason: Sealed | str, closed_by: str) -> None:
         self.closed = True
 
     # -- checks and views --------------------------------------------------------------------------

@@ -30,7 +30,8 @@ class Raised(Aggregate.Created):
 
 class AdviceSought(Aggregate.Event):
     TOPIC = "safeshare:concern:advice-sought"
-    from_whom: str
+    from_whom: Sealed | str
+    """Sealed with the child's key (plain text only in events stored before it was)."""
     question: Sealed
     answer: Sealed | None
     sought_by: str
@@ -125,7 +126,8 @@ class FamilyToldAtOutset(Aggregate.Event):
 class RetentionReviewed(Aggregate.Event):
     TOPIC = "safeshare:concern:retention-reviewed"
     outcome: str
-    reason: str
+    reason: Sealed | str
+    """Sealed with the child's key (plain text only in events stored before it was)."""
     next_review: date | None
     reviewed_by: str
 
@@ -150,5 +152,6 @@ class ChildDataErased(Aggregate.Event):
 
 class Closed(Aggregate.Event):
     TOPIC = "safeshare:concern:closed"
-    reason: str
+    reason: Sealed | str
+    """Sealed with the child's key (plain text only in events stored before it was)."""
     closed_by: str

@@ -96,7 +96,7 @@ class Consent(_Immutable):
 class Advice(_Immutable):
     """Advice sought (golden rule 3), and whether the adviser was told who the child is."""
 
-    from_whom: str
+    from_whom: Sealed | str
     question: Sealed
     answer: Sealed | None
     sought_by: str

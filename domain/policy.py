@@ -260,14 +260,14 @@ def check_not_informed_has_reason(reason: Sealed | None) -> Sealed:
 
 
 def check_retention_review_complete(
-    outcome: RetentionOutcome, reason: str, next_review: date | None
+    outcome: RetentionOutcome, reason: Sealed | str, next_review: date | None
 ) -> None:
     """Principle Record: "there should be a review process scheduled at regular intervals to
     ensure data is not retained where it is unnecessary to do so": keeping the record sets the
     next review, and every review says why."""
     if outcome is RetentionOutcome.KEEP and next_review is None:
         raise PolicyRefusal("record: retention", "keeping the record needs a next review date")
-    if not reason.strip():
+    if isinstance(reason, str) and not reason.strip():  # a sealed reason was checked unsealed
         raise PolicyRefusal("record: retention", "a retention review needs a reason")
 
 

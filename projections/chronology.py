@@ -20,6 +20,7 @@ from typing import Any
 from domain.child import Child
 from domain.concern import Concern
 from domain.referral import Referral
+from domain.sealed import Sealed
 from projections.audit_trail import actor_of
 from projections.batch import (
     BatchProjection,
@@ -43,7 +44,7 @@ SIGNIFICANT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("facts", "opinion"),
         ("category", "immediate_risk", "crime_suspected"),
     ),
-    Concern.AdviceSought.TOPIC: ("advice sought", ("question", "answer"), ("from_whom",)),
+    Concern.AdviceSought.TOPIC: ("advice sought", ("from_whom", "question", "answer"), ()),
     Concern.ConsentRecorded.TOPIC: (
         "consent recorded",
         ("note",),
@@ -166,7 +167,7 @@ class Chronology(BatchProjection):
             texts = [
                 {"label": f, "f": v.field, "t": v.token}
                 for f in sealed_fields
-                if (v := getattr(e, f, None)) is not None
+                if isinstance(v := getattr(e, f, None), Sealed)  # plain text is never kept here
             ]
             detail = {f: getattr(e, f) for f in detail_fields}
             if topic == Concern.SharingDecided.TOPIC:

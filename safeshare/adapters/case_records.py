@@ -17,9 +17,13 @@ from domain.referral import Referral
 from safeshare.adapters.case_index import (
     INDEX_KWARG,
     INDEX_VERSION,
+    KEY_TOPICS,
     CaseIndexRows,
+    KeyChange,
     deadline_started,
     index_rows,
+    key_changes,
+    net_keys,
     referral_row,
 )
 from safeshare.adapters.persistence import TIMESTAMPS_KWARG, AsOfRecorder, DateAsISO, SealedAsDict
@@ -77,8 +81,9 @@ class CaseRecords(Application[UUID]):
         (or with an older one) is first opened. Reading everything is this job."""
         rows = CaseIndexRows()
         referral_ids: list[UUID] = []
+        changes: list[KeyChange] = []
         position = 0
-        topics = [Concern.Raised.TOPIC, Referral.Prepared.TOPIC]
+        topics = [Concern.Raised.TOPIC, Referral.Prepared.TOPIC, *KEY_TOPICS]
         while True:
             page = self.recorder.select_notifications(
                 start=position, limit=1000, topics=topics, inclusive_of_start=False
@@ -87,11 +92,13 @@ class CaseRecords(Application[UUID]):
                 break
             for n in page:
                 event: Any = self.mapper.to_domain_event(n)
+                changes.extend(key_changes(event))
                 if isinstance(event, Concern.Raised):
                     rows.concerns.append((event.child_id, event.originator_id))
-                else:
+                elif isinstance(event, Referral.Prepared):
                     referral_ids.append(event.originator_id)
             position = page[-1].id
+        rows.keys = net_keys(changes)
         for rid in referral_ids:
             referral = self.get(rid, Referral)
             started = deadline_started(self.repository.event_store.get(rid))

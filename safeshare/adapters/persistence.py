@@ -4,8 +4,8 @@ recorders: `sqlite_store.py`, `postgres_store.py`).
 
 - `event_timestamps`: as-of replay needs the version of an aggregate at a moment (DESIGN.md);
   each save records `(originator_id, timestamp, version)` for every event.
-- the case index (`safeshare/adapters/case_index.py`): a child's concerns and each referral's
-  current state, so that nothing done often reads the whole log.
+- the case index (`safeshare/adapters/case_index.py`): a child's concerns, each referral's
+  current state and records by kind and key, so that nothing done often reads the whole log.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ class AsOfRecorder:
 
     def referral_rows(self, statuses: Collection[str] | None = None) -> list[ReferralRow]:
         """Referrals in the order they were prepared, only those in `statuses` if given."""
+        raise NotImplementedError
+
+    def records_keyed(self, kind: str, key: str = "") -> list[UUID]:
+        """The records of a kind under a key (`case_index.KEYS`), in the order they joined."""
         raise NotImplementedError
 
     def case_index_version(self) -> int | None:

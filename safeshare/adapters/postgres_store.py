@@ -14,7 +14,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from safeshare.adapters.case_index import INDEX_KWARG, CaseIndexRows, ReferralRow, utc
+from safeshare.adapters.case_index import INDEX_KWARG, CaseIndexRows, ReferralRow, runs, utc
 from safeshare.adapters.persistence import (
     REFERRAL_COLUMNS,
     REFERRAL_UPDATE,
@@ -61,6 +61,11 @@ class SafesharePostgresRecorder(PostgresApplicationRecorder, AsOfRecorder):
                 "ON {}.referral_states (status, seq)"
             ).format(schema),
             SQL(
+                "CREATE TABLE IF NOT EXISTS {}.record_keys ("
+                "seq bigserial, kind text NOT NULL, key text NOT NULL, record_id uuid NOT NULL, "
+                "PRIMARY KEY (kind, key, record_id))"
+            ).format(schema),
+            SQL(
                 "CREATE TABLE IF NOT EXISTS {}.case_index_state ("
                 "name text PRIMARY KEY, version integer NOT NULL)"
             ).format(schema),
@@ -82,6 +87,16 @@ class SafesharePostgresRecorder(PostgresApplicationRecorder, AsOfRecorder):
         ).format(schema)
         self.select_referrals_statement = SQL(
             "SELECT " + REFERRAL_COLUMNS + " FROM {}.referral_states"
+        ).format(schema)
+        self.insert_key_statement = SQL(
+            "INSERT INTO {}.record_keys (kind, key, record_id) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING"
+        ).format(schema)
+        self.delete_key_statement = SQL(
+            "DELETE FROM {}.record_keys WHERE kind = %s AND key = %s AND record_id = %s"
+        ).format(schema)
+        self.select_keyed_statement = SQL(
+            "SELECT record_id FROM {}.record_keys WHERE kind = %s AND key = %s ORDER BY seq"
         ).format(schema)
         self.select_index_version_statement = SQL(
             "SELECT version FROM {}.case_index_state WHERE name = 'case_index'"
@@ -118,6 +133,10 @@ class SafesharePostgresRecorder(PostgresApplicationRecorder, AsOfRecorder):
         return ids
 
     def _write_index(self, curs: Cursor[DictRow], index: CaseIndexRows) -> None:
+        for added, keys in runs(index.keys):
+            curs.executemany(
+                self.insert_key_statement if added else self.delete_key_statement, keys
+            )
         if index.concerns:
             curs.executemany(self.insert_concern_child_statement, index.concerns)
         if index.referrals:
@@ -172,6 +191,11 @@ class SafesharePostgresRecorder(PostgresApplicationRecorder, AsOfRecorder):
                 )
                 for row in curs.fetchall()
             ]
+
+    def records_keyed(self, kind: str, key: str = "") -> list[UUID]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_keyed_statement, (kind, key))
+            return [row["record_id"] for row in curs.fetchall()]
 
     def case_index_version(self) -> int | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

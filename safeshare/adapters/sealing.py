@@ -130,6 +130,11 @@ class Sealer:
     def seal_optional(self, child_id: UUID, field: str, text: str | None) -> Sealed | None:
         return None if text is None else self.seal(child_id, field, text)
 
+    def open_text(self, child_id: UUID, value: Sealed | str | None) -> str | None:
+        """A field sealed since a given release: plain text stored before it was is returned
+        as it is."""
+        return value if isinstance(value, str) else self.unseal(child_id, value)
+
     def unseal(self, child_id: UUID, sealed: Sealed | None) -> str | None:
         """The plain text, or "[erased]" once the child's key is gone."""
         if sealed is None:

@@ -16,6 +16,7 @@ from safeshare.adapters.case_index import (
     CaseIndexRows,
     ReferralRow,
     from_utc_text,
+    runs,
     utc_text,
 )
 from safeshare.adapters.persistence import (
@@ -57,6 +58,9 @@ class SafeshareSQLiteRecorder(SQLiteApplicationRecorder, AsOfRecorder):
             "last_error TEXT, escalation_reason TEXT, receipt TEXT, "
             "updated_at TEXT NOT NULL, started_at TEXT, version INTEGER NOT NULL)",
             "CREATE INDEX IF NOT EXISTS referral_states_status ON referral_states (status)",
+            "CREATE TABLE IF NOT EXISTS record_keys ("
+            "kind TEXT NOT NULL, key TEXT NOT NULL, record_id TEXT NOT NULL, "
+            "PRIMARY KEY (kind, key, record_id))",
             "CREATE TABLE IF NOT EXISTS case_index_state ("
             "name TEXT PRIMARY KEY, version INTEGER NOT NULL)",
         ]
@@ -78,6 +82,13 @@ class SafeshareSQLiteRecorder(SQLiteApplicationRecorder, AsOfRecorder):
         return ids
 
     def _write_index(self, c: SQLiteCursor, index: CaseIndexRows) -> None:
+        for added, keys in runs(index.keys):
+            c.executemany(
+                "INSERT OR IGNORE INTO record_keys VALUES (?, ?, ?)"
+                if added
+                else "DELETE FROM record_keys WHERE kind = ? AND key = ? AND record_id = ?",
+                [(kind, key, rid.hex) for kind, key, rid in keys],
+            )
         if index.concerns:
             c.executemany(
                 "INSERT OR IGNORE INTO concern_children VALUES (?, ?)",
@@ -140,6 +151,14 @@ class SafeshareSQLiteRecorder(SQLiteApplicationRecorder, AsOfRecorder):
                 )
                 for row in c.fetchall()
             ]
+
+    def records_keyed(self, kind: str, key: str = "") -> list[UUID]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT record_id FROM record_keys WHERE kind = ? AND key = ? ORDER BY rowid",
+                (kind, key),
+            )
+            return [UUID(row[0]) for row in c.fetchall()]
 
     def case_index_version(self) -> int | None:
         with self.datastore.transaction(commit=False) as c:

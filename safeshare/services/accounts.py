@@ -22,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import InvalidValue, PolicyRefusal
 from domain.user import Role, User, requires_second_factor
+from safeshare.adapters.case_index import USERS
 from safeshare.adapters.metrics import SIGN_IN_FAILURES
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, code, required_text
@@ -106,10 +107,8 @@ class AccountService:
     def listing(self) -> list[AccountRow]:
         """Every account, by name, with whether it is locked (for the admin page)."""
         rows: list[AccountRow] = []
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[User.Added.TOPIC]
-        ):
-            user = self._user(UUID(str(n.originator_id)))
+        for user_id in self.ctx.app.index.records_keyed(USERS):  # the case index, not the log
+            user = self._user(user_id)
             if user is not None:
                 rows.append(AccountRow(account_of(user), user.locked, user.added_by))
         rows.sort(key=lambda r: r.account.name.lower())

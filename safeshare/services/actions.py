@@ -10,6 +10,7 @@ from domain.action import Action, is_overdue
 from domain.child import Child
 from domain.errors import InvalidValue
 from domain.user import Role, User
+from safeshare.adapters.case_index import ACTIONS_OF_ASSIGNEE, ACTIONS_OF_CONCERN, ACTIONS_OPEN
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.context import Context
 from safeshare.validation import day, optional_text, required_text
@@ -83,10 +84,8 @@ class ActionService:
         """Actions on one case, or on one person's list; overdue first, then by due date."""
         today = self.ctx.clock().date()
         rows: list[ActionRow] = []
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[Action.Assigned.TOPIC]
-        ):
-            action = self.ctx.app.find(UUID(str(n.originator_id)), Action)
+        for action_id in self._action_ids(concern_id, assignee_id):
+            action = self.ctx.app.find(action_id, Action)
             if action is None:
                 continue
             if concern_id is not None and action.concern_id != concern_id:
@@ -96,6 +95,16 @@ class ActionService:
             rows.append(self._row(action, today))
         rows.sort(key=lambda r: (r.done, not r.overdue, r.due))
         return rows
+
+    def _action_ids(self, concern_id: UUID | None, assignee_id: UUID | None) -> list[UUID]:
+        """From the case index: the case's actions, or the person's; with neither, the actions
+        not yet done (the worklist's overdue ones are among them)."""
+        index = self.ctx.app.index
+        if concern_id is not None:
+            return index.records_keyed(ACTIONS_OF_CONCERN, concern_id.hex)
+        if assignee_id is not None:
+            return index.records_keyed(ACTIONS_OF_ASSIGNEE, str(assignee_id))
+        return index.records_keyed(ACTIONS_OPEN)
 
     def _row(self, action: Action, today: date) -> ActionRow:
         unseal = self.ctx.sealer.unseal

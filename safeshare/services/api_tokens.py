@@ -18,6 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain.api_token import ApiToken, TokenRefused
 from domain.errors import InvalidValue
+from safeshare.adapters.case_index import TOKENS_OF_ACCOUNT
 from safeshare.services.accounts import Account, AccountService
 from safeshare.services.context import Context
 from safeshare.validation import optional_text
@@ -100,10 +101,9 @@ class ApiTokenService:
 
     def tokens_of(self, user_id: UUID) -> list[TokenRow]:
         rows: list[TokenRow] = []
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[ApiToken.Issued.TOPIC]
-        ):
-            token = self.ctx.app.read(UUID(str(n.originator_id)), ApiToken)
+        # the case index: this account's tokens, not every token in the log
+        for token_id in self.ctx.app.index.records_keyed(TOKENS_OF_ACCOUNT, str(user_id)):
+            token = self.ctx.app.read(token_id, ApiToken)
             if token.user_id == str(user_id):
                 rows.append(
                     TokenRow(

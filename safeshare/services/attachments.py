@@ -14,6 +14,7 @@ from domain.concern import Concern
 from domain.errors import InvalidValue
 from domain.sealed import Sealed
 from safeshare.adapters.attachment_store import AttachmentStore
+from safeshare.adapters.case_index import ATTACHMENTS_OF_CONCERN
 from safeshare.adapters.sealing import ERASED, TAMPERED
 from safeshare.services.context import Context
 from safeshare.validation import required_text
@@ -69,10 +70,11 @@ class AttachmentService:
 
     def rows(self, concern_id: UUID) -> list[AttachmentRow]:
         rows = []
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[Attachment.Added.TOPIC]
+        # the case index: this concern's attachments, not every attachment in the log
+        for attachment_id in self.ctx.app.index.records_keyed(
+            ATTACHMENTS_OF_CONCERN, concern_id.hex
         ):
-            a = self.ctx.app.find(UUID(str(n.originator_id)), Attachment)
+            a = self.ctx.app.find(attachment_id, Attachment)
             if a is None or a.concern_id != concern_id:
                 continue
             rows.append(

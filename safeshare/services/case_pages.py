@@ -17,6 +17,7 @@ from domain.child import Child
 from domain.concern import Concern
 from domain.errors import InvalidValue
 from domain.user import Role
+from safeshare.adapters.case_index import RAISED_BY
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.accounts import Account
 from safeshare.services.actions import ActionRow, ActionService
@@ -264,13 +265,9 @@ class CasePages:
     def raised_by(self, account: Account) -> list[ConcernRow]:
         """The concerns this account raised (staff see nothing else)."""
         rows: list[ConcernRow] = []
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[Concern.DetailsRecorded.TOPIC]
-        ):
-            event = self.ctx.app.mapper.to_domain_event(n)
-            if getattr(event, "raised_by_account", None) != str(account.user_id):
-                continue
-            concern = self.ctx.app.find(event.originator_id, Concern)
+        index = self.ctx.app.index  # the case index: this account's concerns, not the log
+        for concern_id in index.records_keyed(RAISED_BY, str(account.user_id)):
+            concern = self.ctx.app.find(concern_id, Concern)
             if concern is None:
                 continue
             rows.append(

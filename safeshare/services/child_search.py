@@ -13,6 +13,7 @@ from uuid import UUID
 
 from domain.child import Child
 from domain.errors import InvalidValue
+from safeshare.adapters.case_index import CHILDREN
 from safeshare.services.context import Context
 
 MAX_RESULTS = 20
@@ -36,6 +37,8 @@ class ChildSearch:
 
     def catch_up(self) -> None:
         with self._lock:
+            if self._position == 0:
+                self._start()
             while True:
                 batch = self.ctx.app.recorder.select_notifications(
                     start=self._position + 1, limit=500, topics=_TOPICS
@@ -45,6 +48,15 @@ class ChildSearch:
                 for n in batch:
                     self._apply(UUID(str(n.originator_id)), n.topic)
                     self._position = n.id
+
+    def _start(self) -> None:
+        """The children on the roll from the case index, not from a read of the whole log:
+        the head is taken first, so a child registered or erased meanwhile is applied again
+        by the catch-up that follows (applying is idempotent)."""
+        head = self.ctx.app.recorder.max_notification_id() or 0
+        for child_id in self.ctx.app.index.records_keyed(CHILDREN):
+            self._apply(child_id, Child.Registered.TOPIC)
+        self._position = head
 
     def _apply(self, child_id: UUID, topic: str) -> None:
         if topic == Child.Erased.TOPIC:

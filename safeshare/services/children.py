@@ -113,9 +113,12 @@ class ChildService:
 
     def remove_person(self, child_id: str, person_id: str, reason: str, by: str) -> None:
         child = self.ctx.child(child_id)
+        child.check_not_erased()  # before sealing: an erased child has no key
         child.remove_person(
             required_text("person", person_id, 64),
-            required_text("reason", reason, 500),
+            self.ctx.sealer.seal(
+                child.id, "person.removed_reason", required_text("reason", reason, 500)
+            ),
             required_text("by", by, MAX_NAME),
         )
         self.ctx.app.save(child)
@@ -197,7 +200,8 @@ class ChildService:
         return destroyed
 
     def erased_ids(self) -> set[UUID]:
-        """Every child whose erasure the event store records."""
+        """Every child whose erasure the event store records. A whole-log read on purpose: only
+        a restore (`backups`) and `reapply_erasures` ask, once per restore."""
         return {
             UUID(str(n.originator_id))
             for n in self.ctx.app.recorder.select_notifications(

@@ -12,12 +12,14 @@ from domain.codes import (
     Category,
     ConsentFrom,
     ConsentStatus,
+    ErasureReason,
     NotSoughtReason,
     RetentionOutcome,
 )
 from domain.concern import Concern
 from domain.errors import InvalidValue
 from domain.referral import Referral
+from domain.sealed import Sealed
 from safeshare.services.agencies import AgencyService
 from safeshare.services.context import Context
 from safeshare.services.decisions import Along, DecidingToShare, DecisionResult, RecipientPath
@@ -123,7 +125,9 @@ class ConcernService(DecidingToShare):
         self.ctx.check_live(concern)
         seal = self.ctx.sealer
         concern.seek_advice(
-            from_whom=required_text("from", from_whom, MAX_NAME),
+            from_whom=seal.seal(
+                concern.child_id, "advice.from", required_text("from", from_whom, MAX_NAME)
+            ),
             question=seal.seal(
                 concern.child_id, "advice.question", required_text("question", question)
             ),
@@ -340,13 +344,27 @@ class ConcernService(DecidingToShare):
         if nxt is not None and nxt <= today:
             raise InvalidValue("next-review", "must be a date after today")
         concern.review_retention(
-            out, required_text("reason", reason, 500), nxt, required_text("by", by, MAX_NAME)
+            out, self._retention_reason(concern, reason), nxt, required_text("by", by, MAX_NAME)
         )
         self.ctx.app.save(concern)
 
+    def _retention_reason(self, concern: Concern, reason: str) -> Sealed | str:
+        """Free text sealed with the child's key; once the child is erased nothing can be
+        sealed and plain text would outlive the erasure, so the reason is then a code."""
+        text = required_text("reason", reason, 500)
+        if self.ctx.sealer.has_key(concern.child_id):
+            return self.ctx.sealer.seal(concern.child_id, "retention.reason", text)
+        return code("reason", text, ErasureReason).value
+
     def close(self, concern_id: str, reason: str, by: str) -> None:
         concern = self.ctx.concern(concern_id)
-        concern.close(required_text("reason", reason, 500), required_text("by", by, MAX_NAME))
+        concern.check_open_for_casework()  # before sealing: an erased child has no key
+        concern.close(
+            self.ctx.sealer.seal(
+                concern.child_id, "closed.reason", required_text("reason", reason, 500)
+            ),
+            required_text("by", by, MAX_NAME),
+        )
         self.ctx.app.save(concern)
 
 

@@ -19,6 +19,7 @@ from domain.errors import InvalidValue
 from domain.user import Role, User
 from projections.db import ProjectionDb
 from projections.runner import TRACKING_DDL
+from safeshare.adapters.case_index import ALERTS_AWAITING, USERS
 from safeshare.services.accounts import Account
 from safeshare.services.certificate_expiry import expiring_certificates, expiry_message
 from safeshare.services.context import Context
@@ -91,10 +92,8 @@ class AlertService:
 
     def dsl_emails(self) -> list[str]:
         emails = []
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[User.Added.TOPIC]
-        ):
-            user = self.ctx.app.find(UUID(str(n.originator_id)), User)
+        for user_id in self.ctx.app.index.records_keyed(USERS):  # the accounts, not the log
+            user = self.ctx.app.find(user_id, User)
             if user is not None and user.role is Role.DSL and not user.locked:
                 emails.append(user.email)
         return sorted(emails)
@@ -147,10 +146,9 @@ class AlertService:
         after = timedelta(minutes=self.ctx.settings.alert_escalate_after_minutes)
         now = self.ctx.clock()
         escalated = 0
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[DslAlert.Sent.TOPIC]
-        ):
-            alert = self.ctx.app.get(UUID(str(n.originator_id)), DslAlert)
+        # only urgent alerts still awaiting acknowledgement (the case index), not every alert
+        for alert_id in self.ctx.app.index.records_keyed(ALERTS_AWAITING):
+            alert = self.ctx.app.get(alert_id, DslAlert)
             if not alert.should_escalate(now, after):
                 continue
             recipients = self.dsl_emails()

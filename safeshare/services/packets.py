@@ -92,7 +92,10 @@ class PacketService:
         dob = u(cid, child.date_of_birth)
         wanted = frozenset(PacketField(f) for f in referral.fields)
         historical = now - concern.observed_at > HISTORICAL_AFTER
-        actions = [f"Advice sought from {a.from_whom}" for a in concern.advice]
+        actions = [
+            f"Advice sought from {self.ctx.sealer.open_text(cid, a.from_whom)}"
+            for a in concern.advice
+        ]
         actions.append(f"Decision to share recorded by {decision.decided_by}")
         return pc.PacketContent(
             packet_id=packet_id_for(referral.id),

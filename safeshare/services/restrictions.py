@@ -7,6 +7,7 @@ from uuid import UUID
 from domain.concern import Concern
 from domain.restriction import CaseRestriction, check_names_the_restricter
 from domain.user import Role, User
+from safeshare.adapters.case_index import USERS
 from safeshare.services.accounts import Account, account_of
 from safeshare.services.context import Context
 
@@ -42,10 +43,8 @@ class Restrictions:
 
     def accounts_with(self, role: Role) -> list[Account]:
         found = []
-        for n in self.ctx.app.recorder.select_notifications(
-            start=None, limit=10**9, topics=[User.Added.TOPIC]
-        ):
-            user = self.ctx.app.find(UUID(str(n.originator_id)), User)
+        for user_id in self.ctx.app.index.records_keyed(USERS):  # the case index, not the log
+            user = self.ctx.app.find(user_id, User)
             if user is not None and user.role is role and not user.locked:
                 found.append(account_of(user))
         return sorted(found, key=lambda a: a.name.lower())

@@ -10,8 +10,9 @@ from uuid import UUID
 
 from domain import retention
 from domain.child import Child
-from domain.codes import RetentionOutcome
+from domain.codes import ErasureReason, RetentionOutcome
 from domain.errors import InvalidValue
+from safeshare.adapters.case_index import CHILDREN, RETENTION_DUE
 from safeshare.services.children import ChildService
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, code, day, required_text
@@ -33,13 +34,9 @@ class RetentionService:
         self.children = children
 
     def child_ids(self) -> list[UUID]:
-        """Every registered child (ids only), from the notification log."""
-        return [
-            n.originator_id if isinstance(n.originator_id, UUID) else UUID(str(n.originator_id))
-            for n in self.ctx.app.recorder.select_notifications(
-                start=None, limit=10**9, topics=[Child.Registered.TOPIC]
-            )
-        ]
+        """Every child on the roll, not erased (ids only), from the case index: the sweep's
+        cost grows with the roll, not with the history."""
+        return self.ctx.app.index.records_keyed(CHILDREN)
 
     def sweep(self) -> list[UUID]:
         """Note every child's file whose review is now due; returns their ids. The date of
@@ -62,7 +59,7 @@ class RetentionService:
     def due(self) -> list[str]:
         """The children whose file is due for review (ids only)."""
         found = []
-        for child_id in self.child_ids():
+        for child_id in self.ctx.app.index.records_keyed(RETENTION_DUE):  # only those due
             child = self.ctx.app.find(child_id, Child)
             if child is not None and not child.erased and child.retention_review_due:
                 found.append(str(child.id))
@@ -87,9 +84,13 @@ class RetentionService:
         nxt = day("next-review", next_review, today, allow_future=True) if next_review else None
         if nxt is not None and nxt <= today:
             raise InvalidValue("next-review", "must be a date after today")
-        child.review_retention(out, reason, nxt, by)
+        # the reason is free text: sealed with the child's key, so an erasure makes it
+        # unreadable; the erasure itself records a code, never the text
+        child.review_retention(
+            out, self.ctx.sealer.seal(child.id, "retention.reason", reason), nxt, by
+        )
         if out is RetentionOutcome.ERASE:
-            erased = self.children.erase_loaded(child, reason, by)
+            erased = self.children.erase_loaded(child, ErasureReason.RETENTION_ENDED.value, by)
             return RetentionReview(str(child.id), out.value, None, [str(c) for c in erased])
         self.ctx.app.save(child)
         return RetentionReview(str(child.id), out.value, nxt.isoformat() if nxt else None, [])

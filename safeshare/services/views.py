@@ -161,7 +161,7 @@ class ViewService:
                 "urgent": c.urgent,
                 "advice": [
                     {
-                        "from": a.from_whom,
+                        "from": self.ctx.sealer.open_text(cid, a.from_whom),
                         "question": u(cid, a.question),
                         "answer": u(cid, a.answer),
                         "by": a.sought_by,
@@ -335,6 +335,8 @@ class ViewService:
                 data[key] = getattr(e, key)
         if hasattr(e, "recipients"):
             data["recipients"] = [r["agency_id"] for r in e.recipients]
+        if isinstance(data.get("from_whom"), Sealed):  # advice: who advised, sealed
+            data["from_whom"] = self.unseal(child_id, data["from_whom"])
         if hasattr(e, "reasons"):
             data["reasons"] = self.unseal(child_id, e.reasons)
         common = ("type", "version", "recorded_at", "by", "reasons", "recipients")

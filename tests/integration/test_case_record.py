@@ -141,7 +141,9 @@ def test_erasure_shows_erased_everywhere_and_blocks_casework_but_not_retention(
         school.concerns.record_consent(cid, "sought", "DSL", from_whom="parent")
     with pytest.raises(InvalidValue, match="erased"):
         school.concerns.raise_concern(child_id, "neglect", "f", ago(school.ctx.clock, hours=2), "X")
-    school.concerns.review_retention(cid, "erase", "personal data erased", "DSL")
+    with pytest.raises(InvalidValue, match="reason"):  # free text would outlive the erasure
+        school.concerns.review_retention(cid, "erase", "personal data erased", "DSL")
+    school.concerns.review_retention(cid, "erase", "retention-ended", "DSL")
 
 
 def test_consent_withdrawn_after_sharing_keeps_what_was_sent_recorded(school: Safeshare) -> None:
