@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 
 from domain.api_token import ApiToken, TokenRefused
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, RecordChanged
 from safeshare.services.accounts import Account, AccountService
 from safeshare.services.context import Context
 from safeshare.validation import optional_text
 
 PREFIX = "sst_"
+USE_ATTEMPTS = 50
+"""Calls in parallel with one token (a MIS's batch, several web workers) each record their use
+on the token: one that meets another's write waits a moment (a random few milliseconds, longer
+each time), loads the token again and records after it."""
 
 
 @dataclass(frozen=True)
@@ -73,15 +80,21 @@ class ApiTokenService:
     def authenticate(self, presented: str, what: str) -> Account:
         """The account a token acts as; the use is recorded. Unknown, expired, revoked or a
         role changed since: refused alike."""
-        token = self._find(presented)
-        if token is None:
-            raise TokenRefused("api token", "the token is not valid")
-        account = self.accounts.get(UUID(token.user_id))
-        if account is None or account.role.value != token.role:
-            raise TokenRefused("api token", "the token is not valid")
-        token.record_use(what)
-        self.ctx.app.save(token)
-        return account
+        for attempt in range(USE_ATTEMPTS):
+            token = self._find(presented)
+            if token is None:
+                raise TokenRefused("api token", "the token is not valid")
+            account = self.accounts.get(UUID(token.user_id))
+            if account is None or account.role.value != token.role:
+                raise TokenRefused("api token", "the token is not valid")
+            token.record_use(what)
+            try:
+                self.ctx.app.save(token)
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 (jitter)
+                continue  # a concurrent call with this token recorded its use first: again
+            return account
+        raise RecordChanged("recording the token's use")
 
     def _find(self, presented: str) -> ApiToken | None:
         if not presented.startswith(PREFIX):
