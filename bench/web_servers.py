@@ -27,6 +27,7 @@ from eventsourcing.utils import get_topic
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from domain.sealed import Sealed
 from safeshare.adapters.persistence import SealedAsDict
 from safeshare.bootstrap import build, event_store_env
 from safeshare.entrypoints.web.app import create_app
@@ -41,12 +42,17 @@ class BareConcern(Aggregate):
 
     @event("Raised")
     def __init__(
-        self, child_id: UUID, category: str, facts: str, opinion: str | None, observed_at: str
+        self,
+        child_id: UUID,
+        category: str,
+        facts: Sealed,
+        opinion: Sealed | None,
+        observed_at: str,
     ) -> None:
         self.child_id = child_id
 
     @event("DetailsRecorded")
-    def details(self, child_words: str | None, raised_by_account: str) -> None:
+    def details(self, child_words: Sealed | None, raised_by_account: str) -> None:
         pass
 
 

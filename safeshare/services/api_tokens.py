@@ -9,27 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import random
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from domain.api_token import ApiToken, TokenRefused
-from domain.errors import InvalidValue, RecordChanged
+from domain.errors import InvalidValue
 from safeshare.services.accounts import Account, AccountService
+from safeshare.services.appending import append_retrying
 from safeshare.services.context import Context
 from safeshare.validation import optional_text
 
 PREFIX = "sst_"
-USE_ATTEMPTS = 50
-"""Calls in parallel with one token (a MIS's batch, several web workers) each record their use
-on the token: one that meets another's write waits a moment (a random few milliseconds, longer
-each time), loads the token again and records after it."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +74,9 @@ class ApiTokenService:
     def authenticate(self, presented: str, what: str) -> Account:
         """The account a token acts as; the use is recorded. Unknown, expired, revoked or a
         role changed since: refused alike."""
-        for attempt in range(USE_ATTEMPTS):
+        used: list[Account] = []
+
+        def appended() -> ApiToken:
             token = self._find(presented)
             if token is None:
                 raise TokenRefused("api token", "the token is not valid")
@@ -88,13 +84,11 @@ class ApiTokenService:
             if account is None or account.role.value != token.role:
                 raise TokenRefused("api token", "the token is not valid")
             token.record_use(what)
-            try:
-                self.ctx.app.save(token)
-            except IntegrityError:
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 (jitter)
-                continue  # a concurrent call with this token recorded its use first: again
-            return account
-        raise RecordChanged("recording the token's use")
+            used[:] = [account]
+            return token
+
+        append_retrying(self.ctx.app, appended, "recording the token's use")
+        return used[0]
 
     def _find(self, presented: str) -> ApiToken | None:
         if not presented.startswith(PREFIX):

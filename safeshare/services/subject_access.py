@@ -1,8 +1,8 @@
 """A subject access request (UK GDPR Art. 15): a child, or a parent for them, asks for the
 child's data. The DSL exports one child's record (concerns, chronology, what was shared with
-whom) as readable HTML or PDF, third parties' details redacted, withholding what an exemption covers;
-the DSL's decisions and the export itself are recorded in the audit trail (codes and ids only:
-no personal data in the entry)."""
+whom) as readable HTML or PDF, third parties' details redacted, withholding what an exemption
+covers; the DSL's decisions and the export itself are recorded in the audit trail (codes and
+ids only: no personal data in the entry)."""
 
 from __future__ import annotations
 

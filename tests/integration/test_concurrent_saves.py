@@ -1,7 +1,8 @@
 """Two calls with one API token at once (a MIS's batch across two web workers) each record the
-token's use: the store refuses the second write to the same version, and the refused write
-must leave the store working for every save after it, on SQLite and on PostgreSQL (where the
-connection that met the conflict goes back to the pool).
+token's use, and two DSLs opening one case at once each have their view recorded: the store
+refuses the second write to the same version, the service appends again after it, and the
+refused write leaves the store working for every save after it, on SQLite and on PostgreSQL
+(where the connection that met the conflict goes back to the pool).
 
 Found by the `web-raise-concern` benchmark: the side table of event times was written before
 the events, in the same pipeline, so its conflict aborted the pipeline before the library's
@@ -11,13 +12,14 @@ prepared statements were parsed, and the pooled connection then failed every lat
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from uuid import UUID
+from uuid import UUID, uuid4
 
-
+from domain.access import AccessLog
 from domain.api_token import ApiToken
 from domain.user import User
 from safeshare.services.api_tokens import ApiTokenService
 from safeshare.services.school import Safeshare
+
 
 def test_calls_in_parallel_with_one_token_each_record_their_use(school: Safeshare) -> None:
     """Eight callers at once, ten calls each: none is refused, every use is on the token (the
@@ -32,6 +34,22 @@ def test_calls_in_parallel_with_one_token_each_record_their_use(school: Safeshar
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(caller, range(8)))
-    token = school.app.repository.get(UUID(issued.token_id))
+    token = school.app.get(UUID(issued.token_id), ApiToken)
     assert isinstance(token, ApiToken)
     assert token.uses == 80
+
+
+def test_two_dsls_opening_one_record_at_once_each_have_their_view_recorded(
+    school: Safeshare,
+) -> None:
+    record = uuid4()
+
+    def reader(n: int) -> None:
+        for _ in range(10):
+            school.views.record_view(record, f"DSL {n} (web)", "concern show")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(reader, range(8)))
+    log = school.app.get(AccessLog.create_id(record), AccessLog)
+    assert isinstance(log, AccessLog)
+    assert log.views == 80

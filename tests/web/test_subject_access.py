@@ -8,8 +8,8 @@ import io
 import uuid
 
 import pytest
-from pypdf import PdfReader
 from fastapi import FastAPI
+from pypdf import PdfReader
 
 from domain.access import AccessLog
 from safeshare.services.school import Safeshare

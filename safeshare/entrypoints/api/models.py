@@ -3,7 +3,6 @@ service layer's typed read models (dataclasses, which pydantic validates and doc
 
 from __future__ import annotations
 
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.body_map import BodyRegion

@@ -57,9 +57,7 @@ def decode(list_name: str, cursor: str | None) -> int | None:
     return value
 
 
-def offset_page(
-    list_name: str, rows: Sequence[T], cursor: str | None, limit: int
-) -> Page[T]:
+def offset_page(list_name: str, rows: Sequence[T], cursor: str | None, limit: int) -> Page[T]:
     """A page of a list held whole (sorted by the service): the cursor is the offset."""
     start = decode(list_name, cursor) or 0
     end = start + limit

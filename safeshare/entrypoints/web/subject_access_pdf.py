@@ -74,7 +74,9 @@ class _Document(FPDF):
         self.multi_cell(0, 5, self.clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1.5)
 
-    def rows(self, header: tuple[str, ...], body: list[tuple[str, ...]], widths: tuple[int, ...]) -> None:
+    def rows(
+        self, header: tuple[str, ...], body: list[tuple[str, ...]], widths: tuple[int, ...]
+    ) -> None:
         self.set_font(self.body_font, "", 9)
         with self.table(col_widths=widths, text_align="LEFT", line_height=4.6) as table:
             top = table.row()
@@ -133,5 +135,7 @@ def subject_access_pdf(x: SubjectAccessExport) -> bytes:
         pdf.para(f"{', '.join(x.people)} (names redacted).")
 
     pdf.heading("Chronology", 14)
-    pdf.rows(("When", "What happened"), [(when(at), entry) for at, entry in x.chronology], (45, 125))
+    pdf.rows(
+        ("When", "What happened"), [(when(at), entry) for at, entry in x.chronology], (45, 125)
+    )
     return bytes(pdf.output())
