@@ -141,3 +141,12 @@ def test_a_cursor_from_one_list_is_refused_by_another(
     r = auditor.get("/audit/trail", cursor=cursor)
     assert r.status_code == 422
     assert r.json()["field"] == "cursor"
+
+
+@pytest.mark.parametrize("query", [{"limit": 0}, {"cursor": "not-a-cursor"}])
+def test_without_a_token_or_the_role_the_paging_parameters_are_not_looked_at(
+    app: FastAPI, web_school: Safeshare, people: People, query: dict[str, Any]
+) -> None:
+    assert ApiClient(app, None).get("/worklist", **query).status_code == 401
+    staff = ApiClient(app, token_for(web_school, people.staff))
+    assert staff.get("/worklist", **query).status_code == 403
