@@ -51,6 +51,7 @@ SETTING_ENV = {
     "smtp_sender": "SAFESHARE_SMTP_SENDER",
     "queue_prefix": "SAFESHARE_QUEUE_PREFIX",
     "dispatch_max_attempts": "SAFESHARE_DISPATCH_MAX_ATTEMPTS",
+    "dispatch_delivery_limit": "SAFESHARE_DISPATCH_DELIVERY_LIMIT",
     "urgent_deadline_seconds": "SAFESHARE_URGENT_DEADLINE_SECONDS",
     "routine_deadline_seconds": "SAFESHARE_ROUTINE_DEADLINE_SECONDS",
     "urgent_retry_base_seconds": "SAFESHARE_URGENT_RETRY_BASE_SECONDS",

@@ -190,6 +190,7 @@ def dispatch_config(settings: Settings) -> DispatchConfig:
         reconcile_after=settings.reconcile_after_seconds,
         urgent_reconcile_after=settings.urgent_reconcile_after_seconds,
         reconcile_interval=settings.reconcile_interval_seconds,
+        delivery_limit=settings.dispatch_delivery_limit,
     )
 
 

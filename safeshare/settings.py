@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 
 class Settings(BaseSettings):
@@ -72,6 +78,14 @@ class Settings(BaseSettings):
         default="", description="prefix for queue/exchange names (one deployment, many tests)"
     )
     dispatch_max_attempts: int = Field(default=8, ge=1, description="then escalate")
+    dispatch_delivery_limit: int = Field(
+        default=20,
+        ge=1,
+        description=(
+            "RabbitMQ redeliveries of one message (a worker dying with it) before it is "
+            "dead-lettered and its referral escalated; fixed when the queues are first declared"
+        ),
+    )
     urgent_deadline_seconds: float = Field(
         default=15 * 60, gt=0, description="urgent referral undelivered this long: escalate"
     )
@@ -137,6 +151,48 @@ class Settings(BaseSettings):
     web_address_failures_per_minute: int = Field(
         default=30, ge=1, description="wrong passwords from one address per minute, then refused"
     )
+
+    # -- observability (Prometheus) -----------------------------------------------------------
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description=(
+            "serve /metrics on this port from the relay, a worker or the projection runner "
+            "(off when unset); a prefork worker also needs PROMETHEUS_MULTIPROC_DIR"
+        ),
+    )
+    metrics_address: str = Field(
+        default="127.0.0.1", description="the address that /metrics binds (0.0.0.0 in a container)"
+    )
+    web_metrics: bool = Field(
+        default=False,
+        description=(
+            "the web service answers /metrics (counts, lags and ages; no personal data): keep "
+            "it off the public proxy, or set metrics_token"
+        ),
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="if set, /metrics asks for `Authorization: Bearer <token>`"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then (when `SAFESHARE_SECRETS_DIR` names a folder,
+        as Docker's `/run/secrets`) one file per setting named like its variable in lower
+        case (`safeshare_database_url`): passwords never sit in the environment."""
+        sources = [init_settings, env_settings, dotenv_settings]
+        secrets_dir = os.environ.get("SAFESHARE_SECRETS_DIR")
+        if secrets_dir:
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
 
     @field_validator("school")
     @classmethod

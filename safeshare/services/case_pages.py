@@ -222,6 +222,10 @@ class CasePages:
         list records one view entry naming the concerns it showed."""
         rows: list[ConcernRow] = []
         for item in self.views.worklist():
+            if not item["concern_id"]:
+                # No concern behind it (a certificate about to expire): said as it is.
+                rows.append(ConcernRow("", "", "", str(item["item"]), bool(item["urgent"])))
+                continue
             concern = self.ctx.app.find(UUID(str(item["concern_id"])), Concern)
             if concern is not None and not may_read(
                 account, concern, restricted_to=self.restrictions.restricted_to(concern.id)
@@ -253,7 +257,7 @@ class CasePages:
                     )
                 )
         rows.sort(key=lambda r: not r.urgent)
-        shown = ",".join(dict.fromkeys(r.concern_id for r in rows))
+        shown = ",".join(dict.fromkeys(r.concern_id for r in rows if r.concern_id))
         self.views.record_view(WORKLIST_RECORD, f"{account.actor} ({via})", f"worklist: {shown}")
         return rows
 

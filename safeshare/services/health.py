@@ -17,10 +17,10 @@ from uuid import uuid4
 from cryptography import x509
 
 from safeshare.services import projections as ps
+from safeshare.services.certificate_expiry import EXPIRY_WARNING
 from safeshare.services.school import Safeshare
 from sharing.pki import SchoolIdentity
 
-EXPIRY_WARNING = timedelta(days=30)
 PROJECTION_LAG_WARNING = 1000
 
 

@@ -192,7 +192,7 @@ def _print_worklist(items: list[dict[str, object]]) -> None:
         add_row(
             table,
             "URGENT" if i["urgent"] else "",
-            str(i["concern_id"] or f"child {i.get('child_id')}"),
+            str(i["concern_id"] or (f"child {i['child_id']}" if i.get("child_id") else "")),
             str(i["category"]),
             str(i["item"]),
         )

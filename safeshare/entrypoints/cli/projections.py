@@ -144,6 +144,8 @@ def follow(
     deployment. On PostgreSQL each wakes on LISTEN/NOTIFY; on SQLite each polls the log."""
     import threading
 
+    from safeshare.entrypoints.cli.metrics_server import serve_metrics
+
     with guarded(False):
         poll = seconds("poll", poll, 0.05, 3600)
     s = state.safeshare()
@@ -160,6 +162,7 @@ def follow(
     ]
     for t in threads:
         t.start()
+    serve_metrics(s)
     err_console.print(f"following: {', '.join(r.projection.name for r in runners)} (Ctrl-C stops)")
     try:
         while any(t.is_alive() for t in threads):
