@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from domain.sealed import Sealed
 from safeshare.adapters.persistence import SealedAsDict
 from safeshare.bootstrap import build, event_store_env
-from safeshare.entrypoints.web.app import create_app
+from safeshare.entrypoints.web.asgi import make_app
 from safeshare.settings import Settings
 
 RAW_SCHEMA = "SAFESHARE_BENCH_RAW_SCHEMA"
@@ -83,8 +83,9 @@ def raw_store(settings: Settings, schema: str) -> Application[UUID]:
 
 
 def ours() -> FastAPI:
-    """uvicorn's factory: safeshare's whole web app, as `safeshare web` serves it."""
-    return create_app(build(Settings()))
+    """uvicorn's factory: safeshare's whole web app, as `safeshare serve --workers N` builds
+    it in each worker."""
+    return make_app()
 
 
 def bare() -> FastAPI:
