@@ -9,7 +9,7 @@ COPY safeshare/entrypoints/web/assets safeshare/entrypoints/web/assets
 RUN mkdir -p safeshare/entrypoints/web/static && npm run build
 
 FROM python:3.11-slim
-RUN apt-get update && apt-get install -y --no-install-recommends openssl postgresql-client \
+RUN apt-get update && apt-get install -y --no-install-recommends openssl postgresql-client fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home /data safeshare \
     && mkdir -p /data/school /keys /audit-key /tombstones /run/metrics \

@@ -113,20 +113,21 @@ class SafesharePostgresRecorder(PostgresApplicationRecorder, AsOfRecorder):
             "WHERE originator_id = %s AND timestamp <= %s"
         ).format(schema)
 
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        rows: EventTimestamps = kwargs.get(TIMESTAMPS_KWARG) or []
-        if rows:
-            curs.executemany(self.insert_timestamps_statement, rows)
-        super()._insert_events(curs, stored_events, **kwargs)
-
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """The index rows go in after the events (once their ids are read), under the
-        library's table lock, so that their order is the order of the log."""
+        """The side tables go in after the events (once their ids are read), under the
+        library's table lock, so that the index's order is the order of the log.
+
+        The events' times too: written before the events, a concurrent writer's conflict
+        surfaced on them first, aborting the pipeline before the library's prepared
+        statements were parsed, and psycopg then took them for prepared on that pooled
+        connection ("prepared statement does not exist" on every later save). After the
+        events, the library's insert meets the conflict, as it expects to."""
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        rows: EventTimestamps = kwargs.get(TIMESTAMPS_KWARG) or []
+        if rows:
+            curs.executemany(self.insert_timestamps_statement, rows)
         index: CaseIndexRows | None = kwargs.get(INDEX_KWARG)
         if index:
             self._write_index(curs, index)

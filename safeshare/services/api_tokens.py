@@ -20,6 +20,7 @@ from domain.api_token import ApiToken, TokenRefused
 from domain.errors import InvalidValue
 from safeshare.adapters.case_index import TOKENS_OF_ACCOUNT
 from safeshare.services.accounts import Account, AccountService
+from safeshare.services.appending import append_retrying
 from safeshare.services.context import Context
 from safeshare.validation import optional_text
 
@@ -74,15 +75,21 @@ class ApiTokenService:
     def authenticate(self, presented: str, what: str) -> Account:
         """The account a token acts as; the use is recorded. Unknown, expired, revoked or a
         role changed since: refused alike."""
-        token = self._find(presented)
-        if token is None:
-            raise TokenRefused("api token", "the token is not valid")
-        account = self.accounts.get(UUID(token.user_id))
-        if account is None or account.role.value != token.role:
-            raise TokenRefused("api token", "the token is not valid")
-        token.record_use(what)
-        self.ctx.app.save(token)
-        return account
+        used: list[Account] = []
+
+        def appended() -> ApiToken:
+            token = self._find(presented)
+            if token is None:
+                raise TokenRefused("api token", "the token is not valid")
+            account = self.accounts.get(UUID(token.user_id))
+            if account is None or account.role.value != token.role:
+                raise TokenRefused("api token", "the token is not valid")
+            token.record_use(what)
+            used[:] = [account]
+            return token
+
+        append_retrying(self.ctx.app, appended, "recording the token's use")
+        return used[0]
 
     def _find(self, presented: str) -> ApiToken | None:
         if not presented.startswith(PREFIX):

@@ -1,8 +1,8 @@
 """A subject access request (UK GDPR Art. 15): a child, or a parent for them, asks for the
 child's data. The DSL exports one child's record (concerns, chronology, what was shared with
-whom) as readable HTML, third parties' details redacted, withholding what an exemption covers;
-the DSL's decisions and the export itself are recorded in the audit trail (codes and ids only:
-no personal data in the entry)."""
+whom) as readable HTML or PDF, third parties' details redacted, withholding what an exemption
+covers; the DSL's decisions and the export itself are recorded in the audit trail (codes and
+ids only: no personal data in the entry)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from safeshare.services.school import Safeshare
 
 REDACTED = "[redacted: third party]"
 REQUESTERS = {"child": "The child", "parent": "A parent or carer, for the child"}
+FORMATS = {"pdf": "PDF (to print or send)", "html": "HTML (a web page)"}
 EXEMPTIONS: dict[str, str] = {
     "disclose": "Disclose (third parties redacted)",
     "serious-harm": (
@@ -110,11 +111,15 @@ class SubjectAccess:
         decisions: dict[str, str],
         redact_words: list[str],
         account: Account,
+        form: str = "html",
     ) -> SubjectAccessExport:
-        """The readable record; each concern disclosed or withheld as the DSL decided."""
+        """The readable record; each concern disclosed or withheld as the DSL decided. The
+        export is recorded with its form (html or pdf)."""
         cid = self._child(child_id, account)
         if requester not in REQUESTERS:
             raise InvalidValue("requester", "choose who made the request")
+        if form not in FORMATS:
+            raise InvalidValue("format", "choose PDF or HTML")
         concerns = [self.s.ctx.concern(c) for c in self.s.children.concern_ids(cid)]
         for c in concerns:
             code = decisions.get(str(c.id), "")
@@ -147,7 +152,7 @@ class SubjectAccess:
         self.s.views.record_view(
             cid,
             f"{account.actor} (web)",
-            f"subject access export: requester={requester} {summary}".strip(),
+            f"subject access export: format={form} requester={requester} {summary}".strip(),
         )
         return SubjectAccessExport(
             child_name=str(child.get("name") or ERASED),

@@ -22,6 +22,7 @@ from domain.errors import InvalidValue
 from domain.referral import Referral
 from domain.sealed import Sealed
 from safeshare.adapters.sealing import ERASED
+from safeshare.services.appending import append_retrying
 from safeshare.services.context import Context
 from safeshare.services.read_models import (
     CaseView,
@@ -72,11 +73,17 @@ class ViewService:
         )
 
     def record_view(self, record_id: UUID, viewer: str, action: str) -> None:
-        log = self.ctx.app.find(AccessLog.create_id(record_id), AccessLog) or AccessLog(
-            record_id=record_id
-        )
-        log.record_view(viewer, action)
-        self.ctx.app.save(log)
+        """Appended to the record's access log; two people opening the record at once (in
+        two web workers) both get theirs in, one after the other."""
+
+        def appended() -> AccessLog:
+            log = self.ctx.app.find(AccessLog.create_id(record_id), AccessLog) or AccessLog(
+                record_id=record_id
+            )
+            log.record_view(viewer, action)
+            return log
+
+        append_retrying(self.ctx.app, appended, "recording the view")
 
     def open_case(
         self, concern: Concern, viewer: str, break_glass_reason: str | None, action: str

@@ -4,10 +4,12 @@ decisions and the export are recorded in the audit trail."""
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
 from fastapi import FastAPI
+from pypdf import PdfReader
 
 from domain.access import AccessLog
 from safeshare.services.school import Safeshare
@@ -57,6 +59,7 @@ def test_the_dsl_exports_the_childs_record_redacted_with_a_concern_withheld_and_
             f"decision-{shared.concern_id}": "disclose",
             f"decision-{withheld}": "serious-harm",
             "redact": "Mrs Peters",
+            "format": "html",
         },
     )
     assert r.status_code == 200, r.text[:800]
@@ -79,13 +82,50 @@ def test_the_dsl_exports_the_childs_record_redacted_with_a_concern_withheld_and_
     assert f"{uuid.UUID(withheld).hex[:8]}=serious-harm" in exports[0]
 
 
+def test_the_export_as_a_pdf_opens_and_holds_the_childs_record_but_no_third_party(
+    app: FastAPI, web_school: Safeshare, people: People, shared: SharedCase, dsl: Browser
+) -> None:
+    second = second_concern(app, web_school, people, shared.child_id)
+    dsl.get(f"/children/{shared.child_id}/subject-access")
+    r = dsl.post(
+        f"/children/{shared.child_id}/subject-access",
+        {
+            "requester": "child",
+            f"decision-{shared.concern_id}": "disclose",
+            f"decision-{second}": "disclose",
+            "redact": "Mrs Peters",
+            "format": "pdf",
+        },
+    )
+    assert r.status_code == 200, r.text[:800]
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"].endswith('subject-access-export.pdf"')
+    pdf = PdfReader(io.BytesIO(r.content))
+    assert pdf.metadata is not None and pdf.metadata.title == "Subject access export"
+    words = " ".join(" ".join((page.extract_text() or "").split()) for page in pdf.pages)
+    assert "The safeguarding record of Ben Walsh" in words
+    assert "Bruise on the left forearm" in words
+    assert "He grabbed my arm" in words  # the child's own words
+    assert "locks him out at night" in words  # the second concern, disclosed
+    assert "[redacted: third party]" in words
+    assert "Gary" not in words and "Peters" not in words
+    assert "Step parent" in words
+    log = web_school.app.get(AccessLog.create_id(uuid.UUID(shared.child_id)), AccessLog)
+    actions = [getattr(e, "action", "") for e in web_school.app.events.get(log.id)]
+    assert [a for a in actions if "subject access export" in a and "format=pdf" in a]
+
+
 def test_a_missing_decision_or_an_exemption_that_does_not_apply_is_named(
     web_school: Safeshare, shared: SharedCase, dsl: Browser
 ) -> None:
     dsl.get(f"/children/{shared.child_id}/subject-access")
     r = dsl.post(
         f"/children/{shared.child_id}/subject-access",
-        {"requester": "child", f"decision-{shared.concern_id}": "child-abuse-data"},
+        {
+            "requester": "child",
+            f"decision-{shared.concern_id}": "child-abuse-data",
+            "format": "pdf",
+        },
     )
     assert r.status_code == 400
     assert "applies to a parent&#39;s request" in r.text
@@ -93,6 +133,12 @@ def test_a_missing_decision_or_an_exemption_that_does_not_apply_is_named(
     r = dsl.post(f"/children/{shared.child_id}/subject-access", {"requester": "nobody"})
     assert r.status_code == 400
     assert "Choose who made the request" in r.text
+    r = dsl.post(
+        f"/children/{shared.child_id}/subject-access",
+        {"requester": "child", f"decision-{shared.concern_id}": "disclose", "format": "docx"},
+    )
+    assert r.status_code == 400
+    assert "Choose PDF or HTML" in r.text
 
 
 @pytest.mark.parametrize("role", ["staff", "auditor", "admin"])

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from domain.errors import InvalidValue
 from domain.user import Role
 from safeshare.entrypoints.api.auth import api_of, role, viewer
-from safeshare.entrypoints.api.models import AuditPage
+from safeshare.entrypoints.api.paging import CURSOR, LIMIT, Page, decode, encode
 from safeshare.entrypoints.api.problems import RESPONSES
 from safeshare.reports.timeliness import Report
 from safeshare.services.accounts import Account
@@ -49,16 +49,19 @@ async def trail(
     action: str | None = Query(default=None, max_length=200),
     since: date | None = Query(default=None, alias="from"),
     until: date | None = Query(default=None, alias="to"),
-    after: int | None = Query(default=None, ge=0, description="cursor: the last position seen"),
-    limit: int = Query(default=100, ge=1, le=1000),
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
     account: Account = Depends(AUDITOR),
-) -> AuditPage:
-    """Who did what, when, to which record; the look itself is recorded."""
+) -> Page[dict[str, Any]]:
+    """Who did what, when, to which record, oldest first, paged by cursor; the look itself
+    is recorded."""
+    after = decode("audit-trail", cursor)
     pages = AuditPages(api_of(request).web.school)
     found = pages.trail(
         TrailFilter(record, actor, action, since, until), viewer(account), after, limit
     )
-    return AuditPage(rows=[asdict(r) for r in found.rows], next_cursor=found.next_cursor)
+    following = None if found.next_cursor is None else encode("audit-trail", found.next_cursor)
+    return Page(items=[asdict(r) for r in found.rows], next_cursor=following)
 
 
 @router.get("/audit/replay/{concern_id}", tags=["audit"])

@@ -3,8 +3,6 @@ service layer's typed read models (dataclasses, which pydantic validates and doc
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.body_map import BodyRegion
@@ -105,11 +103,6 @@ class DecisionOut(BaseModel):
     share: bool
     referral_ids: list[str]
     decided_at_step: str | None = None
-
-
-class AuditPage(BaseModel):
-    rows: list[dict[str, Any]]
-    next_cursor: int | None = Field(description="pass as `after` for the next page")
 
 
 class RollChange(BaseModel):

@@ -14,6 +14,7 @@ from domain.referral import Referral
 from domain.user import Role
 from safeshare.entrypoints.api.auth import api_of, by, caller, role, viewer
 from safeshare.entrypoints.api.models import ActionDone, Done, RollChange
+from safeshare.entrypoints.api.paging import CURSOR, LIMIT, Page, offset_page
 from safeshare.entrypoints.api.problems import RESPONSES
 from safeshare.services.accounts import Account
 from safeshare.services.actions import ActionRow
@@ -115,11 +116,13 @@ async def put_roll(
 async def referrals(
     request: Request,
     status: str | None = Query(default=None, max_length=40),
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
     account: Account = Depends(READERS),
-) -> list[ReferralRow]:
-    """Every referral (no personal data), escalated and failed first."""
+) -> Page[ReferralRow]:
+    """Every referral (no personal data), escalated and failed first; paged by cursor."""
     rows = list_referrals(api_of(request).web.school, status)
-    return [ReferralRow.model_validate(r) for r in rows]
+    return offset_page("referrals", [ReferralRow.model_validate(r) for r in rows], cursor, limit)
 
 
 @router.get("/referrals/{referral_id}", tags=["referrals"])
@@ -141,10 +144,14 @@ async def referral(
 
 @router.get("/actions", tags=["actions"])
 async def my_actions(
-    request: Request, account: Account = Depends(role(Role.STAFF, Role.DSL))
-) -> list[ActionRow]:
-    """The caller's own follow-up actions."""
-    return api_of(request).web.actions.rows(assignee_id=account.user_id)
+    request: Request,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+    account: Account = Depends(role(Role.STAFF, Role.DSL)),
+) -> Page[ActionRow]:
+    """The caller's own follow-up actions, overdue first; paged by cursor."""
+    rows = api_of(request).web.actions.rows(assignee_id=account.user_id)
+    return offset_page("actions", rows, cursor, limit)
 
 
 @router.post("/actions/{action_id}/done", tags=["actions"])
@@ -160,10 +167,15 @@ async def action_done(
 
 @router.get("/worklist", tags=["worklist"])
 async def worklist(
-    request: Request, account: Account = Depends(role(Role.DSL))
-) -> list[ConcernRow]:
-    """The DSL's worklist, urgent first; one view entry names the concerns it showed."""
-    return api_of(request).web.cases.worklist(account, via="api")
+    request: Request,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+    account: Account = Depends(role(Role.DSL)),
+) -> Page[ConcernRow]:
+    """The DSL's worklist, urgent first; paged by cursor. One view entry names the concerns
+    of the whole list (each page's look is recorded)."""
+    rows = api_of(request).web.cases.worklist(account, via="api")
+    return offset_page("worklist", rows, cursor, limit)
 
 
 @router.get("/me", tags=["account"])

@@ -1,5 +1,6 @@
 """Subject access (DSL): choose who asked and what each concern's answer is, then download
-the child's record as one readable HTML file, third parties redacted; all of it recorded."""
+the child's record as one readable PDF or HTML file, third parties redacted; all of it
+recorded."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from safeshare.entrypoints.web.pages import (
     text,
     web_of,
 )
-from safeshare.services.subject_access import EXEMPTIONS, REQUESTERS, SubjectAccess
+from safeshare.entrypoints.web.subject_access_pdf import subject_access_pdf
+from safeshare.services.subject_access import EXEMPTIONS, FORMATS, REQUESTERS, SubjectAccess
 
 router = APIRouter()
 
@@ -35,6 +37,7 @@ def _form(
         choices=choices,
         requesters=[(k, v, None) for k, v in REQUESTERS.items()],
         exemptions=[(k, v, None) for k, v in EXEMPTIONS.items()],
+        formats=[(k, v, None) for k, v in FORMATS.items()],
         errors=errors,
         values=values,
     )
@@ -55,13 +58,20 @@ async def export(request: Request, child_id: str) -> Response:
     }
     words = [w.strip() for w in text(data, "redact").splitlines() if w.strip()]
     errors = FormErrors()
+    form = text(data, "format")
     try:
         found = SubjectAccess(web_of(request).school).export(
-            child_id, text(data, "requester"), decisions, words, account
+            child_id, text(data, "requester"), decisions, words, account, form
         )
     except InvalidValue as e:
         errors.add(e.field, f"{e.problem[0].upper()}{e.problem[1:]}")
         return _form(request, child_id, errors, values, 400)
+    if form == "pdf":
+        return Response(
+            subject_access_pdf(found),
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="subject-access-export.pdf"'},
+        )
     html = environment().get_template("subject_access/export.html").render(x=found)
     return Response(
         html,

@@ -1,0 +1,55 @@
+"""Two calls with one API token at once (a MIS's batch across two web workers) each record the
+token's use, and two DSLs opening one case at once each have their view recorded: the store
+refuses the second write to the same version, the service appends again after it, and the
+refused write leaves the store working for every save after it, on SQLite and on PostgreSQL
+(where the connection that met the conflict goes back to the pool).
+
+Found by the `web-raise-concern` benchmark: the side table of event times was written before
+the events, in the same pipeline, so its conflict aborted the pipeline before the library's
+prepared statements were parsed, and the pooled connection then failed every later save with
+"prepared statement does not exist"."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from uuid import UUID, uuid4
+
+from domain.access import AccessLog
+from domain.api_token import ApiToken
+from domain.user import User
+from safeshare.services.api_tokens import ApiTokenService
+from safeshare.services.school import Safeshare
+
+
+def test_calls_in_parallel_with_one_token_each_record_their_use(school: Safeshare) -> None:
+    """Eight callers at once, ten calls each: none is refused, every use is on the token (the
+    token service loads the token again when another call recorded its use first)."""
+    school.accounts.add("Ms Green", "green@school.test", "staff", "a long passphrase", "set-up")
+    tokens = ApiTokenService(school.ctx, school.accounts)
+    issued = tokens.issue(User.create_id("green@school.test"), "MIS", "set-up")
+
+    def caller(n: int) -> None:
+        for _ in range(10):
+            tokens.authenticate(issued.token, f"GET /worklist ({n})")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(caller, range(8)))
+    token = school.app.get(UUID(issued.token_id), ApiToken)
+    assert isinstance(token, ApiToken)
+    assert token.uses == 80
+
+
+def test_two_dsls_opening_one_record_at_once_each_have_their_view_recorded(
+    school: Safeshare,
+) -> None:
+    record = uuid4()
+
+    def reader(n: int) -> None:
+        for _ in range(10):
+            school.views.record_view(record, f"DSL {n} (web)", "concern show")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(reader, range(8)))
+    log = school.app.get(AccessLog.create_id(record), AccessLog)
+    assert isinstance(log, AccessLog)
+    assert log.views == 80
