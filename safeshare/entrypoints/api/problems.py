@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from domain.errors import InvalidValue, PolicyRefusal
+from domain.errors import InvalidValue, PolicyRefusal, RecordChanged
 from safeshare.services.case_pages import CaseNotFound
 
 MEDIA_TYPE = "application/problem+json"
@@ -58,7 +58,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {**_PROBLEM, "description": "no token, or one unknown, expired or revoked"},
     403: {**_PROBLEM, "description": "the account's role does not use this"},
     404: {**_PROBLEM, "description": "no such record, or one the account may not read"},
-    409: {**_PROBLEM, "description": "the policy does not allow this (names the rule)"},
+    409: {
+        **_PROBLEM,
+        "description": "the policy does not allow this (names the rule), or the record changed"
+        " while the call was saving it (nothing saved; read it again)",
+    },
     422: {**_PROBLEM, "description": "bad input (names the field)"},
 }
 """Documented on every route, so the OpenAPI says what each error looks like."""
@@ -96,6 +100,12 @@ def install(api: FastAPI) -> None:
     @api.exception_handler(PolicyRefusal)
     async def refused(request: Request, exc: PolicyRefusal) -> Response:
         return problem(409, "The policy does not allow this", detail=exc.message, rule=exc.rule)
+
+    @api.exception_handler(RecordChanged)
+    async def changed(request: Request, exc: RecordChanged) -> Response:
+        return problem(
+            409, "The record changed while this was saved", detail=str(exc), rule="record-changed"
+        )
 
     @api.exception_handler(CaseNotFound)
     async def not_found(request: Request, exc: CaseNotFound) -> Response:
