@@ -52,6 +52,7 @@ def create_app(school: Safeshare) -> FastAPI:
         actions=actions,
         attachments=attachments,
         sessions=SessionStore(
+            school.projection_db(),
             school.ctx.clock,
             idle=timedelta(minutes=s.session_idle_minutes),
             absolute=timedelta(hours=s.session_absolute_hours),
@@ -86,7 +87,8 @@ def create_app(school: Safeshare) -> FastAPI:
         request.state.session = session
         response = await call_next(request)
         current = request.state.session
-        if current.sid != sent:
+        web.sessions.save(current)
+        if current.sid != sent and not current.ended:
             response.set_cookie(
                 COOKIE,
                 current.sid,
