@@ -104,6 +104,7 @@ class CasePage:
     can_attach: bool = False
     restricted_to: list[str] | None = None
     marked_regions: frozenset[str] = field(default_factory=frozenset)
+    advice: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ class CasePages:
             can_attach=account.role in (Role.STAFF, Role.DSL) and not concern.child_data_erased,
             restricted_to=self.restrictions.names(self.restrictions.restricted_to(concern.id)),
             marked_regions=frozenset(m.region for m in marks),
+            advice=c["advice"],
         )
 
     def worklist(self, account: Account, via: str = "web") -> list[ConcernRow]:

@@ -150,7 +150,9 @@ def test_a_session_made_by_one_web_worker_is_honoured_by_another_on_the_same_dat
     assert sid
     second = build(web_school.settings, clock=clock)
     try:
-        other = TestClient(create_app(second), base_url="https://testserver", follow_redirects=False)
+        other = TestClient(
+            create_app(second), base_url="https://testserver", follow_redirects=False
+        )
         other.cookies.set("safeshare_session", sid)
         assert other.get("/worklist").status_code == 200
         clock.advance(minutes=20)  # used on the second worker: not idle on the first

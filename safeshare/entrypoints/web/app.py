@@ -34,6 +34,7 @@ from safeshare.services.actions import ActionService
 from safeshare.services.attachments import AttachmentService
 from safeshare.services.case_pages import CaseNotFound, CasePages
 from safeshare.services.child_search import ChildSearch
+from safeshare.services.referral_pages import ReferralPages
 from safeshare.services.school import Safeshare
 
 STATIC = Path(__file__).parent / "static"
@@ -44,11 +45,13 @@ def create_app(school: Safeshare) -> FastAPI:
     s = school.settings
     actions = ActionService(school.ctx)
     attachments = AttachmentService(school.ctx)
+    cases = CasePages(school.ctx, school.views, actions, attachments)
     web = Web(
         school=school,
         accounts=school.accounts,
         children=ChildSearch(school.ctx),
-        cases=CasePages(school.ctx, school.views, actions, attachments),
+        cases=cases,
+        referrals=ReferralPages(school.ctx, cases),
         actions=actions,
         attachments=attachments,
         sessions=SessionStore(

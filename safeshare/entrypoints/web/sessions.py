@@ -136,7 +136,9 @@ def _ts(at: datetime) -> float:
 class SessionStore:
     """Sessions in the school's database (SQLite file or PostgreSQL schema)."""
 
-    def __init__(self, db: ProjectionDb, clock: Clock, idle: timedelta, absolute: timedelta) -> None:
+    def __init__(
+        self, db: ProjectionDb, clock: Clock, idle: timedelta, absolute: timedelta
+    ) -> None:
         self.db = db
         self.clock = clock
         self.idle = idle

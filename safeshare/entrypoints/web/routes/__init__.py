@@ -12,6 +12,7 @@ from safeshare.entrypoints.web.routes import (
     cases,
     concerns,
     decision,
+    referrals,
     reports,
     start,
     subject_access,
@@ -29,5 +30,6 @@ ROUTERS: list[APIRouter] = [
     concerns.router,
     actions.router,
     decision.router,
+    referrals.router,
     cases.router,
 ]
