@@ -43,6 +43,7 @@ class Account:
     email: str
     role: Role
     enrolled: bool
+    deputy: bool = False
 
     @property
     def actor(self) -> str:
@@ -67,10 +68,11 @@ class AccountRow:
     account: Account
     locked: bool
     added_by: str
+    disabled: bool = False
 
 
 def account_of(user: User) -> Account:
-    return Account(user.id, user.name, user.email, user.role, user.enrolled)
+    return Account(user.id, user.name, user.email, user.role, user.enrolled, user.deputy)
 
 
 class AccountService:
@@ -99,8 +101,26 @@ class AccountService:
         return user.id
 
     def get(self, user_id: UUID) -> Account | None:
+        """The account acting, or None: unknown, or disabled (its sessions and tokens end)."""
         user = self._user(user_id)
-        return account_of(user) if user else None
+        return account_of(user) if user and not user.disabled else None
+
+    def disable(self, user_id: UUID, reason: str, by: str) -> Account:
+        """The person has left: the account is disabled, never deleted."""
+        user = self._user(user_id)
+        if user is None:
+            raise InvalidValue("account", "no such account")
+        user.disable(required_text("reason", reason, MAX_NAME), required_text("by", by))
+        self.ctx.app.save(user)
+        return account_of(user)
+
+    def set_deputy(self, user_id: UUID, deputy: bool, by: str) -> Account:
+        user = self._user(user_id)
+        if user is None:
+            raise InvalidValue("account", "no such account")
+        user.set_deputy(deputy, required_text("by", by))
+        self.ctx.app.save(user)
+        return account_of(user)
 
     def listing(self) -> list[AccountRow]:
         """Every account, by name, with whether it is locked (for the admin page)."""
@@ -110,7 +130,7 @@ class AccountService:
         ):
             user = self._user(UUID(str(n.originator_id)))
             if user is not None:
-                rows.append(AccountRow(account_of(user), user.locked, user.added_by))
+                rows.append(AccountRow(account_of(user), user.locked, user.added_by, user.disabled))
         rows.sort(key=lambda r: r.account.name.lower())
         return rows
 
@@ -130,7 +150,7 @@ class AccountService:
         """The first step of signing in. A wrong password is recorded on the account; the
         tenth in a row locks it. An unknown email costs the same time as a known one."""
         user = self.ctx.app.find(User.create_id(email or "-"), User)
-        if user is None:
+        if user is None or user.disabled:
             self._verify(self._dummy_hash, password)
             raise SignInRefused("sign-in", "the email address or password is not right")
         user.check_not_locked()
@@ -177,7 +197,7 @@ class AccountService:
         """A TOTP code, or an unused recovery code (then spent)."""
         user = self.ctx.app.get(user_id, User)
         user.check_not_locked()
-        if user.totp_secret is None:
+        if user.disabled or user.totp_secret is None:
             return False
         cleaned = otp.replace(" ", "").strip().lower()
         if self._totp_ok(user.totp_secret, cleaned):

@@ -46,7 +46,7 @@ class Restrictions:
             start=None, limit=10**9, topics=[User.Added.TOPIC]
         ):
             user = self.ctx.app.find(UUID(str(n.originator_id)), User)
-            if user is not None and user.role is role and not user.locked:
+            if user is not None and user.role is role and not (user.locked or user.disabled):
                 found.append(account_of(user))
         return sorted(found, key=lambda a: a.name.lower())
 

@@ -82,7 +82,7 @@ def _step_context(request: Request, step: str) -> dict[str, Any]:
         "assignees": [
             (str(r.account.user_id), f"{r.account.name} ({ROLE_LABELS[r.account.role]})")
             for r in web_of(request).accounts.listing()
-            if r.account.role in (Role.STAFF, Role.DSL) and not r.locked
+            if r.account.role in (Role.STAFF, Role.DSL) and not (r.locked or r.disabled)
         ]
         if step == "action"
         else [],
