@@ -114,6 +114,8 @@ class ConcernRow:
     category: str
     item: str
     urgent: bool
+    child_id: str | None = None
+    """For an item about the child's file, not one concern (a transfer, a retention review)."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,9 @@ class CasePages:
         list records one view entry naming the concerns it showed."""
         rows: list[ConcernRow] = []
         for item in self.views.worklist():
+            if not item["concern_id"]:
+                rows.extend(self._child_item(item))
+                continue
             concern = self.ctx.app.find(UUID(str(item["concern_id"])), Concern)
             if concern is not None and not may_read(
                 account, concern, restricted_to=self.restrictions.restricted_to(concern.id)
@@ -255,9 +260,21 @@ class CasePages:
                     )
                 )
         rows.sort(key=lambda r: not r.urgent)
-        shown = ",".join(dict.fromkeys(r.concern_id for r in rows))
+        shown = ",".join(dict.fromkeys(r.concern_id or f"child {r.child_id}" for r in rows))
         self.views.record_view(WORKLIST_RECORD, f"{account.actor} ({via})", f"worklist: {shown}")
         return rows
+
+    def _child_item(self, item: dict[str, Any]) -> list[ConcernRow]:
+        """A worklist item about a child's whole file (a leaver's transfer, a retention
+        review): it links to the child's chronology."""
+        if not item.get("child_id"):
+            return []
+        child = self.ctx.app.find(UUID(str(item["child_id"])), Child)
+        name = ERASED
+        if child is not None and not child.erased:
+            name = self.ctx.sealer.unseal(child.id, child.name) or ERASED
+        due = f" (due {item['due']})" if item.get("due") else ""
+        return [ConcernRow("", name, "", f"{item['item']}{due}", False, str(item["child_id"]))]
 
     def raised_by(self, account: Account) -> list[ConcernRow]:
         """The concerns this account raised (staff see nothing else)."""
