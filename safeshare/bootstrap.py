@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 from psycopg import sql
 
 import domain.custody  # noqa: F401  (registers the custody log's event topics in every process)
+from domain import setup_link  # noqa: F401  (the same, for the one-time set-up links)
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.data_folder import restrict_new_files

@@ -136,6 +136,9 @@ class Settings(BaseSettings):
         description="who an urgent alert unacknowledged by the DSLs and their deputies "
         "escalates to last",
     )
+    setup_link_hours: float = Field(
+        default=24.0, gt=0, description="a one-time admin set-up link stops working after this"
+    )
     api_token_days: float = Field(
         default=90.0, gt=0, description="an API token stops working this many days after it is made"
     )

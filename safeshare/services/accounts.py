@@ -89,6 +89,12 @@ class AccountService:
     # -- adding accounts -----------------------------------------------------------------------
 
     def add(self, name: str, email: str, role: str, password: str, by: str) -> UUID:
+        user = self.new_user(name, email, role, password, by)
+        self.ctx.app.save(user)
+        return user.id
+
+    def new_user(self, name: str, email: str, role: str, password: str, by: str) -> User:
+        """A new account, checked and not yet saved (saved with whatever else it goes with)."""
         name = required_text("name", name, MAX_NAME)
         email = required_text("email", email, 254)
         r = code("role", role, Role)
@@ -96,9 +102,7 @@ class AccountService:
             raise InvalidValue("password", f"must be at least {MIN_PASSWORD} characters")
         if self.ctx.app.find(User.create_id(email), User) is not None:
             raise InvalidValue("email", "an account with this email address already exists")
-        user = User.add(name, email, r, self.hasher.hash(password), required_text("by", by))
-        self.ctx.app.save(user)
-        return user.id
+        return User.add(name, email, r, self.hasher.hash(password), required_text("by", by))
 
     def get(self, user_id: UUID) -> Account | None:
         """The account acting, or None: unknown, or disabled (its sessions and tokens end)."""

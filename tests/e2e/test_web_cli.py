@@ -99,6 +99,8 @@ def test_an_operator_adds_accounts_and_bad_input_names_the_field(env: dict[str, 
     assert deputy.returncode == 0 and '"deputy": true' in deputy.stdout, deputy.stderr
     left = run(env, "user", "disable", "--email", "dee@school.test")
     assert left.returncode == 0, left.stderr
+    link = run(env, "setup-link", "--hours", "1", "--json")
+    assert link.returncode == 0 and '"url": "http://127.0.0.1:8000/setup/' in link.stdout
     twice = run(env, "user", "disable", "--email", "dee@school.test")
     assert twice.returncode == 1 and "refused: this account is already disabled" in twice.stderr
 

@@ -85,6 +85,32 @@ def register(root: typer.Typer) -> None:
     register_alerts(root)
     register_demo_accounts(root)
 
+    @root.command("setup-link")
+    def setup_link(
+        hours: float | None = typer.Option(
+            None, "--hours", help="How long it works (default SAFESHARE_SETUP_LINK_HOURS, 24)."
+        ),
+        as_json: bool = JSON,
+    ) -> None:
+        """A one-time link for the first administrator to sign in: they choose their own
+        password, then set up an authenticator app. It works once and expires; only its hash
+        is kept; the record names the operating-system user who made it."""
+        from safeshare.services.setup_links import SetupLinks
+
+        by = f"{getpass.getuser()} (command line)"
+        with guarded(as_json):
+            s = state.safeshare()
+            link = SetupLinks(s.ctx, s.accounts).issue(by, hours)
+        emit(
+            {"url": link.url, "expires_at": link.expires_at.isoformat()},
+            as_json,
+            lambda: console.print(
+                f"{link.url}\n(works once, until {link.expires_at:%Y-%m-%d %H:%M} UTC)",
+                highlight=False,
+                markup=False,
+            ),
+        )
+
     @root.command("serve")
     def serve(
         host: str = typer.Option("127.0.0.1", "--host"),

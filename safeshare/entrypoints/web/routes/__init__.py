@@ -14,6 +14,7 @@ from safeshare.entrypoints.web.routes import (
     decision,
     referrals,
     reports,
+    setup,
     start,
     subject_access,
     tokens,
@@ -21,6 +22,7 @@ from safeshare.entrypoints.web.routes import (
 
 ROUTERS: list[APIRouter] = [
     auth.router,
+    setup.router,
     start.router,
     admin.router,
     tokens.router,
