@@ -108,6 +108,7 @@ def register(root: typer.Typer) -> None:
                 f"{link.url}\n(works once, until {link.expires_at:%Y-%m-%d %H:%M} UTC)",
                 highlight=False,
                 markup=False,
+                soft_wrap=True,  # one line, whatever the terminal's width: it is copied
             ),
         )
 
