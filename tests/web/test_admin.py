@@ -75,8 +75,11 @@ def test_a_member_of_staff_who_leaves_loses_their_account(
     api = ApiClient(app, token_for(web_school, people.staff))
     assert api.get("/me").status_code == 200
     browser.sign_in(people.admin)
-    browser.get("/admin/users")
     user_id = User.create_id(people.staff.email)
+    assert f'href="/admin/users/{user_id}/disable"' in browser.get("/admin/users").text
+    confirm = text_of(browser.get(f"/admin/users/{user_id}/disable").text)
+    assert "Disable Ms Green's account?" in confirm.replace("&#39;", "'")
+    assert staff.get("/concerns/new").status_code == 200  # nothing changed by looking
     r = browser.post(f"/admin/users/{user_id}/disable", {})
     page = text_of(browser.follow(r).text)
     assert "Ms Green's account is disabled." in page.replace("&#39;", "'")

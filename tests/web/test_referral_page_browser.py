@@ -15,7 +15,7 @@ from tests.web.browsers import BROWSER_JOURNEY
 from tests.web.conftest import People
 from tests.web.live_server import serving
 from tests.web.support import SCHOOL_TIME
-from tests.web.test_auditor_journey import sign_in_with_totp
+from tests.web.test_auditor_journey import png_width, sign_in_with_totp
 from tests.web.test_browser_journey import Journey
 from tests.web.test_referral_page import shared_with
 
@@ -55,3 +55,45 @@ def test_the_dsl_previews_the_police_packet_records_the_call_and_seeks_advice_in
         assert dsl.title().startswith("Error:")
         journey.look(dsl, "dsl-advice-errors")
     assert not journey.serious(), "\n".join(journey.findings)
+    wide = [p.name for p in journey.shots if p.name.endswith("-phone.png") and png_width(p) > 360]
+    assert not wide, f"wider than a 360 px phone: {wide}"
+
+
+def test_the_first_administrator_uses_the_set_up_link_in_chromium(
+    chromium: Browser, web_school: Safeshare, people: People
+) -> None:
+    """The link `make run` prints: the administrator chooses a password, enrols the
+    authenticator, and reaches the accounts page (deputy and disable buttons); axe on each."""
+    import pyotp
+
+    from safeshare.services.setup_links import SetupLinks
+
+    with serving(create_app(web_school)) as base:
+        web_school.ctx.settings.web_base_url = base
+        link = SetupLinks(web_school.ctx, web_school.accounts).issue("root (command line)")
+        journey = Journey(chromium, base)
+        journey.step = 50
+        admin = journey.person()
+        admin.goto(link.url)
+        journey.look(admin, "admin-setup-link")
+        admin.get_by_label("Your name").fill("Ms Head")
+        admin.get_by_label("Email address").fill("head@school.test")
+        admin.get_by_label("Password").fill("a long enough password")
+        admin.get_by_role("button", name="Create the administrator account").click()
+        admin.wait_for_url(f"{base}/account/second-factor")
+        secret = admin.locator("#totp-secret").inner_text().strip()
+        admin.get_by_label("Security code").fill(pyotp.TOTP(secret).at(web_school.ctx.clock()))
+        admin.get_by_role("button", name="Continue").click()
+        admin.wait_for_url(f"{base}/account/recovery-codes")
+        admin.goto(f"{base}/admin/users")
+        assert "Make deputy" in admin.locator("#accounts").inner_text()
+        journey.look(admin, "admin-accounts-deputy-disable")
+        admin.get_by_role("link", name="Disable Mr Brown's account").click()
+        journey.look(admin, "admin-disable-confirm")
+        admin.get_by_role("button", name="Disable the account").click()
+        assert "Mr Brown's account is disabled." in admin.content().replace("&#39;", "'")
+        admin.goto(link.url)
+        assert admin.title().startswith("Page not found")  # the link is spent
+    assert not journey.serious(), "\n".join(journey.findings)
+    wide = [p.name for p in journey.shots if p.name.endswith("-phone.png") and png_width(p) > 360]
+    assert not wide, f"wider than a 360 px phone: {wide}"

@@ -85,6 +85,10 @@ def create_app(school: Safeshare) -> FastAPI:
             response = await call_next(request)  # a token, never a session
             add_security_headers(request, response)
             return response
+        if request.url.path.startswith(("/static/", "/js/")):
+            response = await call_next(request)  # files: no session to read or write
+            add_security_headers(request, response)
+            return response
         sent = request.cookies.get(COOKIE)
         session = web.sessions.get(sent) or web.sessions.new()
         request.state.session = session

@@ -92,6 +92,15 @@ def _target(request: Request, user_id: str) -> Account | None:
         return None
 
 
+@router.get("/admin/users/{user_id}/disable")
+async def disable_page(request: Request, user_id: str) -> Response:
+    admin = require(request, Role.ADMIN)
+    account = _target(request, user_id)
+    if account is None or account.user_id == admin.user_id:
+        return _page(request, FormErrors(), {}, 404)
+    return render_page(request, "admin/disable.html", target=account)
+
+
 @router.post("/admin/users/{user_id}/disable")
 async def disable(request: Request, user_id: str) -> Response:
     """A member of staff who leaves loses their account: it cannot sign in, its sessions end
