@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -129,6 +130,19 @@ def unseal(sid: str, sealed: str) -> str | None:
         return None
 
 
+def _create_table(db: ProjectionDb) -> None:
+    """Several web workers start at once: on PostgreSQL two `CREATE TABLE IF NOT EXISTS` at
+    the same instant can collide in the catalogue; the loser finds the table made."""
+    for attempt in range(3):
+        try:
+            with db.transaction() as tx:
+                tx.execute(DDL)
+            return
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+            if attempt == 2:
+                raise
+
+
 def _ts(at: datetime) -> float:
     return at.timestamp()
 
@@ -144,8 +158,7 @@ class SessionStore:
         self.idle = idle
         self.absolute = absolute
         self._made = 0
-        with db.transaction() as tx:
-            tx.execute(DDL)
+        _create_table(db)
 
     def new(self) -> Session:
         """A fresh session, stored when the response is sent (`save`)."""
