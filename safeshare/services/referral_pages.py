@@ -170,14 +170,31 @@ class ReferralPages:
         referral = self._referral(referral_id, account, "telephone referral")
         if not may_do_casework(account):
             raise CaseNotFound
-        seal = self.ctx.sealer
-        who = required_text("called", called, MAX_NAME)
-        ref = required_text("reference", reference, MAX_REFERENCE)
-        at = moment("called-at", called_at, self.ctx.clock())
-        referral.record_phone_call(
-            called=seal.seal(referral.child_id, "referral.phone.called", who),
-            called_at=at,
-            reference=seal.seal(referral.child_id, "referral.phone.reference", ref),
-            recorded_by=f"{account.actor} (web)",
+        record_phone_call(
+            self.ctx, referral, called, called_at, reference, f"{account.actor} (web)"
         )
-        self.ctx.app.save(referral)
+
+
+def record_phone_call(
+    ctx: Context,
+    referral: Referral,
+    called: str,
+    called_at: str | datetime,
+    reference: str,
+    by: str,
+) -> PhoneCall:
+    """The telephone referral recorded on the referral, who took it and their reference
+    sealed with the child's key (from the web page and `safeshare referral phoned`)."""
+    seal = ctx.sealer
+    who = required_text("called", called, MAX_NAME)
+    ref = required_text("reference", reference, MAX_REFERENCE)
+    at = moment("called-at", called_at, ctx.clock())
+    by = required_text("by", by, MAX_NAME)
+    referral.record_phone_call(
+        called=seal.seal(referral.child_id, "referral.phone.called", who),
+        called_at=at,
+        reference=seal.seal(referral.child_id, "referral.phone.reference", ref),
+        recorded_by=by,
+    )
+    ctx.app.save(referral)
+    return PhoneCall(who, at, ref, by)

@@ -196,3 +196,35 @@ def test_advice_sought_is_recorded_from_the_case_page(
     assert "about &lt;i&gt;an adult&lt;/i&gt;" in page
     assert "Asked LADO, county council" in text_of(page)
     assert "No, anonymised" in text_of(page)
+
+
+def test_a_telephone_referral_is_recorded_from_the_command_line_too(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str, clock: FakeClock
+) -> None:
+    """`safeshare referral phoned`, as the DSL signed in with a token; a second call is
+    refused (the first delivery is recorded once), naming why."""
+    from typer.testing import CliRunner
+
+    from safeshare.entrypoints.cli.main import app as cli
+    from tests.support import ago
+
+    _, referral_id = shared_with(app, web_school, people, child_id, "mash")
+    env = {
+        "SAFESHARE_DATA": str(web_school.settings.data),
+        "SAFESHARE_TOKEN": token_for(web_school, people.dsl),
+    }
+    args = ["referral", "phoned", referral_id, "--called", "Duty social worker, MASH"]
+    done = CliRunner().invoke(
+        cli, [*args, "--at", ago(clock, minutes=20), "--reference", "MASH-77", "--json"], env=env
+    )
+    assert done.exit_code == 0, done.output
+    assert '"by": "Mrs Dee <dee@school.test> (command line)"' in done.stdout
+    again = CliRunner().invoke(
+        cli, [*args, "--at", ago(clock, minutes=5), "--reference", "MASH-78"], env=env
+    )
+    assert again.exit_code == 1 and "already recorded" in again.output
+    referral = web_school.app.get(UUID(referral_id), Referral)
+    assert referral.phone_call is not None
+    assert web_school.ctx.sealer.unseal(referral.child_id, referral.phone_call["reference"]) == (
+        "MASH-77"
+    )
