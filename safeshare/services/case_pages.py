@@ -105,6 +105,8 @@ class CasePage:
     restricted_to: list[str] | None = None
     marked_regions: frozenset[str] = field(default_factory=frozenset)
     advice: list[dict[str, Any]] = field(default_factory=list)
+    phoned: frozenset[str] = field(default_factory=frozenset)
+    """The referrals phoned through before their packet (their first delivery)."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,9 @@ class CasePages:
             restricted_to=self.restrictions.names(self.restrictions.restricted_to(concern.id)),
             marked_regions=frozenset(m.region for m in marks),
             advice=c["advice"],
+            phoned=frozenset(
+                str(r.id) for r in self.views.referrals_of(concern) if r.phone_call is not None
+            ),
         )
 
     def worklist(self, account: Account, via: str = "web") -> list[ConcernRow]:

@@ -109,7 +109,7 @@ def test_a_telephone_referral_to_the_police_is_recorded_as_its_first_delivery(
     browser: Browser,
     clock: FakeClock,
 ) -> None:
-    _, referral_id = shared_with(app, web_school, people, child_id, "police")
+    concern_id, referral_id = shared_with(app, web_school, people, child_id, "police")
     browser.sign_in(people.dsl)
     browser.get(f"/referrals/{referral_id}")
     r = browser.post(f"/referrals/{referral_id}/phoned", {"called": "", "reference": ""})
@@ -135,6 +135,8 @@ def test_a_telephone_referral_to_the_police_is_recorded_as_its_first_delivery(
     assert "Who took the call PC Shah, police contact centre" in page
     assert "Their reference CAD-4411" in page
     assert "Record the telephone referral" not in page  # one call is the first delivery
+    case = text_of(browser.get(f"/concerns/{concern_id}").text)
+    assert "police prepared Phoned" in case
     events = [
         e
         for e in web_school.app.events.get(UUID(referral_id))
