@@ -60,11 +60,10 @@ pytest: $(STAMP) services assets chromium
 
 test: $(STAMP) services lint typecheck pytest
 
-# The JSON API against its OpenAPI with many more examples than `make test` runs.
+# The benchmarks (bench/): each ends with a `BENCH <name> ratio=... target=...` line.
 bench: $(STAMP) services
 	$(BIN)/python -m bench
 
-# The fuzzing harness for longer than `make test` runs it (tests/fuzz, Hypothesis profile "fuzz").
 # Random testing, longer and with fresh seeds: the service layer and the CLI (tests/fuzz), and
 # schemathesis over the JSON API's OpenAPI.
 fuzz: $(STAMP) services

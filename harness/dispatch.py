@@ -51,6 +51,7 @@ SETTING_ENV = {
     "smtp_sender": "SAFESHARE_SMTP_SENDER",
     "queue_prefix": "SAFESHARE_QUEUE_PREFIX",
     "dispatch_max_attempts": "SAFESHARE_DISPATCH_MAX_ATTEMPTS",
+    "dispatch_delivery_limit": "SAFESHARE_DISPATCH_DELIVERY_LIMIT",
     "urgent_deadline_seconds": "SAFESHARE_URGENT_DEADLINE_SECONDS",
     "routine_deadline_seconds": "SAFESHARE_ROUTINE_DEADLINE_SECONDS",
     "urgent_retry_base_seconds": "SAFESHARE_URGENT_RETRY_BASE_SECONDS",
@@ -116,8 +117,11 @@ class WorkerProcess:
         name: str = "w",
         concurrency: int = 1,
         nice: int = 0,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.settings = settings
+        self.env = env or {}
+        """More environment (`SAFESHARE_DISPATCH_WIRING` for a deployment of many schools)."""
         self.log_file = log_file
         niceness = ["nice", "-n", str(nice)] if nice else []
         self.args = [
@@ -150,7 +154,7 @@ class WorkerProcess:
         self.proc = subprocess.Popen(
             self.args,
             cwd=REPO_ROOT,
-            env=settings_env(self.settings),
+            env={**settings_env(self.settings), **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -171,7 +171,12 @@ class PostgresProjectionDb:
         self.schema = schema
         self._lock = threading.RLock()
         self._conn = psycopg.connect(conninfo, autocommit=True)
-        self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        if not self._conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+        ).fetchone():  # (a tenant's role may not create schemas: its own exist already)
+            self._conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+            )
         self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
 
     @contextmanager

@@ -11,7 +11,7 @@ the store (that is its job) and never trusts these rows.
 from __future__ import annotations
 
 from projections.db import Tx
-from projections.merkle import inclusion_proof_from, node_hash, root_hash
+from projections.merkle import consistency_proof_from, inclusion_proof_from, node_hash, root_hash
 
 NODE_LEVEL = 8
 BLOCK = 1 << NODE_LEVEL
@@ -61,6 +61,10 @@ class StoredTree:
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         return inclusion_proof_from(self.subtree_root, index, size)
+
+    def consistency_proof(self, m: int, n: int) -> list[bytes]:
+        """PROOF(m, D[n]): what a witness that cosigned size m checks size n against."""
+        return consistency_proof_from(self.subtree_root, m, n)
 
     def subtree_root(self, lo: int, hi: int) -> bytes:
         """MTH(D[lo:hi]) for the aligned ranges the RFC 9162 recursion asks for."""

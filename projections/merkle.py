@@ -131,18 +131,28 @@ def consistency_proof(leaf_hashes: Sequence[bytes], m: int, n: int) -> list[byte
     """
     if not 0 < m <= n <= len(leaf_hashes):
         raise ValueError(f"no consistency proof from size {m} to size {n}")
+    return consistency_proof_from(lambda lo, hi: root_hash(leaf_hashes[lo:hi]), m, n)
+
+
+def consistency_proof_from(
+    subtree_root: Callable[[int, int], bytes], m: int, n: int
+) -> list[bytes]:
+    """The same PROOF, each subtree's hash MTH(D[lo:hi]) asked of `subtree_root(lo, hi)` (a
+    log that stores its larger subtrees answers from a few of them, as for inclusion)."""
+    if not 0 < m <= n:
+        raise ValueError(f"no consistency proof from size {m} to size {n}")
     proof: list[bytes] = []
     lo, hi, complete = 0, n, True
     while m != hi - lo:
         k = _split(hi - lo)
         if m <= k:
-            proof.append(root_hash(leaf_hashes[lo + k : hi]))
+            proof.append(subtree_root(lo + k, hi))
             hi = lo + k
         else:
-            proof.append(root_hash(leaf_hashes[lo : lo + k]))
+            proof.append(subtree_root(lo, lo + k))
             lo, m, complete = lo + k, m - k, False
     if not complete:
-        proof.append(root_hash(leaf_hashes[lo:hi]))
+        proof.append(subtree_root(lo, hi))
     proof.reverse()
     return proof
 

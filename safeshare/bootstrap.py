@@ -11,10 +11,12 @@ import psycopg
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import get_topic
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 import domain.custody  # noqa: F401  (registers the custody log's event topics in every process)
 from domain import setup_link  # noqa: F401  (the same, for the one-time set-up links)
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
+from safeshare.adapters.audit_key import check_audit_key_location
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.adapters.data_folder import restrict_new_files
 from safeshare.adapters.key_files import BackupKey, read_lines
@@ -22,6 +24,7 @@ from safeshare.adapters.key_fingerprints import check_store_keys
 from safeshare.adapters.key_ring_cipher import RETIRED_KEYS, KeyRingCipher
 from safeshare.adapters.keystore import KeyStore, PostgresKeyStore, SQLiteKeyStore
 from safeshare.adapters.pg import PgParams
+from safeshare.adapters.pg_factory import EXTRA_CONNINFO, ConninfoPostgresFactory
 from safeshare.adapters.postgres_store import SafesharePostgresRecorder
 from safeshare.adapters.sealing import KeyEncryptionKey, KeyFileError, Sealer
 from safeshare.adapters.sqlite_store import SafeshareSQLiteRecorder
@@ -77,12 +80,15 @@ def event_store_env(settings: Settings) -> dict[str, str]:
                 "POSTGRES_USER": p.user,
                 "POSTGRES_PASSWORD": p.password,
                 "POSTGRES_SCHEMA": settings.pg_schema,
-                "POSTGRES_POOL_SIZE": "5",
-                "POSTGRES_MAX_OVERFLOW": "10",
+                "POSTGRES_POOL_SIZE": str(settings.pg_pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(settings.pg_max_overflow),
                 "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
                 "APPLICATION_RECORDER_TOPIC": get_topic(SafesharePostgresRecorder),
             }
         )
+        if p.options:  # sslmode, or a tenant's `options=-c role=school_<id>`
+            env["PERSISTENCE_MODULE"] = get_topic(ConninfoPostgresFactory)
+            env[EXTRA_CONNINFO] = make_conninfo(**p.options)
     else:
         settings.data.mkdir(mode=0o700, parents=True, exist_ok=True)
         env.update(
@@ -98,6 +104,8 @@ def event_store_env(settings: Settings) -> dict[str, str]:
 
 def ensure_schema(p: PgParams, schema: str) -> None:
     with psycopg.connect(p.conninfo(), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone():
+            return  # (a tenant's role may not create schemas: its own exist already)
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
@@ -120,6 +128,8 @@ def build_projection_db(settings: Settings) -> ProjectionDb:
 def build(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Safeshare:
     """Build the school's safeshare; the key files must exist (`safeshare init`)."""
     restrict_new_files()
+    if not settings.uses_postgres:  # the embedded default says so at start-up; production
+        check_audit_key_location(settings)  # refuses when the audit key is first loaded
     kek = KeyEncryptionKey.load(settings.kek_path)
     check_store_keys(settings, kek.secret, load_cipher_key(settings.cipher_key_path))
     app = CaseRecords(env=event_store_env(settings), clock=clock)
@@ -191,6 +201,7 @@ def dispatch_config(settings: Settings) -> DispatchConfig:
         reconcile_after=settings.reconcile_after_seconds,
         urgent_reconcile_after=settings.urgent_reconcile_after_seconds,
         reconcile_interval=settings.reconcile_interval_seconds,
+        delivery_limit=settings.dispatch_delivery_limit,
     )
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 
 class Settings(BaseSettings):
@@ -23,6 +29,12 @@ class Settings(BaseSettings):
     data: Path = Field(default=Path("var"), description="data folder")
     database_url: str | None = Field(
         default=None, description="postgresql://user@host:port/dbname; SQLite when unset"
+    )
+    pg_pool_size: int = Field(
+        default=5, ge=1, description="the event store's PostgreSQL connections kept open"
+    )
+    pg_max_overflow: int = Field(
+        default=10, ge=0, description="and how many more it may open under load"
     )
     school: str = Field(default="oaklands", description="the tenant: a short slug for the school")
     school_name: str = Field(default="Oaklands School")
@@ -53,6 +65,23 @@ class Settings(BaseSettings):
     checkpoint_every_minutes: float = Field(
         default=60.0, gt=0, description="and when this long has passed since the last one"
     )
+    witnesses: str = Field(
+        default="",
+        description=(
+            "the school's witnesses (the local authority's or the trust's auditor): HTTPS base "
+            "URLs, comma-separated; every signed checkpoint and erasure tombstone is sent to each"
+        ),
+    )
+    witness_emails: str = Field(
+        default="",
+        description=(
+            "witnesses by email (comma-separated addresses): each new checkpoint and the "
+            "tombstones are mailed there through the school's SMTP relay, to be kept"
+        ),
+    )
+    witness_ca_file: Path | None = Field(
+        default=None, description="trust store (PEM) for the witnesses' HTTPS certificates"
+    )
     tsa_url: str | None = Field(
         default=None, description="RFC 3161 timestamp authority that timestamps each checkpoint"
     )
@@ -72,6 +101,14 @@ class Settings(BaseSettings):
         default="", description="prefix for queue/exchange names (one deployment, many tests)"
     )
     dispatch_max_attempts: int = Field(default=8, ge=1, description="then escalate")
+    dispatch_delivery_limit: int = Field(
+        default=20,
+        ge=1,
+        description=(
+            "RabbitMQ redeliveries of one message (a worker dying with it) before it is "
+            "dead-lettered and its referral escalated; fixed when the queues are first declared"
+        ),
+    )
     urgent_deadline_seconds: float = Field(
         default=15 * 60, gt=0, description="urgent referral undelivered this long: escalate"
     )
@@ -149,12 +186,70 @@ class Settings(BaseSettings):
         default=30, ge=1, description="wrong passwords from one address per minute, then refused"
     )
 
+    # -- observability (Prometheus) -----------------------------------------------------------
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description=(
+            "serve /metrics on this port from the relay, a worker or the projection runner "
+            "(off when unset); a prefork worker also needs PROMETHEUS_MULTIPROC_DIR"
+        ),
+    )
+    metrics_address: str = Field(
+        default="127.0.0.1", description="the address that /metrics binds (0.0.0.0 in a container)"
+    )
+    web_metrics: bool = Field(
+        default=False,
+        description=(
+            "the web service answers /metrics (counts, lags and ages; no personal data): keep "
+            "it off the public proxy, or set metrics_token"
+        ),
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="if set, /metrics asks for `Authorization: Bearer <token>`"
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then (when `SAFESHARE_SECRETS_DIR` names a folder,
+        as Docker's `/run/secrets`) one file per setting named like its variable in lower
+        case (`safeshare_database_url`): passwords never sit in the environment."""
+        sources = [init_settings, env_settings, dotenv_settings]
+        secrets_dir = os.environ.get("SAFESHARE_SECRETS_DIR")
+        if secrets_dir:
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
+
     @field_validator("school")
     @classmethod
     def _slug(cls, value: str) -> str:
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", value):
             msg = "must be a lower-case slug of letters, digits and underscores"
             raise ValueError(msg)
+        return value
+
+    @field_validator("witnesses")
+    @classmethod
+    def _witnesses(cls, value: str) -> str:
+        for url in (u.strip() for u in value.split(",")):
+            if url and not re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*)?", url):
+                raise ValueError(f"{url!r} is not an HTTPS base URL (https://host[:port][/path])")
+        return value
+
+    @field_validator("witness_emails")
+    @classmethod
+    def _witness_emails(cls, value: str) -> str:
+        for address in (a.strip() for a in value.split(",")):
+            if address and not re.fullmatch(r"[^\s@,<>]+@[^\s@,<>]+", address):
+                raise ValueError(f"{address!r} is not an email address")
         return value
 
     @field_validator("audit_log_origin")
@@ -221,6 +316,14 @@ class Settings(BaseSettings):
     def log_origin(self) -> str:
         """The log's name in checkpoints: per school, so two tenants' logs never match."""
         return self.audit_log_origin or f"safeshare/{self.school}/audit"
+
+    @property
+    def witness_urls(self) -> list[str]:
+        return [u.strip().rstrip("/") for u in self.witnesses.split(",") if u.strip()]
+
+    @property
+    def witness_addresses(self) -> list[str]:
+        return [a.strip() for a in self.witness_emails.split(",") if a.strip()]
 
     @property
     def uses_postgres(self) -> bool:

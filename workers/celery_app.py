@@ -37,6 +37,7 @@ from kombu.entity import Exchange, Queue
 from workers.config import DispatchConfig, Wiring
 from workers.delivery import Done, Escalated, Retry, deliver_once
 from workers.ports import DispatchStore
+from workers.schools import NoSuchSchool, SchoolStores
 
 DELIVER = "safeshare.deliver"
 ALERT = "safeshare.alert_dsl"
@@ -134,12 +135,21 @@ def make_celery(wiring: Wiring) -> Celery:
     )
     holder = StoreHolder(wiring)
     app.conf.safeshare_holder = holder
+    schools = SchoolStores(wiring.open_school_store)
+    app.conf.safeshare_schools = schools
+
+    def store_of(school: str | None) -> DispatchStore:
+        return holder.get() if school is None else schools.get(school)
 
     @app.task(bind=True, name=DELIVER, max_retries=None)  # type: ignore[untyped-decorator]
-    def deliver(self: Task[Any, Any], referral_id: str) -> str:
-        """Deliver one referral (id only); see `workers.delivery.deliver_once`."""
+    def deliver(self: Task[Any, Any], referral_id: str, school: str | None = None) -> str:
+        """Deliver one referral (its id, and its school's when one process serves many); see
+        `workers.delivery.deliver_once`."""
         try:
-            outcome = deliver_once(holder.get(), config, referral_id)
+            outcome = deliver_once(store_of(school), config, referral_id)
+        except NoSuchSchool:
+            log.warning("deliver refused: no active school", school=school)
+            return "refused:no-such-school"
         except Exception as exc:
             # The store or the network failed outside the channel (a database restart, say).
             # Retry later rather than let the message be dead-lettered; log the type only, as
@@ -150,7 +160,7 @@ def make_celery(wiring: Wiring) -> Celery:
                 error=type(exc).__name__,
                 message=str(exc)[:300],
             )
-            holder.close()
+            holder.close() if school is None else schools.discard(school)
             retries = int(self.request.retries or 0)
             countdown = max(1, round(config.backoff(retries + 1, False)))
             raise self.retry(countdown=countdown, max_retries=None) from None
@@ -159,7 +169,7 @@ def make_celery(wiring: Wiring) -> Celery:
             raise self.retry(countdown=max(1, round(outcome.countdown)), queue=_queue_of(queue))
         if isinstance(outcome, Escalated):
             if outcome.new:
-                alert_dsl(app, config, referral_id, outcome.reason)
+                alert_dsl(app, config, referral_id, outcome.reason, school)
             return f"escalated:{outcome.reason}"
         assert isinstance(outcome, Done)
         return outcome.status
@@ -169,12 +179,14 @@ def make_celery(wiring: Wiring) -> Celery:
         return urgent.name if routing_key.endswith(urgent.name) else routine.name
 
     @app.task(bind=True, name=ALERT, max_retries=None)  # type: ignore[untyped-decorator]
-    def alert_dsl_task(self: Task[Any, Any], referral_id: str, reason: str) -> str:
+    def alert_dsl_task(
+        self: Task[Any, Any], referral_id: str, reason: str, school: str | None = None
+    ) -> str:
         """Mail the DSL that a referral was escalated; retried until the mail goes."""
         from sharing.channels import DeliveryError
 
         try:
-            holder.get().send_alert(referral_id, reason)
+            store_of(school).send_alert(referral_id, reason)
         except DeliveryError as exc:
             log.warning("alert not sent", referral_id=referral_id, error=exc.error_class)
             raise self.retry(countdown=config.backoff(self.request.retries + 1, True)) from None
@@ -183,16 +195,23 @@ def make_celery(wiring: Wiring) -> Celery:
     return app
 
 
-def enqueue(app: Celery, config: DispatchConfig, referral_id: str, urgent: bool) -> None:
-    """Publish `deliver(referral_id)` to the right queue; returns once the broker confirmed."""
+def enqueue(
+    app: Celery, config: DispatchConfig, referral_id: str, urgent: bool, school: str | None = None
+) -> None:
+    """Publish `deliver(referral_id)` to the right queue; returns once the broker confirmed.
+    Where one deployment serves many schools, the message names the school (its id only)."""
     queue = config.queue_for(urgent)
-    app.send_task(DELIVER, args=[referral_id], queue=queue, routing_key=queue)
+    kwargs = {} if school is None else {"school": school}
+    app.send_task(DELIVER, args=[referral_id], kwargs=kwargs, queue=queue, routing_key=queue)
 
 
-def alert_dsl(app: Celery, config: DispatchConfig, referral_id: str, reason: str) -> None:
+def alert_dsl(
+    app: Celery, config: DispatchConfig, referral_id: str, reason: str, school: str | None = None
+) -> None:
     """Publish the DSL alert task (on the urgent queue: an escalation is urgent news)."""
     queue = config.queue_for(True)
-    app.send_task(ALERT, args=[referral_id, reason], queue=queue, routing_key=queue)
+    kwargs = {} if school is None else {"school": school}
+    app.send_task(ALERT, args=[referral_id, reason], kwargs=kwargs, queue=queue, routing_key=queue)
 
 
 @contextlib.contextmanager

@@ -75,3 +75,6 @@ class Wiring:
 
     config: DispatchConfig
     open_store: Callable[[], DispatchStore]
+    open_school_store: Callable[[str], DispatchStore] | None = None
+    """Many schools on one set of workers: the store of the school a task message names
+    (`workers.schools`); None for a deployment of one school."""

@@ -101,8 +101,10 @@ def follow(
     stop: threading.Event,
     poll_interval: float = 0.2,
     reconcile_interval: float = 60.0,
+    dead_letters: Callable[[], int] | None = None,
 ) -> None:
-    """Run the relay (and the reconciler every `reconcile_interval`) until `stop` is set.
+    """Run the relay (and the reconciler, and `dead_letters` (escalating what the broker
+    dead-lettered), every `reconcile_interval`) until `stop` is set.
 
     A failed publish (broker down) is logged and retried after a pause; the position is not
     advanced, so nothing is skipped.
@@ -111,8 +113,11 @@ def follow(
     while not stop.is_set():
         try:
             published = relay.run_once()
-            if reconciler is not None and time.monotonic() >= next_reconcile:
-                reconciler.run_once()
+            if time.monotonic() >= next_reconcile:
+                if dead_letters is not None:
+                    dead_letters()
+                if reconciler is not None:
+                    reconciler.run_once()
                 next_reconcile = time.monotonic() + reconcile_interval
         except Exception as exc:  # broker or database unavailable: keep trying
             log.warning("relay failed; retrying", error=type(exc).__name__, message=str(exc)[:300])

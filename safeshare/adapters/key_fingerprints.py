@@ -89,7 +89,9 @@ class KeyedStore:
         )
 
     def remember(self, value: str) -> None:
-        if self.pg_schema is not None:
+        if self.pg_schema is not None and not self._rows(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.pg_schema,)
+        ):  # (a tenant's role may not create schemas: its own exist already)
             self._rows(f'CREATE SCHEMA IF NOT EXISTS "{self.pg_schema}"')
         self._rows(
             f"CREATE TABLE IF NOT EXISTS {TABLE} "

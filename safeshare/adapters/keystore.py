@@ -128,7 +128,12 @@ class PostgresKeyStore:
         self._schema = schema
         self._lock = threading.Lock()
         self._conn = psycopg.connect(conninfo, autocommit=True)
-        self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        if not self._conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+        ).fetchone():  # (a tenant's role may not create schemas: its own exist already)
+            self._conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+            )
         self._conn.execute(
             sql.SQL(
                 "CREATE TABLE IF NOT EXISTS {}.child_keys "

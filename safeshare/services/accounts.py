@@ -22,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import InvalidValue, PolicyRefusal
 from domain.user import Role, User, requires_second_factor
+from safeshare.adapters.metrics import SIGN_IN_FAILURES
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, code, required_text
 
@@ -156,9 +157,11 @@ class AccountService:
         user = self.ctx.app.find(User.create_id(email or "-"), User)
         if user is None or user.disabled:
             self._verify(self._dummy_hash, password)
+            SIGN_IN_FAILURES.labels("password", via).inc()
             raise SignInRefused("sign-in", "the email address or password is not right")
         user.check_not_locked()
         if not self._verify(user.password_hash, password):
+            SIGN_IN_FAILURES.labels("password", via).inc()
             user.record_wrong_password(via)
             self.ctx.app.save(user)
             user.check_not_locked()
@@ -212,6 +215,7 @@ class AccountService:
                 user.use_recovery_code(index)
                 self.ctx.app.save(user)
                 return True
+        SIGN_IN_FAILURES.labels("second-factor", "any").inc()
         return False
 
     def _totp_ok(self, secret: str, otp: str) -> bool:

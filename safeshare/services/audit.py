@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.domain import Aggregate
 
 from domain.child import Child
@@ -54,8 +55,10 @@ from safeshare.adapters.audit_store import event_positions, read_store, store_le
 from safeshare.adapters.sealing import Sealer
 from safeshare.adapters.timestamping import request_timestamp, verify_timestamp
 from safeshare.services.audit_verify import intact_in_pages
+from safeshare.services.audit_witness import WitnessCheck, check_witnessed
 from safeshare.services.school import Safeshare
 from safeshare.services.shared_packets import shared_packet
+from safeshare.services.witnessing import WitnessAnswer, newest_witnessed, send_latest
 from safeshare.validation import moment
 
 
@@ -84,6 +87,7 @@ class AuditService:
         self.db = s.projection_db()
         self.runner = Runner(self.log, s.event_source(), self.db)
         self._unlogged = 0
+        self.witness_answers: list[WitnessAnswer] = []
 
     def catch_up(self) -> int:
         """Log every record stored since the last run; returns how many."""
@@ -95,7 +99,23 @@ class AuditService:
         with self.db.transaction() as tx:
             cp = self.log.checkpoint(tx)
         self.timestamp_pending()
+        self.witness_answers = self.witness_pending()
         return cp
+
+    def witness_pending(self) -> list[WitnessAnswer]:
+        """The latest checkpoint and the tombstones to the witnesses (`witnessing.py`)."""
+        return send_latest(self.s.settings, self.db, self.key)
+
+    def check_witnessed(
+        self, texts: list[tuple[str, str]], witness_key: Ed25519PublicKey | None
+    ) -> WitnessCheck:
+        """Witnessed checkpoints (name, text) against the store as it is now."""
+        leaves = [h for _, h in store_leaves(self.s.app)]
+        return check_witnessed(texts, leaves, self.public_keys, self.origin, witness_key)
+
+    def newest_witnessed(self) -> tuple[str, int, datetime] | None:
+        """The newest cosignature this school received (its own record of it)."""
+        return newest_witnessed(self.db)
 
     def timestamp_pending(self) -> int:
         """Ask the configured TSA to timestamp every checkpoint that has no token yet (those

@@ -37,6 +37,7 @@ from safeshare.adapters.store_backup import (
 from safeshare.services.audit import audit_service
 from safeshare.services.custody import custody_log
 from safeshare.services.school import Safeshare
+from safeshare.services.witnessing import tombstones_from_witnesses
 from safeshare.settings import Settings
 
 MANIFEST = "manifest.json"
@@ -179,6 +180,8 @@ def restore(
         else {}
     )
     erased = ErasureTombstones(settings.tombstones_path).ids()
+    from_witnesses, unreached = tombstones_from_witnesses(settings)
+    erased |= from_witnesses
     current = open_school()
     try:
         erased |= current.children.erased_ids()
@@ -227,6 +230,8 @@ def restore(
             "backup_taken_at": manifest.taken_at,
             "stores": wanted,
             "erasures_known": len(erased),
+            "erasures_known_to_witnesses": len(from_witnesses),
+            "witnesses_not_reached": unreached,
             "erasures_recorded_again": [str(c) for c in sorted(recorded_again)],
             "keys_withheld": withheld,
             "checkpoint_size": checkpoint.size,

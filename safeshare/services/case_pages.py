@@ -232,7 +232,11 @@ class CasePages:
         rows: list[ConcernRow] = []
         for item in self.views.worklist():
             if not item["concern_id"]:
-                rows.extend(self._child_item(item))
+                if item.get("child_id"):
+                    rows.extend(self._child_item(item))  # a leaver's transfer, a review
+                else:
+                    # No concern behind it (a certificate about to expire): said as it is.
+                    rows.append(ConcernRow("", "", "", str(item["item"]), bool(item["urgent"])))
                 continue
             concern = self.ctx.app.find(UUID(str(item["concern_id"])), Concern)
             if concern is not None and not may_read(
@@ -265,7 +269,11 @@ class CasePages:
                     )
                 )
         rows.sort(key=lambda r: not r.urgent)
-        shown = ",".join(dict.fromkeys(r.concern_id or f"child {r.child_id}" for r in rows))
+        shown = ",".join(
+            dict.fromkeys(
+                r.concern_id or f"child {r.child_id}" for r in rows if r.concern_id or r.child_id
+            )
+        )
         self.views.record_view(WORKLIST_RECORD, f"{account.actor} ({via})", f"worklist: {shown}")
         return rows
 

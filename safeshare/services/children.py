@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -10,9 +11,13 @@ from eventsourcing.domain import Aggregate
 from domain.child import Child
 from domain.codes import ErasureReason, Relationship, label
 from domain.concern import Concern
+from safeshare.adapters.audit_key import load_audit_key
 from safeshare.adapters.erasure_tombstones import ErasureTombstones
 from safeshare.services.context import Context
+from safeshare.services.witnessing import send_tombstones
 from safeshare.validation import MAX_NAME, code, day, optional_text, required_text
+
+log = logging.getLogger("safeshare.audit")
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,7 @@ class ChildService:
             ErasureTombstones(self.ctx.settings.tombstones_path).add(child.id)
         finally:  # and the key is destroyed even if the list could not be written
             self.ctx.sealer.destroy_child_key(child.id)
+        self._tell_witnesses()
         return [c.id for c in concerns]
 
     def leave_roll(self, child_id: UUID, by: str) -> bool | None:
@@ -182,6 +188,17 @@ class ChildService:
             return False
         self.ctx.app.save(child)
         return True
+
+    def _tell_witnesses(self) -> None:
+        """Send the tombstones (ids only) to the school's witnesses now; one that cannot be
+        reached gets them with the next checkpoint (`AuditService.witness_pending`)."""
+        settings = self.ctx.settings
+        if not settings.witness_urls:
+            return
+        try:
+            send_tombstones(settings, load_audit_key(settings))
+        except Exception as e:  # the erasure stands whatever a witness says
+            log.warning("erasure tombstones not sent to the witnesses: %s", type(e).__name__)
 
     def concern_ids(self, child_id: UUID) -> list[UUID]:
         """The child's concerns, in the order they were raised, from the case index written

@@ -25,6 +25,7 @@ from domain.errors import PolicyRefusal, SafeshareError
 from domain.referral import Referral, ReferralStatus
 from projections.runner import TRACKING_DDL
 from safeshare.adapters.channels import CHANNELS, make_channel
+from safeshare.adapters.metrics import DELIVERY_SECONDS, ESCALATIONS, reason_code, urgency
 from safeshare.services.alerts import PORTAL_UPLOAD, escalation_alert
 from safeshare.services.school import Safeshare
 from sharing.channels import Channel, Envelope, HttpsChannel, SmtpChannel
@@ -113,11 +114,15 @@ class SafeshareDispatchStore:
         referral = self._referral(referral_id)
         if referral is None:
             return self.now()
+        return self._started(referral) + self._deadline(referral.urgent)
+
+    def _started(self, referral: Referral) -> datetime:
+        """When the referral was prepared, or the DSL last asked for a retry."""
         started = referral.created_on
         for e in self.s.app.repository.event_store.get(referral.id):
             if isinstance(e, Referral.Prepared | Referral.RetryRequested):
                 started = e.timestamp
-        return started + self._deadline(referral.urgent)
+        return started
 
     def _deadline(self, urgent: bool) -> timedelta:
         settings = self.s.settings
@@ -201,7 +206,11 @@ class SafeshareDispatchStore:
         raise RuntimeError(msg)
 
     def record_delivered(self, referral_id: str, receipt: str) -> None:
-        self._change(referral_id, lambda r: r.record_delivered(receipt))
+        delivered = self._change(referral_id, lambda r: r.record_delivered(receipt))
+        referral = self._referral(referral_id) if delivered else None
+        if referral is not None:
+            took = (self.now() - self._started(referral)).total_seconds()
+            DELIVERY_SECONDS.labels(urgency(referral.urgent)).observe(max(took, 0.0))
 
     def record_failed(
         self, referral_id: str, attempt: int, error_class: str, permanent: bool
@@ -215,9 +224,14 @@ class SafeshareDispatchStore:
             if r.status in (ReferralStatus.ESCALATED, ReferralStatus.DELIVERED):
                 return False
             r.escalate(reason)
+            urgent.append(r.urgent)
             return True
 
-        return self._change(referral_id, change)
+        urgent: list[bool] = []
+        escalated = self._change(referral_id, change)
+        if escalated:
+            ESCALATIONS.labels(urgency(urgent[-1]), reason_code(reason)).inc()
+        return escalated
 
     def channel(self, kind: str) -> Channel:
         found = self._channels.get(kind)

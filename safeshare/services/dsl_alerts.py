@@ -20,10 +20,16 @@ from domain.user import Role, User
 from projections.db import ProjectionDb
 from projections.runner import TRACKING_DDL
 from safeshare.services.accounts import Account
+from safeshare.services.certificate_expiry import expiring_certificates, expiry_message
 from safeshare.services.context import Context
+from safeshare.services.school import Safeshare
 from sharing.channels.base import Delivered, DeliveryError
 
 TRACKING_NAME = "dsl_alerts"
+CERTIFICATE_WARNINGS_DDL = (
+    "CREATE TABLE IF NOT EXISTS certificate_warnings (fingerprint TEXT PRIMARY KEY, "
+    "sent_at TEXT NOT NULL)"
+)
 Sender = Callable[[str, EmailMessage], Delivered]
 
 
@@ -79,6 +85,7 @@ class AlertService:
         self.db = db
         with db.transaction() as tx:
             tx.execute(TRACKING_DDL)
+            tx.execute(CERTIFICATE_WARNINGS_DDL)
 
     def _position(self) -> int:
         with self.db.transaction() as tx:
@@ -194,6 +201,38 @@ class AlertService:
             except DeliveryError as e:
                 failures.append(e.error_class)
         return receipts, failures
+
+    def warn_expiring_certificates(self, s: Safeshare, send: Sender) -> int:
+        """Mail every DSL, once per certificate, that the school's signing certificate or an
+        agency's expires within 30 days; returns how many certificates were warned of."""
+        now = self.ctx.clock()
+        warned = 0
+        for expiring in expiring_certificates(s, now):
+            with self.db.transaction() as tx:
+                sent = tx.fetchone(
+                    "SELECT 1 FROM certificate_warnings WHERE fingerprint = ?",
+                    (expiring.fingerprint,),
+                )
+            if sent:
+                continue
+            failures = 0
+            for address in self.dsl_emails():
+                message = expiry_message(expiring, now)
+                message["From"] = self.ctx.settings.smtp_sender
+                message["To"] = address
+                try:
+                    send(address, message)
+                except DeliveryError:
+                    failures += 1
+            if failures:
+                continue  # not recorded: tried again on the next pass
+            with self.db.transaction() as tx:
+                tx.execute(
+                    "INSERT INTO certificate_warnings (fingerprint, sent_at) VALUES (?, ?)",
+                    (expiring.fingerprint, now.isoformat()),
+                )
+            warned += 1
+        return warned
 
 
 class Acknowledgements:

@@ -17,10 +17,10 @@ from uuid import uuid4
 from cryptography import x509
 
 from safeshare.services import projections as ps
+from safeshare.services.certificate_expiry import EXPIRY_WARNING
 from safeshare.services.school import Safeshare
 from sharing.pki import SchoolIdentity
 
-EXPIRY_WARNING = timedelta(days=30)
 PROJECTION_LAG_WARNING = 1000
 
 
@@ -58,6 +58,7 @@ def check_health(s: Safeshare) -> Health:
         _guarded("broker", lambda: _broker(s)),
         _guarded("projections", lambda: _projections(s)),
         _guarded("integrity log", lambda: _checkpoint_age(s, now)),
+        _guarded("witnesses", lambda: _witnessed_age(s, now)),
         _guarded("school certificates", lambda: _school_certificates(s, now)),
     ]
     checks += _agency_certificates(s, now)
@@ -111,7 +112,31 @@ def _checkpoint_age(s: Safeshare, now: datetime) -> tuple[Status, str]:
     age = now - newest
     allowed = timedelta(minutes=2 * s.settings.checkpoint_every_minutes)
     status = Status.WARNING if age > allowed else Status.OK
-    return status, f"newest signed checkpoint {_age(age)} old"
+    return status, f"newest signed checkpoint {age_text(age)} old"
+
+
+def _witnessed_age(s: Safeshare, now: datetime) -> tuple[Status, str]:
+    """How old the newest checkpoint a witness cosigned is: what outside the school vouches
+    for. No witness, or none for longer than two checkpoint intervals, is a warning."""
+    from safeshare.services.audit import audit_service
+
+    if not s.settings.witness_urls and s.settings.witness_addresses:
+        return Status.WARNING, (
+            f"{len(s.settings.witness_addresses)} witness(es) by email only: they keep copies "
+            "but none cosigns (SAFESHARE_WITNESSES)"
+        )
+    if not s.settings.witness_urls:
+        return Status.WARNING, (
+            "no witness configured (SAFESHARE_WITNESSES): nothing outside the school keeps "
+            "a copy of the history"
+        )
+    newest = audit_service(s).newest_witnessed()
+    if newest is None:
+        return Status.WARNING, "no checkpoint witnessed yet (`safeshare audit checkpoint`)"
+    witness, size, at = newest
+    allowed = timedelta(minutes=2 * s.settings.checkpoint_every_minutes)
+    status = Status.WARNING if now - at > allowed else Status.OK
+    return status, f"newest witnessed checkpoint (size {size}, {witness}) {age_text(now - at)} old"
 
 
 def _school_certificates(s: Safeshare, now: datetime) -> tuple[Status, str]:
@@ -147,9 +172,9 @@ def _agency_certificates(s: Safeshare, now: datetime) -> list[Check]:
 def _expiry(cert: x509.Certificate, now: datetime) -> tuple[Status, str]:
     left = cert.not_valid_after_utc - now
     if left <= timedelta(0):
-        return Status.FAILED, f"expired {_age(-left)} ago"
+        return Status.FAILED, f"expired {age_text(-left)} ago"
     if left <= EXPIRY_WARNING:
-        return Status.WARNING, f"expires in {_age(left)}"
+        return Status.WARNING, f"expires in {age_text(left)}"
     return Status.OK, f"valid for {left.days} days"
 
 
@@ -157,7 +182,7 @@ def _rank(status: Status) -> int:
     return [Status.OK, Status.WARNING, Status.FAILED].index(status)
 
 
-def _age(delta: timedelta) -> str:
+def age_text(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds >= 2 * 86400:
         return f"{seconds // 86400} days"

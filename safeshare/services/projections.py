@@ -88,9 +88,11 @@ def standards(settings: Settings) -> Standards:
 
 
 def worklist(s: Safeshare) -> list[dict[str, object]]:
-    """The DSL's worklist from the worklist projection, caught up first."""
+    """The DSL's worklist from the worklist projection, caught up first, after the
+    certificates that expire within 30 days."""
     from projections.workdays import local_day
     from projections.worklist import work_items
+    from safeshare.services.certificate_expiry import expiring_certificates
 
     r = runner(s, "worklist")
     r.catch_up()
@@ -98,5 +100,8 @@ def worklist(s: Safeshare) -> list[dict[str, object]]:
     assert isinstance(projection, Worklist)
     with r.db.transaction() as tx:
         states = projection.states(tx, local_day(s.ctx.clock()))
-    items = work_items(states, s.ctx.clock(), calendar(s.settings), standards(s.settings))
-    return [i.as_dict() for i in items]
+    now = s.ctx.clock()
+    items = work_items(states, now, calendar(s.settings), standards(s.settings))
+    # Certificates about to expire come first: when one does, referrals stop.
+    expiring = [e.work_item(now) for e in expiring_certificates(s, now)]
+    return expiring + [i.as_dict() for i in items]

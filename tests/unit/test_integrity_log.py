@@ -172,3 +172,21 @@ def test_proofs_from_the_stored_subtrees_are_the_proofs_from_every_leaf(tmp_path
         runner.projection.create(tx)
     same_proofs()
     db.close()
+
+
+def test_consistency_proofs_from_the_stored_subtrees_are_rfc_9162s(tmp_path: Path) -> None:
+    """What a school sends its witness: the proof that the tree of size m (the size the witness
+    last cosigned) is a prefix of size n, from the stored subtrees, exactly RFC 9162's."""
+    from projections.integrity_nodes import StoredTree
+    from projections.merkle import consistency_proof
+
+    key = Ed25519PrivateKey.generate()
+    source, db = FakeLog(1300), SQLiteProjectionDb(tmp_path / "p.sqlite")
+    Runner(_log(key, every=1000), source, db, batch=97).catch_up()
+    leaves = source.leaves()
+    with db.transaction() as tx:
+        tree = StoredTree(tx)
+        for n in (1, 2, 255, 256, 257, 513, 1024, 1300):
+            for m in {1, n // 3 or 1, n // 2 or 1, n - 1 or 1, n}:
+                assert tree.consistency_proof(m, n) == consistency_proof(leaves, m, n)
+    db.close()

@@ -18,7 +18,9 @@ import typer
 from domain.errors import InvalidValue
 from safeshare.adapters.logs import configure_logging
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.metrics_server import serve_metrics
 from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
+from safeshare.services.school import Safeshare
 
 app = typer.Typer(help="Dispatch: the relay and the workers that deliver referrals.")
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
@@ -44,13 +46,21 @@ def _stop_on_signals(stop: threading.Event) -> None:
 @app.command("relay")
 def relay(
     once: bool = typer.Option(False, "--once", help="Publish what is pending, reconcile, exit."),
+    alerts: bool = typer.Option(
+        False,
+        "--alerts",
+        help="Also mail the DSLs (`safeshare alerts`) from this process, in a thread.",
+    ),
+    alerts_interval: float = typer.Option(5.0, "--alerts-interval", min=0.1, max=3600),
     as_json: bool = JSON,
 ) -> None:
     """Follow the event store and publish a deliver task for every prepared referral and
-    every retry the DSL asks for; re-enqueue stale open referrals (the reconciler)."""
+    every retry the DSL asks for; re-enqueue stale open referrals (the reconciler); escalate
+    to the DSL each referral whose message RabbitMQ dead-lettered."""
     from safeshare.bootstrap import wiring_for
     from safeshare.services.dispatch_store import SafeshareDispatchStore
     from workers.celery_app import alert_dsl, declare_when_ready, enqueue, make_celery
+    from workers.dead_letters import drain_dead_letters
     from workers.ports import Job
     from workers.relay import Reconciler, Relay, follow
 
@@ -68,23 +78,66 @@ def relay(
     def alert(referral_id: str, reason: str) -> None:
         alert_dsl(celery, config, referral_id, reason)
 
+    def dead_letters() -> int:
+        return drain_dead_letters(celery, config, store, alert)
+
     r = Relay(store, publish)
     reconciler = Reconciler(store, publish, config, alert)
     if once:
         published = r.catch_up()
+        dead = dead_letters()
         reconciled = reconciler.run_once()
-        emit({"published": published, "reconciled": reconciled}, as_json, None)
+        emit(
+            {"published": published, "dead_lettered": dead, "reconciled": reconciled},
+            as_json,
+            None,
+        )
         celery.close()
         return
     configure_logging()
     stop = threading.Event()
     _stop_on_signals(stop)
+    serve_metrics(store.s)
+    if alerts:
+        _alert_dsls_until(stop, store.s, alerts_interval)
     _line(
         {"relay": "running", "broker": "rabbitmq" if settings.broker_url else "embedded"}, as_json
     )
-    follow(r, reconciler, stop, reconcile_interval=config.reconcile_interval)
+    follow(
+        r,
+        reconciler,
+        stop,
+        reconcile_interval=config.reconcile_interval,
+        dead_letters=dead_letters,
+    )
     celery.close()
     _line({"relay": "stopped"}, as_json)
+
+
+def _alert_dsls_until(stop: threading.Event, school: Safeshare, interval: float) -> None:
+    """The DSL alerts (new concerns, unacknowledged urgent ones, certificates about to
+    expire) every `interval` seconds in a daemon thread, so that a deployment needs no
+    process of their own; a failed pass is logged and tried again."""
+    import structlog
+
+    from safeshare.adapters.channels import smtp_channel
+    from safeshare.services.dsl_alerts import AlertService
+
+    log = structlog.get_logger("safeshare.alerts")
+    channel = smtp_channel(school.settings)
+    service = AlertService(school.ctx, school.projection_db())
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                service.send_new(channel.send_notice)
+                service.escalate_due(channel.send_notice)
+                service.warn_expiring_certificates(school, channel.send_notice)
+            except Exception as exc:
+                log.warning("DSL alerts failed; retrying", error=type(exc).__name__)
+            stop.wait(interval)
+
+    threading.Thread(target=loop, name="safeshare-dsl-alerts", daemon=True).start()
 
 
 @app.command("worker")
@@ -110,6 +163,7 @@ def worker(
         stop = threading.Event()
         _stop_on_signals(stop)
         with EmbeddedDispatch(wiring):
+            serve_metrics(None)
             _line({"worker": "running", "broker": "embedded", "queues": "all"}, as_json)
             while not stop.wait(0.5):
                 pass
@@ -121,6 +175,8 @@ def worker(
         "all": [config.queue_for(True), config.queue_for(False)],
     }[queues]
     _line({"worker": "starting", "broker": "rabbitmq", "queues": ",".join(names)}, as_json)
+    # The main process serves the pool's counters (PROMETHEUS_MULTIPROC_DIR shared with it).
+    serve_metrics(None)
     celery = make_celery(wiring)
     celery.worker_main(
         [

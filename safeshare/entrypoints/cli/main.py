@@ -24,10 +24,12 @@ from safeshare.entrypoints.cli import (
     referrals,
     requests,
     retention,
+    schools,
     state,
     tokens,
     transfers,
     users,
+    witness,
 )
 from safeshare.entrypoints.cli.identity import check_role_if_signed_in
 from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
@@ -45,8 +47,10 @@ app.add_typer(referrals.app, name="referral")
 app.add_typer(requests.app, name="request")
 app.add_typer(retention.app, name="retention")
 app.add_typer(transfers.app, name="transfer")
+app.add_typer(schools.app, name="school")
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
+app.add_typer(witness.app, name="witness")
 app.registered_commands += dispatch.app.registered_commands
 projections.register(app)
 app.command("health")(health.health)
@@ -192,7 +196,7 @@ def _print_worklist(items: list[dict[str, object]]) -> None:
         add_row(
             table,
             "URGENT" if i["urgent"] else "",
-            str(i["concern_id"] or f"child {i.get('child_id')}"),
+            str(i["concern_id"] or (f"child {i['child_id']}" if i.get("child_id") else "")),
             str(i["category"]),
             str(i["item"]),
         )

@@ -7,6 +7,7 @@ Commands that read a projection first catch it up with the log, so on the embedd
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -40,6 +41,7 @@ from safeshare.entrypoints.cli.output import (
 )
 from safeshare.services import projections as ps
 from safeshare.services.chronology import child_chronology, timeliness_report
+from safeshare.services.school import Safeshare
 from safeshare.validation import day, seconds
 
 projections_app = typer.Typer(help="Read models: their position in the log, and rebuilding them.")
@@ -144,6 +146,8 @@ def follow(
     deployment. On PostgreSQL each wakes on LISTEN/NOTIFY; on SQLite each polls the log."""
     import threading
 
+    from safeshare.entrypoints.cli.metrics_server import serve_metrics
+
     with guarded(False):
         poll = seconds("poll", poll, 0.05, 3600)
     s = state.safeshare()
@@ -160,16 +164,35 @@ def follow(
     ]
     for t in threads:
         t.start()
+    serve_metrics(s)
     err_console.print(f"following: {', '.join(r.projection.name for r in runners)} (Ctrl-C stops)")
+    witnessed = name is None and bool(s.settings.witness_urls)
     try:
+        ticks = 0
         while any(t.is_alive() for t in threads):
             stop.wait(1.0)
+            ticks += 1
+            if witnessed and ticks % WITNESS_EVERY_SECONDS == 0:
+                _witness_pending(s)
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
         for t in threads:
             t.join(10)
+
+
+WITNESS_EVERY_SECONDS = 30
+
+
+def _witness_pending(s: Safeshare) -> None:
+    """Send the checkpoints the runner signed to the witnesses (a failure is logged there)."""
+    from safeshare.services.audit import audit_service
+
+    try:
+        audit_service(s).witness_pending()
+    except Exception as e:  # following goes on; the next round asks again
+        logging.getLogger("safeshare.audit").warning("witnessing failed: %s", type(e).__name__)
 
 
 def chronology(

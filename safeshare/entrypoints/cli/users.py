@@ -116,13 +116,31 @@ def register(root: typer.Typer) -> None:
     def serve(
         host: str = typer.Option("127.0.0.1", "--host"),
         port: int = typer.Option(8000, "--port"),
+        workers: int = typer.Option(
+            1, "--workers", min=1, max=64, help="uvicorn worker processes (each builds the app)."
+        ),
     ) -> None:
-        """Serve the web pages (uvicorn). No relay or worker runs in this process."""
+        """Serve the web pages (uvicorn). No relay or worker runs in this process. With
+        several workers, sign-in sessions need sticky routing (they live in each worker's
+        memory); the API's tokens do not."""
+        import os
+
         import uvicorn
 
         from safeshare.entrypoints.web.app import create_app
 
-        uvicorn.run(create_app(state.safeshare()), host=host, port=port, proxy_headers=True)
+        if workers == 1:
+            uvicorn.run(create_app(state.safeshare()), host=host, port=port, proxy_headers=True)
+            return
+        os.environ["SAFESHARE_DATA"] = str(state.settings().data)
+        uvicorn.run(
+            "safeshare.entrypoints.web.asgi:make_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            proxy_headers=True,
+        )
 
 
 roll_app = typer.Typer(help="The school roll from the MIS (SIMS, Arbor, Bromcom pupil export).")
@@ -167,21 +185,29 @@ def register_alerts(root: typer.Typer) -> None:
         interval: float = typer.Option(5.0, "--interval", help="Seconds between looks."),
     ) -> None:
         """Mail every DSL when a concern is raised (no personal data: the urgency and a
-        link), through the referrals' SMTP relay. Run beside the relay, not in the web
+        link), and once when a certificate expires within 30 days, through the referrals'
+        SMTP relay. Run beside the relay, not in the web
         process."""
         import time
 
         from safeshare.adapters.channels import smtp_channel
+        from safeshare.entrypoints.cli.metrics_server import serve_metrics
         from safeshare.services.dsl_alerts import AlertService
 
         s = state.safeshare()
         channel = smtp_channel(s.settings)
         service = AlertService(s.ctx, s.projection_db())
+        if not once:
+            serve_metrics(None)
         while True:
             sent = service.send_new(channel.send_notice)
             escalated = service.escalate_due(channel.send_notice)
-            if sent or escalated:
-                console.print(f"alerts: {sent} new concern(s), {escalated} escalated")
+            expiring = service.warn_expiring_certificates(s, channel.send_notice)
+            if sent or escalated or expiring:
+                console.print(
+                    f"alerts: {sent} new concern(s), {escalated} escalated, "
+                    f"{expiring} certificate(s) expiring"
+                )
             if once:
                 return
             time.sleep(interval)

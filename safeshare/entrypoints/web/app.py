@@ -20,6 +20,7 @@ from domain.user import AccountLocked
 from safeshare.entrypoints.api.app import PREFIX as API_PREFIX
 from safeshare.entrypoints.api.app import create_api
 from safeshare.entrypoints.web import routes
+from safeshare.entrypoints.web.metrics import METRICS_PATH, add_metrics_route
 from safeshare.entrypoints.web.pages import (
     Forbidden,
     SignInRequired,
@@ -76,13 +77,16 @@ def create_app(school: Safeshare) -> FastAPI:
     app.mount(API_PREFIX, create_api(web))
     for router in routes.ROUTERS:
         app.include_router(router)
+    if s.web_metrics:
+        add_metrics_route(app, school)
 
     @app.middleware("http")
     async def sessions_and_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.url.path.startswith(API_PREFIX + "/"):
-            response = await call_next(request)  # a token, never a session
+        path = request.url.path
+        if path.startswith(API_PREFIX + "/") or (s.web_metrics and path == METRICS_PATH):
+            response = await call_next(request)  # a token or none, never a session
             add_security_headers(request, response)
             return response
         if request.url.path.startswith(("/static/", "/js/")):
