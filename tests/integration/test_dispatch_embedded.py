@@ -93,7 +93,9 @@ def test_referral_survives_restarts_of_the_embedded_process(
         safeshare_cli("worker", "--json"), cwd=REPO_ROOT, env=env, stdout=log, stderr=log
     )
     try:
-        assert wait_for(lambda: school.app.get(rid, Referral).status.value == "delivered", SIGNAL_WAIT)
+        assert wait_for(
+            lambda: school.app.get(rid, Referral).status.value == "delivered", SIGNAL_WAIT
+        )
     finally:
         second.terminate()
         try:
