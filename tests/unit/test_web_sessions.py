@@ -84,3 +84,39 @@ def test_the_table_holds_neither_the_id_nor_what_the_session_carries(tmp_path: P
     back = store.get(s.sid)
     assert back is not None and back.drafts == s.drafts and back.pending_secret == s.pending_secret
     assert store.get(s.sid[:-1] + ("A" if s.sid[-1] != "A" else "B")) is None
+
+
+def test_two_requests_of_one_session_at_once_keep_each_others_changes(tmp_path: Path) -> None:
+    """A page and its favicon, or two tabs: each request's change is kept."""
+    clock = FakeClock()
+    store = _store(tmp_path, clock)
+    s = store.new()
+    s.drafts["c1"] = {"purpose": "first"}
+    store.save(s)
+    one, two = store.get(s.sid), store.get(s.sid)
+    assert one is not None and two is not None
+    one.flash = "Consent recorded."
+    one.drafts["c1"] = {"purpose": "changed"}
+    two.drafts["c2"] = {"share": "yes"}
+    store.save(one)
+    store.save(two)
+    back = store.get(s.sid)
+    assert back is not None
+    assert back.flash == "Consent recorded."
+    assert back.drafts == {"c1": {"purpose": "changed"}, "c2": {"share": "yes"}}
+
+
+def test_a_request_in_flight_does_not_bring_back_a_session_signed_out_meanwhile(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    store = _store(tmp_path, clock)
+    s = store.begin(store.new(), uuid4())
+    store.save(s)
+    in_flight, signing_out = store.get(s.sid), store.get(s.sid)
+    assert in_flight is not None and signing_out is not None
+    store.end(signing_out)
+    in_flight.flash = "Saved."
+    store.save(in_flight)
+    assert store.get(s.sid) is None
+    assert len(store) == 0

@@ -89,7 +89,7 @@ def create_app(school: Safeshare) -> FastAPI:
             response = await call_next(request)  # a token or none, never a session
             add_security_headers(request, response)
             return response
-        if request.url.path.startswith(("/static/", "/js/")):
+        if request.url.path.startswith(("/static/", "/js/", "/favicon.ico")):
             response = await call_next(request)  # files: no session to read or write
             add_security_headers(request, response)
             return response

@@ -108,6 +108,26 @@ class Session:
         )
 
 
+def merge(base: str, mine: str, theirs: str) -> str:
+    """`theirs` (what the table holds now) with the fields this request changed from `base`
+    (what it loaded) taken from `mine`; the drafts entry by entry."""
+    b, m, result = json.loads(base), json.loads(mine), json.loads(theirs)
+    for field_name, value in m.items():
+        if field_name == "drafts":
+            drafts = dict(result.get("drafts") or {})
+            was = b.get("drafts") or {}
+            for k in set(was) | set(value):
+                if value.get(k) != was.get(k):
+                    if k in value:
+                        drafts[k] = value[k]
+                    else:
+                        drafts.pop(k, None)
+            result["drafts"] = drafts
+        elif value != b.get(field_name):
+            result[field_name] = value
+    return json.dumps(result, sort_keys=True)
+
+
 def id_hash(sid: str) -> str:
     return hashlib.sha256(b"safeshare session id\0" + sid.encode()).hexdigest()
 
@@ -208,7 +228,12 @@ class SessionStore:
         return s
 
     def save(self, s: Session) -> None:
-        """Write the session back if it changed, or if its last use is worth recording."""
+        """Write the session back if it changed, or if its last use is worth recording.
+
+        A browser sends requests of one session at once (a page and its favicon, two tabs):
+        what this request changed is written over what the table holds now, field by field,
+        so one request never undoes another's change; a session another request ended
+        (signed out, timed out) stays ended."""
         if s.ended:
             return
         payload = s.payload()
@@ -216,12 +241,24 @@ class SessionStore:
             was, last_seen = s.stored
             if was == payload and s.last_seen - last_seen < TOUCH_EVERY:
                 return
+        key = id_hash(s.sid)
         with self.db.transaction() as tx:
-            tx.execute("DELETE FROM web_sessions WHERE id_hash = ?", (id_hash(s.sid),))
+            if s.stored is not None:
+                lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
+                row = tx.fetchone(
+                    "SELECT payload FROM web_sessions WHERE id_hash = ?" + lock, (key,)
+                )
+                if row is None:
+                    s.ended = True
+                    return
+                now_held = unseal(s.sid, str(row[0]))
+                if now_held is not None and now_held != s.stored[0]:
+                    payload = merge(s.stored[0], payload, now_held)
+            tx.execute("DELETE FROM web_sessions WHERE id_hash = ?", (key,))
             tx.execute(
                 "INSERT INTO web_sessions (id_hash, started, last_seen, payload) "
                 "VALUES (?, ?, ?, ?)",
-                (id_hash(s.sid), _ts(s.started), _ts(s.last_seen), seal(s.sid, payload)),
+                (key, _ts(s.started), _ts(s.last_seen), seal(s.sid, payload)),
             )
         fresh = s.stored is None
         s.stored = (payload, s.last_seen)
