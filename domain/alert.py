@@ -26,6 +26,14 @@ def escalation_due(sent_at: datetime, now: datetime, after: timedelta) -> bool:
     return now - sent_at >= after
 
 
+def headteacher_due(
+    sent_at: datetime, now: datetime, to_deputies: timedelta, to_head: timedelta
+) -> bool:
+    """Issue 13: "it escalates to the deputies, then to the headteacher": the headteacher
+    is told `to_head` after the deputies were."""
+    return now - sent_at >= to_deputies + to_head
+
+
 class DslAlert(CheapCopy, Aggregate):
     class Sent(Aggregate.Created):
         TOPIC = "safeshare:dsl-alert:sent"
@@ -39,6 +47,15 @@ class DslAlert(CheapCopy, Aggregate):
 
     class Escalated(Aggregate.Event):
         TOPIC = "safeshare:dsl-alert:escalated"
+        recipients: int
+        receipts: list[str]
+        failures: list[str]
+        requested_by: str
+
+    class EscalatedToHeadteacher(Aggregate.Event):
+        """Still unacknowledged after the deputies were told: the headteacher is told."""
+
+        TOPIC = "safeshare:dsl-alert:escalated-to-headteacher"
         recipients: int
         receipts: list[str]
         failures: list[str]
@@ -69,6 +86,8 @@ class DslAlert(CheapCopy, Aggregate):
         self.recipients = recipients
         self.sent_at = sent_at
         self.escalated = False
+        """Escalated to the deputy DSLs (the first tier)."""
+        self.escalated_to_headteacher = False
         self.acknowledged_by: str | None = None
 
     def should_escalate(self, now: datetime, after: timedelta) -> bool:
@@ -77,6 +96,32 @@ class DslAlert(CheapCopy, Aggregate):
             and not self.escalated
             and escalation_due(self.sent_at, now, after)
         )
+
+    def should_escalate_to_headteacher(
+        self, now: datetime, to_deputies: timedelta, to_head: timedelta
+    ) -> bool:
+        return (
+            self.awaiting_acknowledgement
+            and self.escalated
+            and not self.escalated_to_headteacher
+            and headteacher_due(self.sent_at, now, to_deputies, to_head)
+        )
+
+    def record_headteacher_escalation(
+        self, recipients: int, receipts: list[str], failures: list[str]
+    ) -> None:
+        self._escalated_to_headteacher(
+            recipients=recipients,
+            receipts=receipts,
+            failures=failures,
+            requested_by="dsl alerts",
+        )
+
+    @event(EscalatedToHeadteacher)
+    def _escalated_to_headteacher(
+        self, recipients: int, receipts: list[str], failures: list[str], requested_by: str
+    ) -> None:
+        self.escalated_to_headteacher = True
 
     def record_escalation(self, recipients: int, receipts: list[str], failures: list[str]) -> None:
         self._escalated(

@@ -6,7 +6,7 @@ aggregate already sealed with the child's own key, and erasure destroys that key
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -63,6 +63,20 @@ class Child(CheapCopy, Aggregate):
         next_review: date | None
         reviewed_by: str
 
+    class LeftRoll(Aggregate.Event):
+        """The pupil is no longer on the MIS roll (a roll import without them). With a
+        child-protection file held, the file must follow the child: the transfer task opens
+        (KCSIE: within 5 school days)."""
+
+        TOPIC = "safeshare:child:left-roll"
+        left_at: datetime
+        has_file: bool
+        recorded_by: str
+
+    class ReturnedToRoll(Aggregate.Event):
+        TOPIC = "safeshare:child:returned-to-roll"
+        recorded_by: str
+
     class Erased(Aggregate.Event):
         TOPIC = "safeshare:child:erased"
         reason: str
@@ -90,6 +104,7 @@ class Child(CheapCopy, Aggregate):
         self.retention_review_due = False
         self.retention_next_review: date | None = None
         self.retention_outcome: RetentionOutcome | None = None
+        self.on_roll = True
 
     def note_retention_review_due(self, noted_by: str) -> None:
         """Principle Record: "there should be a review process scheduled at regular
@@ -192,6 +207,27 @@ class Child(CheapCopy, Aggregate):
     @event(PersonRemoved)
     def _person_removed(self, person_id: str, reason: Sealed | str, recorded_by: str) -> None:
         self.people.pop(person_id, None)
+
+    def leave_roll(self, left_at: datetime, has_file: bool, recorded_by: str) -> bool:
+        """Recorded once each time the pupil leaves the roll; returns whether it was new."""
+        if self.erased or not self.on_roll:
+            return False
+        self._left_roll(left_at=left_at, has_file=has_file, recorded_by=recorded_by)
+        return True
+
+    @event(LeftRoll)
+    def _left_roll(self, left_at: datetime, has_file: bool, recorded_by: str) -> None:
+        self.on_roll = False
+
+    def return_to_roll(self, recorded_by: str) -> bool:
+        if self.erased or self.on_roll:
+            return False
+        self._returned(recorded_by=recorded_by)
+        return True
+
+    @event(ReturnedToRoll)
+    def _returned(self, recorded_by: str) -> None:
+        self.on_roll = True
 
     def erase(self, reason: str, erased_by: str) -> None:
         """Erasure: the child's data key is destroyed by the application; this records it."""

@@ -31,6 +31,10 @@ class ReferralStatus(StrEnum):
     WITHHELD = "withheld"
 
 
+PHONE_KINDS = frozenset({"police", "mash"})
+"""The agencies a referral is phoned through to (`domain.codes.AgencyKind` values)."""
+
+
 class Referral(CheapCopy, Aggregate):
     """One recipient's referral for one decision."""
 
@@ -112,6 +116,17 @@ class Referral(CheapCopy, Aggregate):
         exported_by: str
         packet_sha256: str
 
+    class PhonedThrough(Aggregate.Event):
+        """A referral made by telephone to the police or the MASH, ahead of the packet: who
+        was called, when, and their reference (sealed with the child's key). It is the
+        referral's first delivery; the packet follows as the written confirmation."""
+
+        TOPIC = "safeshare:referral:phoned-through"
+        called: Sealed
+        called_at: datetime
+        reference: Sealed
+        recorded_by: str
+
     @staticmethod
     def create_id(concern_id: UUID, decision_no: int, agency_id: str) -> UUID:
         """Deterministic, so that preparing the same decision twice cannot make two."""
@@ -152,6 +167,7 @@ class Referral(CheapCopy, Aggregate):
         self.frozen_packet: Sealed | None = None
         self.receipt_at: datetime | None = None
         self.content_sha256: str | None = None
+        self.phone_call: dict[str, Any] | None = None
 
     def record_dispatched(
         self, attempt: int, channel: str, packet_id: str, packet_sha256: str
@@ -376,6 +392,35 @@ class Referral(CheapCopy, Aggregate):
             "address": address,
             "certificate_pem": certificate_pem,
             "certificate_fingerprint": certificate_fingerprint,
+        }
+
+    def record_phone_call(
+        self, called: Sealed, called_at: datetime, reference: Sealed, recorded_by: str
+    ) -> None:
+        """Only the police and the MASH take a referral by telephone; only one call is the
+        first delivery, and only before the written packet has been delivered."""
+        if self.agency_kind not in PHONE_KINDS:
+            raise PolicyRefusal(
+                "agency", "a referral by telephone is made to the police or the MASH only"
+            )
+        if self.phone_call is not None:
+            raise PolicyRefusal("called-at", "the telephone referral is already recorded")
+        if self.status is ReferralStatus.WITHHELD:
+            raise PolicyRefusal("called-at", "this referral is withheld: decide again first")
+        self.check_not_delivered()
+        self._phoned_through(
+            called=called, called_at=called_at, reference=reference, recorded_by=recorded_by
+        )
+
+    @event(PhonedThrough)
+    def _phoned_through(
+        self, called: Sealed, called_at: datetime, reference: Sealed, recorded_by: str
+    ) -> None:
+        self.phone_call = {
+            "called": called,
+            "called_at": called_at,
+            "reference": reference,
+            "recorded_by": recorded_by,
         }
 
     def record_packet_exported(self, exported_by: str, packet_sha256: str) -> None:

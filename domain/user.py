@@ -108,6 +108,22 @@ class User(CheapCopy, Aggregate):
         TOPIC = "safeshare:user:unlocked"
         recorded_by: str
 
+    class Disabled(Aggregate.Event):
+        """The person has left: the account can no longer sign in, and its sessions and API
+        tokens stop working. Kept (never deleted) so the record still names who did what."""
+
+        TOPIC = "safeshare:user:disabled"
+        reason: str
+        recorded_by: str
+
+    class DeputySet(Aggregate.Event):
+        """A DSL account marked as a deputy DSL (or no longer one): an unacknowledged urgent
+        alert escalates to the deputies first, then to the headteacher."""
+
+        TOPIC = "safeshare:user:deputy-set"
+        deputy: bool
+        recorded_by: str
+
     @staticmethod
     def create_id(email: str) -> UUID:
         """One account per email address: the id is derived from it, so look-up needs no
@@ -142,6 +158,8 @@ class User(CheapCopy, Aggregate):
         """credential id (base64url) -> (public key, base64url; last signature count)"""
         self.failures = 0
         self.locked = False
+        self.disabled = False
+        self.deputy = False
 
     @property
     def actor(self) -> str:
@@ -229,7 +247,35 @@ class User(CheapCopy, Aggregate):
                 "sign-in lockout", "this account is locked after too many wrong passwords"
             )
 
+    def check_active(self) -> None:
+        """A disabled account does nothing at all: no sign-in, no second factor, no token."""
+        if self.disabled:
+            raise PolicyRefusal("account", "this account is disabled")
+
+    def disable(self, reason: str, by: str) -> None:
+        if self.disabled:
+            raise PolicyRefusal("account", "this account is already disabled")
+        self._disabled(reason=reason, recorded_by=by)
+
+    @event(Disabled)
+    def _disabled(self, reason: str, recorded_by: str) -> None:
+        self.disabled = True
+        self.deputy = False
+
+    def set_deputy(self, deputy: bool, by: str) -> None:
+        """Only a DSL is a deputy DSL ("deputies are DSLs")."""
+        self.check_active()
+        if deputy and self.role is not Role.DSL:
+            raise PolicyRefusal("deputy", "only a DSL account can be a deputy DSL")
+        if deputy != self.deputy:
+            self._deputy_set(deputy=deputy, recorded_by=by)
+
+    @event(DeputySet)
+    def _deputy_set(self, deputy: bool, recorded_by: str) -> None:
+        self.deputy = deputy
+
     def record_sign_in(self, via: str) -> None:
+        self.check_active()
         self.check_not_locked()
         self._signed_in(recorded_by=f"{self.actor} via {via}")
 

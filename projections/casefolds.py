@@ -15,6 +15,7 @@ from domain.concern import Concern
 from domain.information_request import InformationRequest
 from domain.referral import Referral
 from projections.batch import Item, iso, sid
+from projections.standards import TRANSFER_KIND
 
 State = dict[str, Any]
 Fold = Callable[[State, Any], None]
@@ -48,7 +49,13 @@ REFERRAL_TOPICS = frozenset(
 
 
 CHILD_TOPICS = frozenset(
-    {Child.RetentionReviewDue.TOPIC, Child.RetentionReviewed.TOPIC, Child.Erased.TOPIC}
+    {
+        Child.RetentionReviewDue.TOPIC,
+        Child.RetentionReviewed.TOPIC,
+        Child.Erased.TOPIC,
+        Child.LeftRoll.TOPIC,
+        Child.ReturnedToRoll.TOPIC,
+    }
 )
 RECEIVED = InformationRequest.Received.TOPIC
 REQUEST_TOPICS = frozenset(
@@ -69,6 +76,13 @@ def fold_child(s: State, e: Any, topic: str) -> None:
     elif topic == Child.Erased.TOPIC:
         s["erased"] = True
         s["retention_due"] = False
+        s["transfer_due"] = False
+    elif topic == Child.LeftRoll.TOPIC:
+        s["left_roll_at"] = iso(e.left_at)
+        s["transfer_due"] = bool(e.has_file)
+    elif topic == Child.ReturnedToRoll.TOPIC:
+        s["transfer_due"] = False
+        s.pop("left_roll_at", None)
 
 
 def fold_request(s: State, e: Any, topic: str) -> None:
@@ -169,6 +183,11 @@ def fold_referral(s: State, e: Any, topic: str, concern: State | None) -> None:
         s["receipt_at"] = iso(e.received_at)
 
 
+def _transfer(topic: str, e: Any) -> bool:
+    """A referral to a school: the child-protection file following the child."""
+    return topic == PREPARED and getattr(e, "agency_kind", None) == TRANSFER_KIND
+
+
 def fold_batch(
     items: Sequence[Item],
     load: Callable[[set[str]], dict[str, State]],
@@ -183,6 +202,7 @@ def fold_batch(
         return {}
     keys = {sid(e.originator_id) for _, e in relevant}
     keys.update(sid(e.concern_id) for topic, e in relevant if topic == PREPARED)
+    keys.update(sid(e.child_id) for topic, e in relevant if _transfer(topic, e))
     created = {
         sid(e.originator_id) for topic, e in relevant if topic in (RAISED, PREPARED, RECEIVED)
     }
@@ -213,6 +233,10 @@ def fold_batch(
                     continue
                 s = states[oid] = {}
             fold_referral(s, e, topic, states.get(sid(e.concern_id)) if topic == PREPARED else None)
+            child = states.get(sid(e.child_id)) if _transfer(topic, e) else None
+            if child is not None and child.get("transfer_due"):
+                child["transfer_due"] = False  # the file's transfer referral is made
+                changed[sid(e.child_id)] = child
         changed[oid] = s
     if keep is not None:
         return {k: {f: v for f, v in s.items() if f in keep} for k, s in changed.items()}

@@ -160,6 +160,20 @@ def work_items(
                 )
             )
     for s in states:
+        if s.get("kind") == "child" and s.get("transfer_due") and not s.get("erased"):
+            left = datetime.fromisoformat(s["left_roll_at"])
+            due = deadline(cal, left, std.transfer_school_days, True)
+            items.append(
+                WorkItem(
+                    5,
+                    "",
+                    "",
+                    False,
+                    "left the roll: send the child-protection file to the new school",
+                    child_id=s["id"],
+                    due=local_day(due).isoformat(),
+                )
+            )
         if s.get("kind") == "child" and s.get("retention_due") and not s.get("erased"):
             items.append(
                 WorkItem(

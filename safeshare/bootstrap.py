@@ -14,6 +14,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 import domain.custody  # noqa: F401  (registers the custody log's event topics in every process)
+from domain import setup_link  # noqa: F401  (the same, for the one-time set-up links)
 from projections.db import PostgresProjectionDb, ProjectionDb, SQLiteProjectionDb
 from safeshare.adapters.audit_key import check_audit_key_location
 from safeshare.adapters.case_records import CaseRecords

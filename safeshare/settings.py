@@ -162,8 +162,19 @@ class Settings(BaseSettings):
     alert_escalate_after_minutes: float = Field(
         default=15.0, gt=0, description="an urgent alert unacknowledged this long escalates"
     )
+    alert_headteacher_after_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="still unacknowledged this long after the deputies were told, the "
+        "headteacher is told",
+    )
     headteacher_email: str | None = Field(
-        default=None, description="who an unacknowledged urgent alert escalates to, beside DSLs"
+        default=None,
+        description="who an urgent alert unacknowledged by the DSLs and their deputies "
+        "escalates to last",
+    )
+    setup_link_hours: float = Field(
+        default=24.0, gt=0, description="a one-time admin set-up link stops working after this"
     )
     api_token_days: float = Field(
         default=90.0, gt=0, description="an API token stops working this many days after it is made"

@@ -43,7 +43,13 @@ cat <<MSG
 
 safeshare is starting on http://localhost:$PORT (Ctrl-C stops everything).
 
-Sign in with a demonstration account (demo only; each role's authenticator key is printed,
+First sign-in: make the school's own administrator account with this one-time set-up link
+(it works once and expires; \`safeshare setup-link\` makes another):
+MSG
+"$BIN/safeshare" setup-link
+cat <<MSG
+
+Or sign in with a demonstration account (demo only; each role's authenticator key is printed,
 add it to an authenticator app for the six-digit code):
 MSG
 "$BIN/safeshare" demo-accounts

@@ -32,7 +32,7 @@ from domain.referral import Referral
 from domain.user import User
 
 INDEX_KWARG = "case_index"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 """Bumped when the rows change meaning: a store whose index is older is rebuilt on open."""
 
 
@@ -75,7 +75,8 @@ CHILDREN = "child"
 RETENTION_DUE = "retention-due"
 """The children whose file is due for a retention review (key "")."""
 ALERTS_AWAITING = "alert-awaiting"
-"""Urgent DSL alerts not yet acknowledged nor escalated (key "")."""
+"""Urgent DSL alerts not yet acknowledged nor escalated to the headteacher, the last tier
+(key "")."""
 
 KEY_TOPICS = (
     User.Added.TOPIC,
@@ -90,7 +91,7 @@ KEY_TOPICS = (
     Child.Erased.TOPIC,
     DslAlert.Sent.TOPIC,
     DslAlert.Acknowledged.TOPIC,
-    DslAlert.Escalated.TOPIC,
+    DslAlert.EscalatedToHeadteacher.TOPIC,
 )
 """The topics whose events change `record_keys` (what a rebuild reads)."""
 
@@ -127,7 +128,7 @@ def key_changes(e: Any) -> list[KeyChange]:
         return [(False, CHILDREN, "", oid), (False, RETENTION_DUE, "", oid)]
     if isinstance(e, DslAlert.Sent):
         return [(True, ALERTS_AWAITING, "", oid)] if e.urgent else []
-    if isinstance(e, DslAlert.Acknowledged | DslAlert.Escalated):
+    if isinstance(e, DslAlert.Acknowledged | DslAlert.EscalatedToHeadteacher):
         return [(False, ALERTS_AWAITING, "", oid)]
     return []
 

@@ -45,6 +45,7 @@ class Account:
     email: str
     role: Role
     enrolled: bool
+    deputy: bool = False
 
     @property
     def actor(self) -> str:
@@ -69,10 +70,11 @@ class AccountRow:
     account: Account
     locked: bool
     added_by: str
+    disabled: bool = False
 
 
 def account_of(user: User) -> Account:
-    return Account(user.id, user.name, user.email, user.role, user.enrolled)
+    return Account(user.id, user.name, user.email, user.role, user.enrolled, user.deputy)
 
 
 class AccountService:
@@ -89,6 +91,12 @@ class AccountService:
     # -- adding accounts -----------------------------------------------------------------------
 
     def add(self, name: str, email: str, role: str, password: str, by: str) -> UUID:
+        user = self.new_user(name, email, role, password, by)
+        self.ctx.app.save(user)
+        return user.id
+
+    def new_user(self, name: str, email: str, role: str, password: str, by: str) -> User:
+        """A new account, checked and not yet saved (saved with whatever else it goes with)."""
         name = required_text("name", name, MAX_NAME)
         email = required_text("email", email, 254)
         r = code("role", role, Role)
@@ -96,13 +104,29 @@ class AccountService:
             raise InvalidValue("password", f"must be at least {MIN_PASSWORD} characters")
         if self.ctx.app.find(User.create_id(email), User) is not None:
             raise InvalidValue("email", "an account with this email address already exists")
-        user = User.add(name, email, r, self.hasher.hash(password), required_text("by", by))
-        self.ctx.app.save(user)
-        return user.id
+        return User.add(name, email, r, self.hasher.hash(password), required_text("by", by))
 
     def get(self, user_id: UUID) -> Account | None:
+        """The account acting, or None: unknown, or disabled (its sessions and tokens end)."""
         user = self._user(user_id)
-        return account_of(user) if user else None
+        return account_of(user) if user and not user.disabled else None
+
+    def disable(self, user_id: UUID, reason: str, by: str) -> Account:
+        """The person has left: the account is disabled, never deleted."""
+        user = self._user(user_id)
+        if user is None:
+            raise InvalidValue("account", "no such account")
+        user.disable(required_text("reason", reason, MAX_NAME), required_text("by", by))
+        self.ctx.app.save(user)
+        return account_of(user)
+
+    def set_deputy(self, user_id: UUID, deputy: bool, by: str) -> Account:
+        user = self._user(user_id)
+        if user is None:
+            raise InvalidValue("account", "no such account")
+        user.set_deputy(deputy, required_text("by", by))
+        self.ctx.app.save(user)
+        return account_of(user)
 
     def listing(self) -> list[AccountRow]:
         """Every account, by name, with whether it is locked (for the admin page)."""
@@ -110,7 +134,7 @@ class AccountService:
         for user_id in self.ctx.app.index.records_keyed(USERS):  # the case index, not the log
             user = self._user(user_id)
             if user is not None:
-                rows.append(AccountRow(account_of(user), user.locked, user.added_by))
+                rows.append(AccountRow(account_of(user), user.locked, user.added_by, user.disabled))
         rows.sort(key=lambda r: r.account.name.lower())
         return rows
 
@@ -130,7 +154,7 @@ class AccountService:
         """The first step of signing in. A wrong password is recorded on the account; the
         tenth in a row locks it. An unknown email costs the same time as a known one."""
         user = self.ctx.app.find(User.create_id(email or "-"), User)
-        if user is None:
+        if user is None or user.disabled:
             self._verify(self._dummy_hash, password)
             SIGN_IN_FAILURES.labels("password", via).inc()
             raise SignInRefused("sign-in", "the email address or password is not right")
@@ -179,7 +203,7 @@ class AccountService:
         """A TOTP code, or an unused recovery code (then spent)."""
         user = self.ctx.app.get(user_id, User)
         user.check_not_locked()
-        if user.totp_secret is None:
+        if user.disabled or user.totp_secret is None:
             return False
         cleaned = otp.replace(" ", "").strip().lower()
         if self._totp_ok(user.totp_secret, cleaned):

@@ -105,6 +105,9 @@ class CasePage:
     can_attach: bool = False
     restricted_to: list[str] | None = None
     marked_regions: frozenset[str] = field(default_factory=frozenset)
+    advice: list[dict[str, Any]] = field(default_factory=list)
+    phoned: frozenset[str] = field(default_factory=frozenset)
+    """The referrals phoned through before their packet (their first delivery)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ class ConcernRow:
     category: str
     item: str
     urgent: bool
+    child_id: str | None = None
+    """For an item about the child's file, not one concern (a transfer, a retention review)."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,10 @@ class CasePages:
             can_attach=account.role in (Role.STAFF, Role.DSL) and not concern.child_data_erased,
             restricted_to=self.restrictions.names(self.restrictions.restricted_to(concern.id)),
             marked_regions=frozenset(m.region for m in marks),
+            advice=c["advice"],
+            phoned=frozenset(
+                str(r.id) for r in self.views.referrals_of(concern) if r.phone_call is not None
+            ),
         )
 
     def worklist(self, account: Account, via: str = "web") -> list[ConcernRow]:
@@ -224,8 +233,11 @@ class CasePages:
         rows: list[ConcernRow] = []
         for item in self.views.worklist():
             if not item["concern_id"]:
-                # No concern behind it (a certificate about to expire): said as it is.
-                rows.append(ConcernRow("", "", "", str(item["item"]), bool(item["urgent"])))
+                if item.get("child_id"):
+                    rows.extend(self._child_item(item))  # a leaver's transfer, a review
+                else:
+                    # No concern behind it (a certificate about to expire): said as it is.
+                    rows.append(ConcernRow("", "", "", str(item["item"]), bool(item["urgent"])))
                 continue
             concern = self.ctx.app.find(UUID(str(item["concern_id"])), Concern)
             if concern is not None and not may_read(
@@ -258,9 +270,25 @@ class CasePages:
                     )
                 )
         rows.sort(key=lambda r: not r.urgent)
-        shown = ",".join(dict.fromkeys(r.concern_id for r in rows if r.concern_id))
+        shown = ",".join(
+            dict.fromkeys(
+                r.concern_id or f"child {r.child_id}" for r in rows if r.concern_id or r.child_id
+            )
+        )
         self.views.record_view(WORKLIST_RECORD, f"{account.actor} ({via})", f"worklist: {shown}")
         return rows
+
+    def _child_item(self, item: dict[str, Any]) -> list[ConcernRow]:
+        """A worklist item about a child's whole file (a leaver's transfer, a retention
+        review): it links to the child's chronology."""
+        if not item.get("child_id"):
+            return []
+        child = self.ctx.app.find(UUID(str(item["child_id"])), Child)
+        name = ERASED
+        if child is not None and not child.erased:
+            name = self.ctx.sealer.unseal(child.id, child.name) or ERASED
+        due = f" (due {item['due']})" if item.get("due") else ""
+        return [ConcernRow("", name, "", f"{item['item']}{due}", False, str(item["child_id"]))]
 
     def raised_by(self, account: Account) -> list[ConcernRow]:
         """The concerns this account raised (staff see nothing else)."""

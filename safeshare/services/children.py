@@ -172,6 +172,26 @@ class ChildService:
         self._tell_witnesses()
         return [c.id for c in concerns]
 
+    def leave_roll(self, child_id: UUID, by: str) -> bool | None:
+        """The pupil has left the roll: recorded once, with whether the school holds a
+        child-protection file (then the transfer task opens). Returns None if nothing was
+        recorded (already off the roll, or erased), else whether a transfer is due."""
+        child = self.ctx.app.find(child_id, Child)
+        if child is None:
+            return None
+        has_file = bool(self.concern_ids(child.id))
+        if not child.leave_roll(self.ctx.clock(), has_file, required_text("by", by, MAX_NAME)):
+            return None
+        self.ctx.app.save(child)
+        return has_file
+
+    def return_to_roll(self, child_id: UUID, by: str) -> bool:
+        child = self.ctx.app.find(child_id, Child)
+        if child is None or not child.return_to_roll(required_text("by", by, MAX_NAME)):
+            return False
+        self.ctx.app.save(child)
+        return True
+
     def _tell_witnesses(self) -> None:
         """Send the tombstones (ids only) to the school's witnesses now; one that cannot be
         reached gets them with the next checkpoint (`AuditService.witness_pending`)."""

@@ -55,13 +55,26 @@ def alert_message(concern_id: UUID, urgent: bool, base_url: str, alert_id: UUID)
     return m
 
 
-def escalation_message(concern_id: UUID, base_url: str, alert_id: UUID) -> EmailMessage:
+def escalation_message(
+    concern_id: UUID, base_url: str, alert_id: UUID, tier: str = "deputies"
+) -> EmailMessage:
+    """`tier`: "deputies" (the first escalation) or "headteacher" (the last)."""
     m = EmailMessage()
-    m["Subject"] = "ESCALATED: an urgent safeguarding concern has not been acknowledged"
-    m["Message-ID"] = f"<alert-{alert_id}-escalated@safeshare.invalid>"
+    head = tier == "headteacher"
+    m["Subject"] = (
+        "ESCALATED TO THE HEADTEACHER: an urgent safeguarding concern is still not acknowledged"
+        if head
+        else "ESCALATED: an urgent safeguarding concern has not been acknowledged"
+    )
+    m["Message-ID"] = f"<alert-{alert_id}-escalated-{tier}@safeshare.invalid>"
     link = f"{base_url.rstrip('/')}/concerns/{concern_id}"
+    who = (
+        "Neither the designated safeguarding leads nor their deputies have"
+        if head
+        else "No designated safeguarding lead has"
+    )
     m.set_content(
-        "No designated safeguarding lead has acknowledged an urgent concern in time. "
+        f"{who} acknowledged an urgent concern in time. "
         f"Sign in and act on it now:\n\n{link}\n\nThis message carries no personal data.\n"
     )
     return m
@@ -90,12 +103,16 @@ class AlertService:
                 (TRACKING_NAME, position),
             )
 
-    def dsl_emails(self) -> list[str]:
+    def dsl_emails(self, deputies_only: bool = False) -> list[str]:
+        """Every DSL account in use (not locked, not disabled); only the deputies if asked."""
         emails = []
         for user_id in self.ctx.app.index.records_keyed(USERS):  # the accounts, not the log
             user = self.ctx.app.find(user_id, User)
-            if user is not None and user.role is Role.DSL and not user.locked:
-                emails.append(user.email)
+            if user is None or user.role is not Role.DSL or user.locked or user.disabled:
+                continue
+            if deputies_only and not user.deputy:
+                continue
+            emails.append(user.email)
         return sorted(emails)
 
     def send_new(self, send: Sender) -> int:
@@ -141,35 +158,47 @@ class AlertService:
         )
 
     def escalate_due(self, send: Sender) -> int:
-        """Urgent alerts nobody acknowledged in time go again to every DSL (deputies are DSLs)
-        and to the headteacher, marked as escalated; returns how many."""
-        after = timedelta(minutes=self.ctx.settings.alert_escalate_after_minutes)
+        """Urgent alerts nobody acknowledged in time escalate: first to the deputy DSLs (every
+        DSL if none is marked a deputy), then, still unacknowledged, to the headteacher (every
+        DSL again if no headteacher is set). Returns how many escalations were sent."""
+        s = self.ctx.settings
+        to_deputies = timedelta(minutes=s.alert_escalate_after_minutes)
+        to_head = timedelta(minutes=s.alert_headteacher_after_minutes)
         now = self.ctx.clock()
         escalated = 0
         # only urgent alerts still awaiting acknowledgement (the case index), not every alert
         for alert_id in self.ctx.app.index.records_keyed(ALERTS_AWAITING):
             alert = self.ctx.app.get(alert_id, DslAlert)
-            if not alert.should_escalate(now, after):
+            if alert.should_escalate(now, to_deputies):
+                recipients = self.dsl_emails(deputies_only=True) or self.dsl_emails()
+                receipts, failures = self._mail(recipients, alert, "deputies", send)
+                alert.record_escalation(len(recipients), receipts, failures)
+            elif alert.should_escalate_to_headteacher(now, to_deputies, to_head):
+                recipients = [s.headteacher_email] if s.headteacher_email else self.dsl_emails()
+                receipts, failures = self._mail(recipients, alert, "headteacher", send)
+                alert.record_headteacher_escalation(len(recipients), receipts, failures)
+            else:
                 continue
-            recipients = self.dsl_emails()
-            head = self.ctx.settings.headteacher_email
-            if head and head not in recipients:
-                recipients.append(head)
-            receipts, failures = [], []
-            for address in recipients:
-                message = escalation_message(
-                    alert.concern_id, self.ctx.settings.web_base_url, alert.id
-                )
-                message["From"] = self.ctx.settings.smtp_sender
-                message["To"] = address
-                try:
-                    receipts.append(send(address, message).receipt)
-                except DeliveryError as e:
-                    failures.append(e.error_class)
-            alert.record_escalation(len(recipients), receipts, failures)
             self.ctx.app.save(alert)
             escalated += 1
         return escalated
+
+    def _mail(
+        self, recipients: list[str], alert: DslAlert, tier: str, send: Sender
+    ) -> tuple[list[str], list[str]]:
+        receipts: list[str] = []
+        failures: list[str] = []
+        for address in recipients:
+            message = escalation_message(
+                alert.concern_id, self.ctx.settings.web_base_url, alert.id, tier
+            )
+            message["From"] = self.ctx.settings.smtp_sender
+            message["To"] = address
+            try:
+                receipts.append(send(address, message).receipt)
+            except DeliveryError as e:
+                failures.append(e.error_class)
+        return receipts, failures
 
     def warn_expiring_certificates(self, s: Safeshare, send: Sender) -> int:
         """Mail every DSL, once per certificate, that the school's signing certificate or an

@@ -45,7 +45,7 @@ class Restrictions:
         found = []
         for user_id in self.ctx.app.index.records_keyed(USERS):  # the case index, not the log
             user = self.ctx.app.find(user_id, User)
-            if user is not None and user.role is role and not user.locked:
+            if user is not None and user.role is role and not (user.locked or user.disabled):
                 found.append(account_of(user))
         return sorted(found, key=lambda a: a.name.lower())
 

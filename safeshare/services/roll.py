@@ -4,6 +4,11 @@ Issue 13: "UPN, legal and preferred names, date of birth, year and registration 
 are sealed like every personal field". Each pupil not yet known (by UPN) is registered as a
 child; a pupil already on the roll is left as recorded. A bad row is reported by its line and
 field and nothing of it is recorded; the good rows are.
+
+The export is the whole roll: a pupil known by UPN and not in it has left ("a pupil who leaves
+the roll and has a child-protection file opens the transfer task (5 school days) on the DSL's
+worklist"); one who is back in a later export has returned. A file with no pupil rows changes
+nobody.
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ class RollResult:
     added: int = 0
     already_on_roll: int = 0
     problems: list[str] = field(default_factory=list)
+    left: int = 0
+    """Pupils on the roll before, not in this export: recorded as having left."""
+    transfers_opened: int = 0
+    """Of those, the ones with a child-protection file: the transfer task is on the worklist."""
+    returned: int = 0
 
 
 def _date_of_birth(value: str) -> str:
@@ -94,4 +104,21 @@ class RollImport:
                 continue
             known.add(upn)
             result.added += 1
+        present = {(raw.get(mapping["upn"] or "") or "").strip().upper() for raw in rows}
+        if present - {""}:
+            self._leavers(present, by, result)
         return result
+
+    def _leavers(self, present: set[str], by: str, result: RollResult) -> None:
+        for match in self.search.known():
+            upn = (match.upn or "").strip().upper()
+            if not upn:
+                continue  # registered by hand, not from the MIS: not the roll's to say
+            if upn in present:
+                if self.children.return_to_roll(match.child_id, by):
+                    result.returned += 1
+                continue
+            opened = self.children.leave_roll(match.child_id, by)
+            if opened is not None:
+                result.left += 1
+                result.transfers_opened += int(opened)

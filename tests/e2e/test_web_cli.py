@@ -95,6 +95,14 @@ def test_an_operator_adds_accounts_and_bad_input_names_the_field(env: dict[str, 
         "short",
     )
     assert short.returncode == 2 and "password: must be at least 12 characters" in short.stderr
+    deputy = run(env, "user", "deputy", "--email", "dee@school.test", "--json")
+    assert deputy.returncode == 0 and '"deputy": true' in deputy.stdout, deputy.stderr
+    left = run(env, "user", "disable", "--email", "dee@school.test")
+    assert left.returncode == 0, left.stderr
+    link = run(env, "setup-link", "--hours", "1", "--json")
+    assert link.returncode == 0 and '"url": "http://127.0.0.1:8000/setup/' in link.stdout
+    twice = run(env, "user", "disable", "--email", "dee@school.test")
+    assert twice.returncode == 1 and "refused: this account is already disabled" in twice.stderr
 
 
 def test_serve_answers_the_sign_in_page_with_its_headers(env: dict[str, str]) -> None:

@@ -60,3 +60,53 @@ def test_an_admin_unlocks_a_locked_account(
     assert "Ms Green&#39;s account is unlocked." in browser.follow(r).text
     staff = Browser(app, web_school)
     assert staff.sign_in(people.staff).headers["location"] == "/concerns/new"
+
+
+def test_a_member_of_staff_who_leaves_loses_their_account(
+    app: FastAPI, web_school: Safeshare, people: People, browser: Browser
+) -> None:
+    """The admin disables it: the signed-in session ends, the password no longer signs in,
+    the API token stops working, and the record keeps the account and who disabled it."""
+    from tests.web.api_support import ApiClient, token_for
+
+    staff = Browser(app, web_school)
+    staff.sign_in(people.staff)
+    assert staff.get("/concerns/new").status_code == 200
+    api = ApiClient(app, token_for(web_school, people.staff))
+    assert api.get("/me").status_code == 200
+    browser.sign_in(people.admin)
+    user_id = User.create_id(people.staff.email)
+    assert f'href="/admin/users/{user_id}/disable"' in browser.get("/admin/users").text
+    confirm = text_of(browser.get(f"/admin/users/{user_id}/disable").text)
+    assert "Disable Ms Green's account?" in confirm.replace("&#39;", "'")
+    assert staff.get("/concerns/new").status_code == 200  # nothing changed by looking
+    r = browser.post(f"/admin/users/{user_id}/disable", {})
+    page = text_of(browser.follow(r).text)
+    assert "Ms Green's account is disabled." in page.replace("&#39;", "'")
+    assert "Ms Green green@school.test staff Disabled" in page
+    assert staff.get("/concerns/new").headers["location"] == "/login"
+    again = Browser(app, web_school)
+    r = again.sign_in(people.staff)
+    assert r.status_code == 400 and "The email address or password is not right" in r.text
+    assert api.get("/me").status_code == 401
+    user = web_school.app.get(user_id, User)
+    assert user.disabled
+    disabled = [e for e in web_school.app.events.get(user_id) if isinstance(e, User.Disabled)]
+    assert [e.recorded_by for e in disabled] == ["Mr Admin <admin@school.test> (web)"]
+    r = browser.post(f"/admin/users/{user_id}/disable", {})
+    assert r.status_code == 404  # not twice
+
+
+def test_an_admin_marks_a_dsl_as_a_deputy_and_only_a_dsl(
+    web_school: Safeshare, people: People, browser: Browser
+) -> None:
+    browser.sign_in(people.admin)
+    browser.get("/admin/users")
+    r = browser.post(f"/admin/users/{User.create_id(people.dsl.email)}/deputy", {"deputy": "yes"})
+    assert "Mrs Dee is a deputy DSL." in browser.follow(r).text
+    assert "Mrs Dee dee@school.test dsl (deputy)" in text_of(
+        browser.page.text if browser.page else ""
+    )
+    r = browser.post(f"/admin/users/{User.create_id(people.staff.email)}/deputy", {"deputy": "yes"})
+    assert r.status_code == 400 and "only a DSL account can be a deputy DSL" in r.text
+    assert not web_school.app.get(User.create_id(people.staff.email), User).deputy

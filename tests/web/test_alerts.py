@@ -87,7 +87,56 @@ def test_a_routine_concern_is_mailed_without_urgency_and_needs_no_acknowledgemen
     assert "Urgent alert" not in dsl.get(f"/concerns/{concern_id}").text
 
 
-def test_an_urgent_alert_nobody_acknowledges_escalates_to_the_headteacher_once(
+def test_an_urgent_alert_nobody_acknowledges_escalates_to_the_deputies_then_the_headteacher(
+    app: FastAPI,
+    web_school: Safeshare,
+    people: People,
+    child_id: str,
+    smtp_agency: SmtpAgency,
+    tls_settings: TlsSettings,
+    clock: FakeClock,
+) -> None:
+    """Configured: the deputies after 15 minutes, the headteacher 10 minutes after them."""
+    web_school.ctx.settings.headteacher_email = "head@school.test"
+    web_school.ctx.settings.alert_headteacher_after_minutes = 10
+    add_person(web_school, "Mr Deputy", "deputy@school.test", "dsl")
+    deputy = next(r.account for r in web_school.accounts.listing() if r.account.name == "Mr Deputy")
+    web_school.accounts.set_deputy(deputy.user_id, True, "Mr Admin (test)")
+    staff = Browser(app, web_school)
+    staff.sign_in(people.staff)
+    raise_concern(staff, child_id, **{"immediate-risk": "yes"})
+    channel = SmtpChannel(
+        smtp_agency.host, smtp_agency.port, "safeguarding@school.test", tls_settings
+    )
+    alerts = AlertService(web_school.ctx, web_school.projection_db())
+    alerts.send_new(channel.send_notice)
+    first = sorted(str(m.message["To"]) for m in smtp_agency.messages)
+    assert first == ["dee@school.test", "deputy@school.test"]  # every DSL at once
+
+    def escalated_to() -> list[str]:
+        return sorted(
+            str(m.message["To"]) for m in smtp_agency.messages if "ESCALATED" in m.subject
+        )
+
+    clock.advance(minutes=14)
+    assert alerts.escalate_due(channel.send_notice) == 0
+    clock.advance(minutes=1)
+    assert alerts.escalate_due(channel.send_notice) == 1
+    assert escalated_to() == ["deputy@school.test"]
+    assert alerts.escalate_due(channel.send_notice) == 0
+    clock.advance(minutes=9)
+    assert alerts.escalate_due(channel.send_notice) == 0
+    clock.advance(minutes=1)
+    assert alerts.escalate_due(channel.send_notice) == 1
+    assert escalated_to() == ["deputy@school.test", "head@school.test"]
+    head = next(m for m in smtp_agency.messages if str(m.message["To"]) == "head@school.test")
+    assert head.subject.startswith("ESCALATED TO THE HEADTEACHER")
+    assert "Walsh" not in str(head.message)
+    clock.advance(minutes=60)
+    assert alerts.escalate_due(channel.send_notice) == 0  # each tier once
+
+
+def test_an_acknowledged_urgent_alert_escalates_no_further(
     app: FastAPI,
     web_school: Safeshare,
     people: People,
@@ -99,19 +148,20 @@ def test_an_urgent_alert_nobody_acknowledges_escalates_to_the_headteacher_once(
     web_school.ctx.settings.headteacher_email = "head@school.test"
     staff = Browser(app, web_school)
     staff.sign_in(people.staff)
-    raise_concern(staff, child_id, **{"immediate-risk": "yes"})
+    concern_id = raise_concern(staff, child_id, **{"immediate-risk": "yes"})
     channel = SmtpChannel(
         smtp_agency.host, smtp_agency.port, "safeguarding@school.test", tls_settings
     )
     alerts = AlertService(web_school.ctx, web_school.projection_db())
     alerts.send_new(channel.send_notice)
-    clock.advance(minutes=14)
-    assert alerts.escalate_due(channel.send_notice) == 0
-    clock.advance(minutes=1)
+    clock.advance(minutes=15)
     assert alerts.escalate_due(channel.send_notice) == 1
+    escalated = [str(m.message["To"]) for m in smtp_agency.messages if "ESCALATED" in m.subject]
+    assert escalated == ["dee@school.test"]  # no DSL is marked a deputy: every DSL
+    dsl = Browser(app, web_school)
+    dsl.sign_in(people.dsl)
+    dsl.get(f"/concerns/{concern_id}")
+    dsl.post(f"/concerns/{concern_id}/acknowledge", {})
+    clock.advance(minutes=60)
     assert alerts.escalate_due(channel.send_notice) == 0
-    escalations = [m for m in smtp_agency.messages if m.subject.startswith("ESCALATED")]
-    assert sorted(str(m.message["To"]) for m in escalations) == [
-        "dee@school.test",
-        "head@school.test",
-    ]
+    assert "head@school.test" not in [str(m.message["To"]) for m in smtp_agency.messages]

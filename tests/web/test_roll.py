@@ -64,3 +64,94 @@ def test_a_file_without_the_columns_it_needs_is_refused_naming_them(
     )
     assert r.status_code == 400
     assert "The file: no column for upn, surname, dob in the header row" in r.text
+
+
+def test_a_pupil_with_a_child_protection_file_who_leaves_the_roll_opens_the_transfer_task(
+    browser: Browser, people: People, web_school: Safeshare, clock: FakeClock, child_id: str
+) -> None:
+    """Ben (a concern on file) and Dan (none) are not in the next export: both are recorded
+    as having left; only Ben's file must follow him, within 5 school days, on the worklist.
+    The task closes when the DSL decides to send the file to the new school."""
+    from uuid import UUID
+
+    from domain.child import Child
+    from projections.workdays import deadline, local_day
+    from safeshare.demo.directory import agency_dir
+    from safeshare.services.projections import calendar
+    from tests.web.api_support import ApiClient, token_for
+    from tests.web.support import raise_concern
+
+    amy, dan = born(clock, 11), date.fromisoformat(born(clock, 13))
+    everyone = (
+        "UPN,Legal Surname,Legal Forename,DOB\n"
+        f"A123456789012,Walsh,Ben,{date.fromisoformat(born(clock, 12)):%d/%m/%Y}\n"
+        f"B123456789012,Lee,Amy,{amy}\n"
+        f"D123456789012,Dunn,Dan,{dan:%d/%m/%Y}\n"
+    )
+    without_ben_and_dan = f"UPN,Legal Surname,Legal Forename,DOB\nB123456789012,Lee,Amy,{amy}\n"
+
+    def upload(csv: str) -> str:
+        browser.get("/admin/roll")
+        r = browser.client.post(
+            "/admin/roll",
+            data={"csrf_token": browser.csrf()},
+            files={"roll": ("pupils.csv", csv.encode(), "text/csv")},
+        )
+        assert r.status_code == 200, text_of(r.text)[:500]
+        browser.page = r
+        return text_of(r.text)
+
+    browser.sign_in(people.admin)
+    assert "2 pupils added 1 already on the roll." in upload(everyone)
+    staff = Browser(browser.client.app, web_school)  # type: ignore[arg-type]
+    staff.sign_in(people.staff)
+    concern_id = raise_concern(staff, child_id)
+
+    left_on = clock()
+    page = upload(without_ben_and_dan)
+    assert (
+        "2 no longer on the roll: recorded as having left; 1 with a child-protection file" in page
+    )
+    assert upload(without_ben_and_dan).count("no longer on the roll") == 0  # recorded once
+    ben = web_school.app.get(UUID(child_id), Child)
+    assert [
+        e.has_file for e in web_school.app.events.get(ben.id) if isinstance(e, Child.LeftRoll)
+    ] == [True]
+
+    dsl = Browser(browser.client.app, web_school)  # type: ignore[arg-type]
+    dsl.sign_in(people.dsl)
+    due = local_day(deadline(calendar(web_school.settings), left_on, 5, school=True))
+    worklist = dsl.get("/worklist").text
+    assert f'href="/children/{child_id}/chronology"' in worklist
+    rows = text_of(worklist[worklist.index('id="worklist"') :])
+    task = "left the roll: send the child-protection file to the new school"
+    assert f"Ben Walsh The child&#39;s file {task} (due {due.isoformat()})" in rows
+    assert "Dan Dunn" not in rows  # no file held: nothing to transfer
+
+    cert = (agency_dir(web_school.settings.data, "police") / "agency-cert.pem").read_text()
+    web_school.agencies.add(
+        "hillside", "Hillside Academy", "school", "smtp", "dsl@hillside.example", cert, "test"
+    )
+    api = ApiClient(browser.client.app, token_for(web_school, people.dsl))  # type: ignore[arg-type]
+    api.post(f"/concerns/{concern_id}/consent", {"status": "not-sought", "reason": "risk-to-child"})
+    api.post(
+        f"/concerns/{concern_id}/lawful-basis",
+        {
+            "article6": "public-task",
+            "article9": "safeguarding",
+            "justification": "KCSIE: the file follows the child.",
+        },
+    )
+    r = api.post(
+        f"/concerns/{concern_id}/decision",
+        {
+            "share": True,
+            "reasons": "Ben has moved school; his file must follow him.",
+            "purpose": "To transfer the child-protection file",
+            "to": ["hillside"],
+        },
+    )
+    assert r.status_code == 200, r.text
+    rows = text_of(dsl.get("/worklist").text)
+    assert task not in rows
+    assert "child-protection file transfer to hillside due" in rows

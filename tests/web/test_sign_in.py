@@ -134,3 +134,32 @@ def test_ten_wrong_passwords_lock_the_account_and_the_audit_trail_says_so(
     actions = [row.action for row in rows]
     assert actions.count("user sign-in-failed") == 10
     assert "user locked-out" in actions
+
+
+def test_a_session_made_by_one_web_worker_is_honoured_by_another_on_the_same_data(
+    browser: Browser, people: People, web_school: Safeshare, clock: FakeClock
+) -> None:
+    """Two web workers (two processes' apps over the same school): the session is in the
+    school's database, so either worker serves the signed-in person, and signing out on one
+    ends it on both."""
+    from safeshare.bootstrap import build
+    from safeshare.entrypoints.web.app import create_app
+
+    browser.sign_in(people.dsl)
+    sid = browser.client.cookies.get("safeshare_session")
+    assert sid
+    second = build(web_school.settings, clock=clock)
+    try:
+        other = TestClient(
+            create_app(second), base_url="https://testserver", follow_redirects=False
+        )
+        other.cookies.set("safeshare_session", sid)
+        assert other.get("/worklist").status_code == 200
+        clock.advance(minutes=20)  # used on the second worker: not idle on the first
+        assert other.get("/worklist").status_code == 200
+        clock.advance(minutes=20)
+        assert browser.get("/worklist").status_code == 200
+        browser.post("/logout", {})
+        assert other.get("/worklist").headers["location"] == "/login"
+    finally:
+        second.close()

@@ -155,6 +155,33 @@ def acknowledge(
     emit(result, as_json, lambda: console.print(f"acknowledged: {for_console(outcome)}"))
 
 
+@app.command("phoned")
+def phoned(
+    referral_id: str = typer.Argument(...),
+    called: str = typer.Option(..., "--called", help="Who took the call (name and role)."),
+    at: str = typer.Option(..., "--at", help="When you phoned (ISO 8601)."),
+    reference: str = typer.Option(..., "--reference", help="The reference they gave you."),
+    by: str = by_option(CASEWORK),
+    as_json: bool = JSON,
+) -> None:
+    """Record a referral phoned through to the police or the MASH: its first delivery; the
+    packet follows as the written confirmation."""
+    from safeshare.services.referral_pages import record_phone_call
+
+    with guarded(as_json):
+        s = state.safeshare()
+        call = record_phone_call(s.ctx, s.packets.referral(referral_id), called, at, reference, by)
+    emit(
+        {
+            "referral_id": referral_id,
+            "called_at": call.called_at.isoformat(),
+            "by": call.recorded_by,
+        },
+        as_json,
+        lambda: console.print(f"telephone referral recorded for {for_console(referral_id)}"),
+    )
+
+
 @app.command("show")
 def show(
     referral_id: str = typer.Argument(...),

@@ -39,11 +39,78 @@ def add(
     emit({"user_id": str(user_id)}, as_json, lambda: console.print(f"user_id {user_id}"))
 
 
+@app.command("disable")
+def disable(
+    email: str = typer.Option(..., "--email", help="The account of the person who has left."),
+    reason: str = typer.Option("left the school", "--reason"),
+    as_json: bool = JSON,
+) -> None:
+    """A member of staff who leaves loses their account: it cannot sign in, its sessions and
+    API tokens stop working. The account stays in the record, disabled."""
+    from domain.user import User
+
+    by = f"{getpass.getuser()} (command line)"
+    with guarded(as_json):
+        account = state.safeshare().accounts.disable(User.create_id(email), reason, by)
+    emit(
+        {"user_id": str(account.user_id), "disabled": True},
+        as_json,
+        lambda: console.print(f"disabled {account.user_id}"),
+    )
+
+
+@app.command("deputy")
+def deputy(
+    email: str = typer.Option(..., "--email", help="A DSL's account."),
+    no: bool = typer.Option(False, "--no", help="No longer a deputy."),
+    as_json: bool = JSON,
+) -> None:
+    """Mark a DSL as a deputy DSL: an unacknowledged urgent alert escalates to the deputies
+    first, then to the headteacher."""
+    from domain.user import User
+
+    by = f"{getpass.getuser()} (command line)"
+    with guarded(as_json):
+        account = state.safeshare().accounts.set_deputy(User.create_id(email), not no, by)
+    emit(
+        {"user_id": str(account.user_id), "deputy": account.deputy},
+        as_json,
+        lambda: console.print(f"{account.user_id} deputy={account.deputy}"),
+    )
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="user")
     root.add_typer(roll_app, name="roll")
     register_alerts(root)
     register_demo_accounts(root)
+
+    @root.command("setup-link")
+    def setup_link(
+        hours: float | None = typer.Option(
+            None, "--hours", help="How long it works (default SAFESHARE_SETUP_LINK_HOURS, 24)."
+        ),
+        as_json: bool = JSON,
+    ) -> None:
+        """A one-time link for the first administrator to sign in: they choose their own
+        password, then set up an authenticator app. It works once and expires; only its hash
+        is kept; the record names the operating-system user who made it."""
+        from safeshare.services.setup_links import SetupLinks
+
+        by = f"{getpass.getuser()} (command line)"
+        with guarded(as_json):
+            s = state.safeshare()
+            link = SetupLinks(s.ctx, s.accounts).issue(by, hours)
+        emit(
+            {"url": link.url, "expires_at": link.expires_at.isoformat()},
+            as_json,
+            lambda: console.print(
+                f"{link.url}\n(works once, until {link.expires_at:%Y-%m-%d %H:%M} UTC)",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,  # one line, whatever the terminal's width: it is copied
+            ),
+        )
 
     @root.command("serve")
     def serve(

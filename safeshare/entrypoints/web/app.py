@@ -35,6 +35,7 @@ from safeshare.services.actions import ActionService
 from safeshare.services.attachments import AttachmentService
 from safeshare.services.case_pages import CaseNotFound, CasePages
 from safeshare.services.child_search import ChildSearch
+from safeshare.services.referral_pages import ReferralPages
 from safeshare.services.school import Safeshare
 
 STATIC = Path(__file__).parent / "static"
@@ -45,14 +46,17 @@ def create_app(school: Safeshare) -> FastAPI:
     s = school.settings
     actions = ActionService(school.ctx)
     attachments = AttachmentService(school.ctx)
+    cases = CasePages(school.ctx, school.views, actions, attachments)
     web = Web(
         school=school,
         accounts=school.accounts,
         children=ChildSearch(school.ctx),
-        cases=CasePages(school.ctx, school.views, actions, attachments),
+        cases=cases,
+        referrals=ReferralPages(school.ctx, cases),
         actions=actions,
         attachments=attachments,
         sessions=SessionStore(
+            school.projection_db(),
             school.ctx.clock,
             idle=timedelta(minutes=s.session_idle_minutes),
             absolute=timedelta(hours=s.session_absolute_hours),
@@ -85,12 +89,17 @@ def create_app(school: Safeshare) -> FastAPI:
             response = await call_next(request)  # a token or none, never a session
             add_security_headers(request, response)
             return response
+        if request.url.path.startswith(("/static/", "/js/", "/favicon.ico")):
+            response = await call_next(request)  # files: no session to read or write
+            add_security_headers(request, response)
+            return response
         sent = request.cookies.get(COOKIE)
         session = web.sessions.get(sent) or web.sessions.new()
         request.state.session = session
         response = await call_next(request)
         current = request.state.session
-        if current.sid != sent:
+        web.sessions.save(current)
+        if current.sid != sent and not current.ended:
             response.set_cookie(
                 COOKIE,
                 current.sid,

@@ -22,6 +22,7 @@ from safeshare.services.actions import ActionService
 from safeshare.services.attachments import AttachmentService
 from safeshare.services.case_pages import CasePages
 from safeshare.services.child_search import ChildSearch
+from safeshare.services.referral_pages import ReferralPages
 from safeshare.services.school import Safeshare
 
 START_PAGE: dict[Role, str] = {
@@ -75,6 +76,7 @@ class Web:
     actions: ActionService
     attachments: AttachmentService
     sessions: SessionStore
+    referrals: ReferralPages
     throttle: AddressThrottle
 
 

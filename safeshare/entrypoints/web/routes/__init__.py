@@ -12,7 +12,9 @@ from safeshare.entrypoints.web.routes import (
     cases,
     concerns,
     decision,
+    referrals,
     reports,
+    setup,
     start,
     subject_access,
     tokens,
@@ -20,6 +22,7 @@ from safeshare.entrypoints.web.routes import (
 
 ROUTERS: list[APIRouter] = [
     auth.router,
+    setup.router,
     start.router,
     admin.router,
     tokens.router,
@@ -29,5 +32,6 @@ ROUTERS: list[APIRouter] = [
     concerns.router,
     actions.router,
     decision.router,
+    referrals.router,
     cases.router,
 ]

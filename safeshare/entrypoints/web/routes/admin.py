@@ -1,4 +1,5 @@
-"""The administrator's pages: accounts (add one, unlock one). No case content."""
+"""The administrator's pages: accounts (add one, unlock one, mark a deputy DSL, disable the
+account of someone who has left). No case content."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, PolicyRefusal
 from domain.user import ROLE_LABELS, Role
 from safeshare.entrypoints.web.pages import (
     FormErrors,
@@ -19,6 +20,7 @@ from safeshare.entrypoints.web.pages import (
     text,
     web_of,
 )
+from safeshare.services.accounts import Account
 from safeshare.services.roll import RollImport
 
 router = APIRouter()
@@ -81,6 +83,53 @@ async def unlock(request: Request, user_id: str) -> Response:
         return _page(request, FormErrors(), {}, 404)
     web.accounts.unlock(account.user_id, f"{admin.actor} (web)")
     return redirect("/admin/users", f"{account.name}'s account is unlocked.", request)
+
+
+def _target(request: Request, user_id: str) -> Account | None:
+    try:
+        return web_of(request).accounts.get(UUID(user_id))
+    except ValueError:
+        return None
+
+
+@router.get("/admin/users/{user_id}/disable")
+async def disable_page(request: Request, user_id: str) -> Response:
+    admin = require(request, Role.ADMIN)
+    account = _target(request, user_id)
+    if account is None or account.user_id == admin.user_id:
+        return _page(request, FormErrors(), {}, 404)
+    return render_page(request, "admin/disable.html", target=account)
+
+
+@router.post("/admin/users/{user_id}/disable")
+async def disable(request: Request, user_id: str) -> Response:
+    """A member of staff who leaves loses their account: it cannot sign in, its sessions end
+    and its API tokens stop working. Kept, so the record still names who did what."""
+    admin = require(request, Role.ADMIN)
+    account = _target(request, user_id)
+    if account is None or account.user_id == admin.user_id:
+        return _page(request, FormErrors(), {}, 404)
+    web_of(request).accounts.disable(account.user_id, "left the school", f"{admin.actor} (web)")
+    return redirect("/admin/users", f"{account.name}'s account is disabled.", request)
+
+
+@router.post("/admin/users/{user_id}/deputy")
+async def deputy(request: Request, user_id: str) -> Response:
+    admin = require(request, Role.ADMIN)
+    form = await request.form()
+    account = _target(request, user_id)
+    if account is None:
+        return _page(request, FormErrors(), {}, 404)
+    errors = FormErrors()
+    try:
+        web_of(request).accounts.set_deputy(
+            account.user_id, text(form, "deputy") == "yes", f"{admin.actor} (web)"
+        )
+    except PolicyRefusal as e:
+        errors.add("deputy", str(e))
+        return _page(request, errors, {}, 400)
+    done = "is a deputy DSL" if text(form, "deputy") == "yes" else "is no longer a deputy DSL"
+    return redirect("/admin/users", f"{account.name} {done}.", request)
 
 
 @router.get("/admin/roll")

@@ -38,6 +38,7 @@ from safeshare.services.chronology import child_chronology
 router = APIRouter()
 
 STEPS: dict[str, str] = {
+    "advice": "cases/advice.html",
     "consent": "cases/consent.html",
     "basis": "cases/basis.html",
     "inform": "cases/inform.html",
@@ -81,7 +82,7 @@ def _step_context(request: Request, step: str) -> dict[str, Any]:
         "assignees": [
             (str(r.account.user_id), f"{r.account.name} ({ROLE_LABELS[r.account.role]})")
             for r in web_of(request).accounts.listing()
-            if r.account.role in (Role.STAFF, Role.DSL) and not r.locked
+            if r.account.role in (Role.STAFF, Role.DSL) and not (r.locked or r.disabled)
         ]
         if step == "action"
         else [],
@@ -122,6 +123,7 @@ async def record_step(request: Request, concern_id: str, step: str) -> Response:
     values["dsls"] = [v for v in form.getlist("dsls") if isinstance(v, str)]
     errors = FormErrors()
     commands: dict[str, Callable[[], str]] = {
+        "advice": lambda: _advice(request, str(concern.id), values, account.actor),
         "consent": lambda: _consent(request, str(concern.id), values, account.actor),
         "basis": lambda: _basis(request, str(concern.id), values, account.actor),
         "inform": lambda: _inform(request, str(concern.id), values, account.actor),
@@ -149,8 +151,27 @@ async def record_step(request: Request, concern_id: str, step: str) -> Response:
 
 def _policy_field(step: str) -> str:
     """The field a policy refusal on this step's form is shown against."""
-    fields = {"consent": "status", "basis": "article6", "inform": "informed", "restrict": "dsls"}
+    fields = {
+        "advice": "identified-reason",
+        "consent": "status",
+        "basis": "article6",
+        "inform": "informed",
+        "restrict": "dsls",
+    }
     return fields.get(step, "what")
+
+
+def _advice(request: Request, concern_id: str, v: dict[str, Any], by: str) -> str:
+    web_of(request).school.concerns.seek_advice(
+        concern_id,
+        v.get("from", ""),
+        v.get("question", ""),
+        by,
+        answer=v.get("answer") or None,
+        identified=v.get("identified") == "yes",
+        identified_reason=v.get("identified-reason") or None,
+    )
+    return "Advice recorded."
 
 
 def _consent(request: Request, concern_id: str, v: dict[str, Any], by: str) -> str:
