@@ -23,7 +23,7 @@ from domain.child import Child
 from domain.concern import Concern
 from domain.user import Role, User
 from harness.history import generate
-from safeshare.adapters.case_index import INDEX_VERSION, RAISED_BY, USERS
+from safeshare.adapters.case_index import ALERTS_AWAITING, INDEX_VERSION, RAISED_BY, USERS
 from safeshare.services.accounts import Account
 from safeshare.services.actions import ActionService
 from safeshare.services.api_tokens import ApiTokenService
@@ -187,9 +187,13 @@ def test_only_urgent_alerts_awaiting_acknowledgement_are_looked_at_for_escalatio
     alerts = AlertService(s.ctx, s.projection_db())
     assert without_log_reads(s, lambda: alerts.escalate_due(send)) == 0  # not yet due
     clock.advance(hours=1)
-    assert without_log_reads(s, lambda: alerts.escalate_due(send)) == 1
+    assert without_log_reads(s, lambda: alerts.escalate_due(send)) == 1  # to the deputies
     assert sent == ["dee@school.test"]
-    assert without_log_reads(s, lambda: alerts.escalate_due(send)) == 0  # escalated once
+    # still unacknowledged: the headteacher's tier (no headteacher set: every DSL again)
+    assert without_log_reads(s, lambda: alerts.escalate_due(send)) == 1
+    assert sent == ["dee@school.test", "dee@school.test"]
+    assert without_log_reads(s, lambda: alerts.escalate_due(send)) == 0  # each tier once
+    assert s.app.index.records_keyed(ALERTS_AWAITING) == []
     scanned = [s.app.get(e.originator_id, DslAlert) for e in scan(s, DslAlert.Sent.TOPIC)]
     assert [a.escalated for a in scanned] == [True, False, False]
 
