@@ -70,7 +70,7 @@ fuzz: $(STAMP) services
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:randomly tests/fuzz
 	SAFESHARE_FUZZ_EXAMPLES=500 HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -p no:randomly tests/web/test_api_fuzz.py
 
-# The embedded relay and worker started at the same instant, 20 times on fresh data folders.
+# The embedded relay, worker and web started at the same instant, 20 times on fresh data folders.
 soak: $(STAMP) services
 	SAFESHARE_SOAK_RUNS=20 $(BIN)/pytest -p no:randomly tests/integration/test_embedded_start_race.py
 

@@ -1,5 +1,6 @@
-"""Finding 7 of the hardening issue: on the embedded default, `safeshare relay` and
-`safeshare worker` started at the same instant both come up, and the referral is delivered.
+"""Finding 7 of the hardening issue: on the embedded default, `safeshare relay`,
+`safeshare worker` and the web (`safeshare serve`) started at the same instant all come up, the
+web answers, and the referral is delivered.
 
 They used to race to create kombu's SQLAlchemy tables and queues in `<data>/broker.sqlite`
 (`table kombu_queue already exists`, `UNIQUE constraint failed: kombu_queue.name`) and the worker
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 from uuid import UUID
 
@@ -20,7 +23,7 @@ import pytest
 from domain.referral import Referral
 from harness.dispatch import REPO_ROOT, settings_env, wait_for
 from safeshare.bootstrap import build
-from safeshare.demo.agencies.certs import AgencyPki
+from safeshare.demo.agencies.certs import AgencyPki, free_port
 from safeshare.demo.agencies.smtp import SmtpAgency
 from safeshare.demo.directory import install_demo_agencies
 from safeshare.entrypoints.initialise import initialise
@@ -30,6 +33,19 @@ from tests.integration.test_dispatch_embedded import safeshare_cli
 from tests.support import FakeClock, copy_identity, school_settings
 
 RUNS = int(os.environ.get("SAFESHARE_SOAK_RUNS", "3"))
+
+
+# Each wait returns as soon as its signal arrives; the bound is generous for a loaded machine.
+SIGNAL_WAIT = 180.0
+
+
+def _web_answers(port: int) -> bool:
+    """The sign-in page answers (a page, not a refused connection or a 5xx)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+            return int(response.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def _start_together(
@@ -56,7 +72,7 @@ def _start_together(
 
 
 @pytest.mark.parametrize("run", range(RUNS))
-def test_relay_and_worker_started_at_the_same_instant_both_run_and_deliver(
+def test_relay_worker_and_web_started_at_the_same_instant_all_run_and_deliver(
     run: int,
     identity_template: Path,
     tmp_path: Path,
@@ -81,14 +97,23 @@ def test_relay_and_worker_started_at_the_same_instant_both_run_and_deliver(
     try:
         point_agency(school, "mash", "smtp", "mash@agency.example")
         (referral,) = share_a_case(school, clock, ["mash"])
+        port = free_port()
         processes = _start_together(
-            [safeshare_cli("relay"), safeshare_cli("worker")], settings_env(settings), log
+            [
+                safeshare_cli("relay"),
+                safeshare_cli("worker"),
+                safeshare_cli("serve", "--port", str(port)),
+            ],
+            settings_env(settings),
+            log,
         )
         delivered = wait_for(
-            lambda: school.app.get(UUID(referral), Referral).status.value == "delivered", 60
+            lambda: school.app.get(UUID(referral), Referral).status.value == "delivered",
+            SIGNAL_WAIT,
         )
+        web_up = wait_for(lambda: _web_answers(port), SIGNAL_WAIT)
         alive = [p.poll() is None for p in processes]
-        assert delivered and all(alive), log.read_text(errors="replace")[-4000:]
+        assert delivered and web_up and all(alive), log.read_text(errors="replace")[-4000:]
     finally:
         for p in processes:
             p.terminate()
