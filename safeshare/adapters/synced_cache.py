@@ -17,6 +17,7 @@ So a get costs one indexed `max` query, and what others wrote costs only what th
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from copy import deepcopy
 from threading import Lock
@@ -113,10 +114,8 @@ class SyncedRepository(Repository[UUID]):
                 if keep:
                     self._put_newer(deepcopy(aggregate))
                 else:
-                    try:
+                    with contextlib.suppress(KeyError):
                         cache.get(aggregate.id, evict=True)
-                    except KeyError:
-                        pass
             if ids and ids[0] == self._synced + 1 and ids == list(range(ids[0], ids[-1] + 1)):
                 self._synced = ids[-1]
 
