@@ -222,7 +222,7 @@ class StateTable:
             f"VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT (key) DO UPDATE SET {updates}"
         )
-        rows = [(key, *index(state), dumps(state)) for key, state in sorted(states.items())]
+        rows = [(key, *index(states[key]), dumps(states[key])) for key in sorted(states)]
         if self._cache is not None:
             # written once, never changed: appended (COPY on PostgreSQL)
             insert_rows(tx, self.table, cols, rows)
