@@ -209,13 +209,12 @@ def apply_items(projection: Projection, tx: Tx, items: Sequence[Item]) -> None:
 
 
 def rebuild_together(
-    runners: Sequence[Runner], progress: Progress | None = None, batch: int = 10_000
+    runners: Sequence[Runner], progress: Progress | None = None, batch: int = 5000
 ) -> int:
     """Rebuild several projections that share one source and one database in a single pass:
     each batch of the log is read and decoded once and applied to every projection, with every
     projection's tracking position, in one transaction. Rebuilding four read models then costs
-    one read of the log, not four. A batch of 10,000 events: half the commits of 5,000 (each a
-    WAL sync), and still a few tens of MB decoded at a time."""
+    one read of the log, not four."""
     if not runners:
         return 0
     source, db = runners[0].source, runners[0].db
