@@ -12,7 +12,6 @@ the directory) are left to the audit trail.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from projections.batch import (
     drop_tables,
     dumps_unsorted,
     iso,
+    loads,
     position_key,
     sid,
 )
@@ -200,7 +200,7 @@ def entries(tx: Tx, child_id: str, names: StaffNames | None = None) -> list[Entr
     names = names or PlainNames()
     out: list[Entry] = []
     for p, c, cc, r, o, rec, en, a, body in rows:
-        b = json.loads(body)
+        b = loads(body)
         out.append(
             Entry(
                 int(p),

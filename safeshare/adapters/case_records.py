@@ -8,7 +8,12 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Recording
 
@@ -27,6 +32,7 @@ from safeshare.adapters.case_index import (
     referral_row,
 )
 from safeshare.adapters.persistence import TIMESTAMPS_KWARG, AsOfRecorder, DateAsISO, SealedAsDict
+from safeshare.adapters.synced_cache import SyncedRepository
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -67,7 +73,28 @@ class CaseRecords(Application[UUID]):
         processing_event.saved_kwargs[INDEX_KWARG] = index_rows(
             processing_event.events, processing_event.aggregates
         )
-        return super()._record(processing_event)
+        recordings = super()._record(processing_event)
+        if isinstance(self.repository, SyncedRepository):
+            # A generated history keeps its events' times but not its aggregates' dates.
+            self.repository.note_saved(
+                processing_event.aggregates.values(),
+                recordings,
+                keep=not self._keep_event_times,
+            )
+        return recordings
+
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's repository, but a cached aggregate is fast-forwarded only when
+        something else wrote since (`synced_cache.py`)."""
+        plain = super().construct_repository()
+        if plain.cache is None:
+            return plain
+        synced = SyncedRepository(
+            self.recorder, event_store=plain.event_store, snapshot_store=plain.snapshot_store
+        )
+        synced.cache = plain.cache
+        synced.deepcopy_from_cache = plain.deepcopy_from_cache
+        return synced
 
     @property
     def index(self) -> AsOfRecorder:

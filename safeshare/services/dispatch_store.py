@@ -275,7 +275,7 @@ class SafeshareDispatchStore:
 
     def close(self) -> None:
         for channel in self._channels.values():
-            if isinstance(channel, HttpsChannel):
+            if isinstance(channel, (HttpsChannel, SmtpChannel)):
                 channel.close()
         self._channels.clear()
         if self._own:

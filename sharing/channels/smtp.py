@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+import threading
+import time
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
@@ -115,8 +117,11 @@ def _classify(exc: smtplib.SMTPException | OSError) -> DeliveryError:
 class SmtpChannel:
     """Sends envelopes to agency mailboxes through one SMTP relay or MX.
 
-    A connection is opened per packet: referrals are few, and a fresh session means one bad
-    exchange never poisons the next.
+    Sessions are kept open and reused (a worker delivering a run of referrals does one
+    STARTTLS handshake, not one per packet): a session idle longer than `idle_seconds` is
+    closed instead of reused; one that failed in any way is closed, never reused, so one bad
+    exchange never poisons the next; and when a reused session turns out to have been dropped
+    by the server before the message was sent, the packet goes once more on a fresh one.
     """
 
     def __init__(
@@ -128,6 +133,7 @@ class SmtpChannel:
         username: str | None = None,
         password: str | None = None,
         local_hostname: str | None = None,
+        idle_seconds: float = 30.0,
     ) -> None:
         if (username is None) != (password is None):
             raise ValueError("username and password go together")
@@ -139,6 +145,9 @@ class SmtpChannel:
         self._username = username
         self._password = password
         self._local_hostname = local_hostname
+        self._idle_seconds = idle_seconds
+        self._idle: list[tuple[float, smtplib.SMTP]] = []
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SmtpChannel(host={self._host!r}, port={self._port})"
@@ -148,22 +157,59 @@ class SmtpChannel:
         if "@" not in envelope.address:
             raise PermanentDeliveryError("smtp-bad-address")
         message = build_message(envelope, self._sender)
-        try:
-            return self._send(envelope.address, message)
-        except (smtplib.SMTPException, OSError) as exc:
-            raise _classify(exc) from exc
+        return self._send_classified(envelope.address, message)
 
     def send_notice(self, recipient: str, message: EmailMessage) -> Delivered:
         """Send a notice the school writes itself (an alert to the DSL) over the same relay,
         STARTTLS and credentials as referrals; failures are classified as for a packet."""
         if "@" not in recipient:
             raise PermanentDeliveryError("smtp-bad-address")
+        return self._send_classified(recipient, message)
+
+    def close(self) -> None:
+        """Close every idle session (a worker shutting down)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for _, smtp in idle:
+            _quit_quietly(smtp)
+            smtp.close()
+
+    def _send_classified(self, recipient: str, message: EmailMessage) -> Delivered:
+        data = message.as_bytes()
+        smtp = self._take_idle()
+        if smtp is not None:
+            try:
+                return self._transaction(smtp, recipient, data)
+            except _DroppedBeforeData:
+                pass  # the server had closed the idle session: once more, on a new one
+            except (smtplib.SMTPException, OSError) as exc:
+                raise _classify(exc) from exc
         try:
-            return self._send(recipient, message)
+            return self._transaction(self._open(), recipient, data)
+        except _DroppedBeforeData as dropped:
+            cause = dropped.__cause__
+            assert isinstance(cause, (smtplib.SMTPException, OSError))
+            raise _classify(cause) from cause
         except (smtplib.SMTPException, OSError) as exc:
             raise _classify(exc) from exc
 
-    def _send(self, recipient: str, message: EmailMessage) -> Delivered:
+    def _take_idle(self) -> smtplib.SMTP | None:
+        now = time.monotonic()
+        stale: list[smtplib.SMTP] = []
+        found: smtplib.SMTP | None = None
+        with self._lock:
+            while self._idle:
+                since, smtp = self._idle.pop()
+                if now - since <= self._idle_seconds:
+                    found = smtp
+                    break
+                stale.append(smtp)
+        for smtp in stale:
+            _quit_quietly(smtp)
+            smtp.close()
+        return found
+
+    def _open(self) -> smtplib.SMTP:
         # Connecting in the constructor is what sets the name STARTTLS verifies the
         # certificate against; a greeting other than 220 raises SMTPConnectError here.
         smtp = smtplib.SMTP(
@@ -180,20 +226,38 @@ class SmtpChannel:
             smtp.ehlo()
             if self._username is not None and self._password is not None:
                 smtp.login(self._username, self._password)
-            code, _ = smtp.mail(self._sender)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _transaction(self, smtp: smtplib.SMTP, recipient: str, data: bytes) -> Delivered:
+        """One MAIL/RCPT/DATA on an open session; the session goes back to the idle list
+        only when the whole exchange succeeded."""
+        try:
+            try:
+                code, _ = smtp.mail(self._sender)
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                raise _DroppedBeforeData from exc
             if code != 250:
                 raise _reply_error(code, "mail")
             code, _ = smtp.rcpt(recipient)
             if code not in (250, 251):
                 raise _reply_error(code, "rcpt")
-            code, reply = smtp.data(message.as_bytes())
+            code, reply = smtp.data(data)
             if code != 250:
                 raise _reply_error(code, "data")
-            receipt = f"{code} {reply.decode('utf-8', 'replace')}".strip()
-            _quit_quietly(smtp)
-            return Delivered(receipt=receipt[:500])
-        finally:
+        except BaseException:
             smtp.close()
+            raise
+        receipt = f"{code} {reply.decode('utf-8', 'replace')}".strip()
+        with self._lock:
+            self._idle.append((time.monotonic(), smtp))
+        return Delivered(receipt=receipt[:500])
+
+
+class _DroppedBeforeData(Exception):
+    """The session was gone before MAIL FROM was accepted: nothing was sent on it."""
 
 
 def _quit_quietly(smtp: smtplib.SMTP) -> None:

@@ -47,8 +47,10 @@ def make_envelope(address: str, *, urgent: bool = False) -> Envelope:
     )
 
 
-def smtp_channel(agency: SmtpAgency, tls: TlsSettings, **kwargs: str) -> SmtpChannel:
-    return SmtpChannel(agency.host, agency.port, SENDER, tls, **kwargs)
+def smtp_channel(
+    agency: SmtpAgency, tls: TlsSettings, username: str | None = None, password: str | None = None
+) -> SmtpChannel:
+    return SmtpChannel(agency.host, agency.port, SENDER, tls, username=username, password=password)
 
 
 # --- SMTP ---------------------------------------------------------------------------------
@@ -207,6 +209,63 @@ def test_reply_lost_after_data_is_retried_and_the_agency_sees_one_packet(
 
     assert failure.value.error_class == "timeout"
     assert smtp_agency.distinct_message_ids == 1
+
+
+def test_referrals_to_one_mail_server_go_on_one_session(
+    smtp_agency: SmtpAgency, tls_settings: TlsSettings
+) -> None:
+    """A worker delivering a run of referrals does one STARTTLS handshake, not one each."""
+    channel = smtp_channel(smtp_agency, tls_settings)
+
+    receipts = [channel.send(make_envelope(MASH_MAILBOX)).receipt for _ in range(3)]
+
+    assert receipts == [f"250 2.0.0 Message accepted as agency-mail-{i}" for i in (1, 2, 3)]
+    assert smtp_agency.sessions == 1
+    channel.close()
+
+
+def test_a_session_left_idle_too_long_is_not_reused(
+    smtp_agency: SmtpAgency, tls_settings: TlsSettings
+) -> None:
+    channel = SmtpChannel(smtp_agency.host, smtp_agency.port, SENDER, tls_settings, idle_seconds=0)
+
+    channel.send(make_envelope(MASH_MAILBOX))
+    channel.send(make_envelope(MASH_MAILBOX))
+
+    assert smtp_agency.sessions == 2
+
+
+def test_a_session_the_mail_server_dropped_is_replaced_and_the_referral_arrives_once(
+    agency_pki: AgencyPki, tls_settings: TlsSettings
+) -> None:
+    """The agency's server restarts between two referrals: the kept session is dead, and the
+    next referral goes on a new one instead of failing."""
+    port = free_port()
+    with SmtpAgency(agency_pki.server_context(), port=port) as before:
+        channel = SmtpChannel(before.host, port, SENDER, tls_settings)
+        channel.send(make_envelope(MASH_MAILBOX))
+    with SmtpAgency(agency_pki.server_context(), port=port) as after:
+        envelope = make_envelope(MASH_MAILBOX)
+        delivered = channel.send(envelope)
+        [mail] = after.messages
+
+    assert delivered.receipt == "250 2.0.0 Message accepted as agency-mail-1"
+    assert mail.message_id == f"<packet-{envelope.packet_id}@safeshare>"
+
+
+def test_a_session_that_failed_is_not_reused(
+    smtp_agency: SmtpAgency, tls_settings: TlsSettings
+) -> None:
+    smtp_agency.fail_next(1, 451)
+    channel = smtp_channel(smtp_agency, tls_settings)
+
+    with pytest.raises(TransientDeliveryError):
+        channel.send(make_envelope(MASH_MAILBOX))
+    channel.send(make_envelope(MASH_MAILBOX))
+    channel.send(make_envelope(MASH_MAILBOX))
+
+    assert smtp_agency.sessions == 2  # the refused one's, and a new one after it
+    assert len(smtp_agency.messages) == 2
 
 
 def test_agency_mail_server_runs_as_its_own_process_and_holds_data_until_released(

@@ -113,6 +113,7 @@ class SmtpAgency:
         self._credentials = credentials
         self._lock = threading.Lock()
         self._messages: list[ReceivedMail] = []
+        self._peers: list[object] = []
         self._failures: list[int] = []
         kwargs: dict[str, Any] = {}
         if tls is not None:
@@ -175,6 +176,12 @@ class SmtpAgency:
         """How many different packets arrived: what an agency that dedupes would see."""
         return len({m.message_id for m in self.messages})
 
+    @property
+    def sessions(self) -> int:
+        """How many SMTP sessions (client connections) sent a message (accepted or not)."""
+        with self._lock:
+            return len(set(self._peers))
+
     def _take_failure(self) -> int | None:
         with self._lock:
             return self._failures.pop(0) if self._failures else None
@@ -198,13 +205,15 @@ class SmtpAgency:
         )
         return AuthResult(success=ok, handled=False)
 
-    async def _handle_data(self, envelope: Envelope) -> str:
+    async def _handle_data(self, session: Session, envelope: Envelope) -> str:
         if not self.data_gate.is_set():
             self.data_waiting.set()
             if self._on_data_held is not None:
                 self._on_data_held()
             while not self.data_gate.is_set():
                 await asyncio.sleep(0.02)
+        with self._lock:
+            self._peers.append(session.peer)
         failure = self._take_failure()
         if failure is not None:
             return _REPLIES[failure]
@@ -220,4 +229,4 @@ class _Handler:
         self._agency = agency
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        return await self._agency._handle_data(envelope)
+        return await self._agency._handle_data(session, envelope)

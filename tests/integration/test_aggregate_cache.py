@@ -1,0 +1,84 @@
+"""A case recorded from two places at once is read current from both.
+
+The application keeps recently used cases in memory and no longer reads a case's events on
+every command when nothing else wrote (`safeshare/adapters/synced_cache.py`). These scenarios
+hold it to what a fresh read of the store says when a second process (here: a second build of
+the same school, as the web server and a worker are) records on the same case, on SQLite and
+on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+
+from domain.concern import Concern
+from harness.schools import ago, born
+from safeshare.adapters import synced_cache
+from safeshare.adapters.case_records import CaseRecords
+from safeshare.bootstrap import build
+from safeshare.services.school import Safeshare
+from tests.support import FakeClock
+
+
+@pytest.fixture
+def other_terminal(school: Safeshare, clock: FakeClock, backend: str) -> Iterator[Safeshare]:
+    """The same school opened again: another process on the same store."""
+    other = build(school.settings, clock=clock)
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def _fresh(app: CaseRecords, concern_id: str) -> Concern:
+    return app.get(UUID(concern_id), Concern, version=10**6)
+
+
+def _concern(s: Safeshare, clock: FakeClock) -> str:
+    child = str(s.children.register("Amy Example", born(clock, 9), by="DSL Ms Patel"))
+    facts = "Said she was hungry at break."
+    return str(s.concerns.raise_concern(child, "neglect", facts, ago(clock, hours=1), "Mr Jones"))
+
+
+def test_consent_recorded_elsewhere_is_seen_by_the_next_command(
+    school: Safeshare, other_terminal: Safeshare, clock: FakeClock
+) -> None:
+    concern_id = _concern(school, clock)
+    school.concerns.record_consent(concern_id, "sought", "DSL Ms Patel", from_whom="parent")
+    assert school.app.read(UUID(concern_id), Concern).version == 2
+
+    other_terminal.concerns.record_consent(concern_id, "refused", "Deputy DSL", from_whom="parent")
+    seen = school.app.read(UUID(concern_id), Concern)
+    assert seen.version == 3 == _fresh(school.app, concern_id).version
+    assert seen.consent.status.value == "refused"
+
+    # and a command here builds on it instead of being refused as a stale write
+    school.concerns.record_consent(concern_id, "given", "DSL Ms Patel", from_whom="parent")
+    assert other_terminal.app.read(UUID(concern_id), Concern).version == 4
+
+
+def test_after_much_written_elsewhere_every_case_is_read_again(
+    school: Safeshare, other_terminal: Safeshare, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(synced_cache, "CATCH_UP_LIMIT", 5)
+    concern_id = _concern(school, clock)
+    assert school.app.read(UUID(concern_id), Concern).version == 1
+    for i in range(6):
+        other_terminal.children.register(f"Pupil {i}", born(clock, 8), by="Office")
+    other_terminal.concerns.record_consent(concern_id, "sought", "Deputy DSL", from_whom="parent")
+    assert school.app.read(UUID(concern_id), Concern).version == 2
+
+
+def test_a_store_restored_to_an_earlier_state_is_read_again(
+    school: Safeshare, clock: FakeClock
+) -> None:
+    concern_id = _concern(school, clock)
+    repository = school.app.repository
+    assert school.app.read(UUID(concern_id), Concern).version == 1
+    # the cache believed the store further on than it is: it starts over
+    repository._synced += 1000  # type: ignore[attr-defined]
+    assert school.app.read(UUID(concern_id), Concern).version == 1
+    assert repository._synced == school.app.recorder.max_notification_id()  # type: ignore[attr-defined]
