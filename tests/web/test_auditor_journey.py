@@ -169,7 +169,7 @@ def test_the_subject_access_and_api_token_pages_pass_axe_at_both_widths(
         dsl.get_by_label("A parent or carer, for the child").check()
         with dsl.expect_download() as download:
             dsl.get_by_role("button", name="Download the export").click()
-        assert download.value.suggested_filename == "subject-access-export.html"
+        assert download.value.suggested_filename == "subject-access-export.pdf"  # the default
 
         admin = journey.person()
         sign_in_with_totp(admin, base, people.admin.email, people.admin.totp_secret, school)
