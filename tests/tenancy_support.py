@@ -25,13 +25,19 @@ TENANCY_URL = f"postgresql://postgres@127.0.0.1:5432/{TENANCY_DB}"
 DB_ADMIN = PG_ADMIN.replace("dbname=postgres", f"dbname={TENANCY_DB}")
 
 
-def ensure_database() -> None:
+def database_url(database: str) -> str:
+    return f"postgresql://postgres@127.0.0.1:5432/{database}"
+
+
+def database_admin(database: str) -> str:
+    return PG_ADMIN.replace("dbname=postgres", f"dbname={database}")
+
+
+def ensure_database(database: str = TENANCY_DB) -> None:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        found = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (TENANCY_DB,)
-        ).fetchone()
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
         if not found:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TENANCY_DB)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
 
 
 def school_id(name: str) -> str:
@@ -39,12 +45,17 @@ def school_id(name: str) -> str:
 
 
 @contextmanager
-def deployment(data: Path, clock: FakeClock, **settings: object) -> Iterator[Settings]:
-    """The deployment's settings; every school added under it is removed afterwards."""
-    ensure_database()
+def deployment(
+    data: Path, clock: FakeClock, database: str = TENANCY_DB, **settings: object
+) -> Iterator[Settings]:
+    """The deployment's settings; every school added under it is removed afterwards. A test
+    that counts connections names a `database` of its own (the other tenancy tests may run at
+    the same time on another core)."""
+    ensure_database(database)
+    url = database_url(database)
     base = Settings(
         data=data,
-        database_url=TENANCY_URL,
+        database_url=url,
         cookie_secure=False,
         web_base_url="http://localhost:8000",
         **settings,  # type: ignore[arg-type]
@@ -57,7 +68,7 @@ def deployment(data: Path, clock: FakeClock, **settings: object) -> Iterator[Set
     finally:
         made = [t.id for t in registry.all() if t.id not in before]
         registry.close()
-        with psycopg.connect(DB_ADMIN, autocommit=True) as conn:
+        with psycopg.connect(database_admin(database), autocommit=True) as conn:
             conn.execute(
                 sql.SQL("DELETE FROM {}.schools WHERE id = ANY(%s)").format(
                     sql.Identifier(REGISTRY_SCHEMA)
@@ -65,7 +76,7 @@ def deployment(data: Path, clock: FakeClock, **settings: object) -> Iterator[Set
                 (made,),
             )
         for school in made:
-            pg_roles.drop(TENANCY_URL, school)
+            pg_roles.drop(url, school)
 
 
 def add(

@@ -13,10 +13,12 @@ import pytest
 
 from safeshare.tenants import SchoolApps, registry_for
 from tests.support import FakeClock
-from tests.tenancy_support import DB_ADMIN, TENANCY_DB, add, deployment
+from tests.tenancy_support import add, database_admin, deployment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
+SCALE_DB = "safeshare_tenancy_scale_test"
+"""Its own database: only this deployment's connections are counted."""
 SCHOOLS = 50
 OPEN_AT_ONCE = 4
 POOL, OVERFLOW = 1, 1
@@ -27,7 +29,7 @@ PER_SCHOOL = POOL + OVERFLOW + 2
 def backends(monitor: psycopg.Connection[tuple[object, ...]]) -> int:
     row = monitor.execute(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-        (TENANCY_DB,),
+        (SCALE_DB,),
     ).fetchone()
     assert row is not None
     return int(str(row[0]))
@@ -40,6 +42,7 @@ def test_fifty_schools_in_use_keep_the_connections_within_a_bound(
     with deployment(
         tmp_path / "deployment",
         clock,
+        database=SCALE_DB,
         pg_pool_size=POOL,
         pg_max_overflow=OVERFLOW,
         broker_url="amqp://guest:guest@127.0.0.1:5672//",
@@ -57,7 +60,7 @@ def test_fifty_schools_in_use_keep_the_connections_within_a_bound(
             )
         apps = SchoolApps(base, registry, clock, capacity=OPEN_AT_ONCE)
         peak = 0
-        with psycopg.connect(DB_ADMIN, autocommit=True) as monitor:
+        with psycopg.connect(database_admin(SCALE_DB), autocommit=True) as monitor:
             try:
                 # every school, then the first few again (closed since, so rebuilt)
                 for school in [*schools, *schools[: OPEN_AT_ONCE + 2]]:
