@@ -181,20 +181,25 @@ class SchoolApps:
         with self._lock:
             return list(self._open)
 
+    def _lease_if_open(self, school: str) -> _Entry | None:
+        """The school's open application, leased and marked most recently used (the caller
+        holds the lock)."""
+        entry = self._open.get(school)
+        if entry is not None:
+            self._open.move_to_end(school)
+            entry.leases += 1
+        return entry
+
     def _acquire(self, tenant: Tenant) -> _Entry:
         with self._lock:
-            entry = self._open.get(tenant.id)
+            entry = self._lease_if_open(tenant.id)
             if entry is not None:
-                self._open.move_to_end(tenant.id)
-                entry.leases += 1
                 return entry
             building = self._building.setdefault(tenant.id, threading.Lock())
         with building:  # one build per school at a time; other schools are not held up
             with self._lock:
-                entry = self._open.get(tenant.id)
+                entry = self._lease_if_open(tenant.id)
                 if entry is not None:
-                    self._open.move_to_end(tenant.id)
-                    entry.leases += 1
                     return entry
                 closing = self._evict(room_for=1)  # before the build: never one over
             for old in closing:

@@ -133,17 +133,10 @@ class AlertService:
     def _alert(self, concern_id: UUID, alert_id: UUID, send: Sender) -> None:
         concern = self.ctx.app.read(concern_id, Concern)
         base = self.ctx.settings.web_base_url
-        receipts: list[str] = []
-        failures: list[str] = []
         recipients = self.dsl_emails()
-        for address in recipients:
-            message = alert_message(concern_id, concern.urgent, base, alert_id)
-            message["From"] = self.ctx.settings.smtp_sender
-            message["To"] = address
-            try:
-                receipts.append(send(address, message).receipt)
-            except DeliveryError as e:
-                failures.append(e.error_class)
+        receipts, failures = self._send_each(
+            recipients, lambda: alert_message(concern_id, concern.urgent, base, alert_id), send
+        )
         self.ctx.app.save(
             DslAlert(
                 id=alert_id,
@@ -186,12 +179,19 @@ class AlertService:
     def _mail(
         self, recipients: list[str], alert: DslAlert, tier: str, send: Sender
     ) -> tuple[list[str], list[str]]:
+        base = self.ctx.settings.web_base_url
+        return self._send_each(
+            recipients, lambda: escalation_message(alert.concern_id, base, alert.id, tier), send
+        )
+
+    def _send_each(
+        self, recipients: list[str], make: Callable[[], EmailMessage], send: Sender
+    ) -> tuple[list[str], list[str]]:
+        """One message to each recipient; the receipts, and the failures by error class."""
         receipts: list[str] = []
         failures: list[str] = []
         for address in recipients:
-            message = escalation_message(
-                alert.concern_id, self.ctx.settings.web_base_url, alert.id, tier
-            )
+            message = make()
             message["From"] = self.ctx.settings.smtp_sender
             message["To"] = address
             try:
