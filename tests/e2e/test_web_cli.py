@@ -103,6 +103,13 @@ def test_an_operator_adds_accounts_and_bad_input_names_the_field(env: dict[str, 
     assert link.returncode == 0 and '"url": "http://127.0.0.1:8000/setup/' in link.stdout
     twice = run(env, "user", "disable", "--email", "dee@school.test")
     assert twice.returncode == 1 and "refused: this account is already disabled" in twice.stderr
+    back = run(env, "user", "enable", "--email", "dee@school.test", "--json")
+    assert back.returncode == 0 and '"disabled": false' in back.stdout, back.stderr
+    again_back = run(env, "user", "enable", "--email", "dee@school.test")
+    assert again_back.returncode == 1
+    assert "refused: this account is not disabled" in again_back.stderr
+    nobody = run(env, "user", "enable", "--email", "nobody@school.test")
+    assert nobody.returncode == 2 and "account: no such account" in nobody.stderr
 
 
 def test_serve_answers_the_sign_in_page_with_its_headers(env: dict[str, str]) -> None:

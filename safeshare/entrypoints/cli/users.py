@@ -59,6 +59,26 @@ def disable(
     )
 
 
+@app.command("enable")
+def enable(
+    email: str = typer.Option(..., "--email", help="The disabled account of someone back."),
+    as_json: bool = JSON,
+) -> None:
+    """Enable a disabled account again (the person came back, or it was disabled by
+    mistake): it signs in again; its old sessions stay ended and its old API tokens are
+    revoked. The record names the operating-system user who enabled it."""
+    from domain.user import User
+
+    by = f"{getpass.getuser()} (command line)"
+    with guarded(as_json):
+        account = state.safeshare().accounts.enable(User.create_id(email), by)
+    emit(
+        {"user_id": str(account.user_id), "disabled": False},
+        as_json,
+        lambda: console.print(f"enabled {account.user_id}"),
+    )
+
+
 @app.command("deputy")
 def deputy(
     email: str = typer.Option(..., "--email", help="A DSL's account."),

@@ -1,5 +1,5 @@
 """The administrator's pages: accounts (add one, unlock one, mark a deputy DSL, disable the
-account of someone who has left). No case content."""
+account of someone who has left, enable it again when they come back). No case content."""
 
 from __future__ import annotations
 
@@ -111,6 +111,38 @@ async def disable(request: Request, user_id: str) -> Response:
         return _page(request, FormErrors(), {}, 404)
     web_of(request).accounts.disable(account.user_id, "left the school", f"{admin.actor} (web)")
     return redirect("/admin/users", f"{account.name}'s account is disabled.", request)
+
+
+def _disabled_target(request: Request, user_id: str) -> Account | None:
+    try:
+        return web_of(request).accounts.disabled_account(UUID(user_id))
+    except ValueError:
+        return None
+
+
+@router.get("/admin/users/{user_id}/enable")
+async def enable_page(request: Request, user_id: str) -> Response:
+    require(request, Role.ADMIN)
+    account = _disabled_target(request, user_id)
+    if account is None:
+        return _page(request, FormErrors(), {}, 404)
+    return render_page(
+        request, "admin/enable.html", target=account, target_role=ROLE_LABELS[account.role]
+    )
+
+
+@router.post("/admin/users/{user_id}/enable")
+async def enable(request: Request, user_id: str) -> Response:
+    """Someone who left comes back (or was disabled by mistake): the account signs in again.
+    Its old sessions stay ended and its old API tokens are revoked."""
+    admin = require(request, Role.ADMIN)
+    account = _disabled_target(request, user_id)
+    if account is None:
+        return _page(request, FormErrors(), {}, 404)
+    web_of(request).accounts.enable(account.user_id, f"{admin.actor} (web)")
+    return redirect(
+        "/admin/users", f"{account.name}'s account is enabled: they can sign in again.", request
+    )
 
 
 @router.post("/admin/users/{user_id}/deputy")
