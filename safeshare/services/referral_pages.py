@@ -16,10 +16,10 @@ from uuid import UUID
 
 from domain.referral import PHONE_KINDS, Referral, ReferralStatus
 from domain.user import Role
-from safeshare.adapters.sealing import ERASED
 from safeshare.services.accounts import Account
 from safeshare.services.case_pages import CaseNotFound, CasePages, may_do_casework
 from safeshare.services.context import Context
+from safeshare.services.phone_calls import PhoneCall, phone_call_of
 from safeshare.services.shared_packets import shared_packet
 from safeshare.validation import MAX_NAME, moment, required_text
 
@@ -33,14 +33,6 @@ class FieldRow:
     code: str
     label: str
     value: str
-
-
-@dataclass(frozen=True)
-class PhoneCall:
-    called: str
-    called_at: datetime
-    reference: str
-    recorded_by: str
 
 
 @dataclass(frozen=True)
@@ -131,7 +123,7 @@ class ReferralPages:
             attempts=referral.attempts,
             receipt=referral.receipt,
             last_error=referral.last_error,
-            phone_call=self._phone_call(referral),
+            phone_call=phone_call_of(self.ctx, referral),
             may_phone=may_do_casework(account)
             and referral.agency_kind in PHONE_KINDS
             and referral.phone_call is None
@@ -143,18 +135,6 @@ class ReferralPages:
             packet_text=packet.text if packet else None,
             fields=[FieldRow(k, field_label(k), as_text(v)) for k, v in content.items()],
             sends=self.cases.views.sends(referral),
-        )
-
-    def _phone_call(self, referral: Referral) -> PhoneCall | None:
-        call = referral.phone_call
-        if call is None:
-            return None
-        u = self.ctx.sealer.unseal
-        return PhoneCall(
-            called=u(referral.child_id, call["called"]) or ERASED,
-            called_at=call["called_at"],
-            reference=u(referral.child_id, call["reference"]) or ERASED,
-            recorded_by=call["recorded_by"],
         )
 
     def record_phone_call(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from domain.errors import InvalidValue
@@ -48,6 +48,15 @@ class ReferralRow(BaseModel):
     updated_at: str
 
 
+class PhoneCallOut(BaseModel):
+    """A referral made by telephone (to the police or the MASH) before its packet."""
+
+    called: str = Field(description="who took the call at the agency ([erased] once erased)")
+    called_at: str = Field(description="when the call was made (ISO 8601)")
+    reference: str = Field(description="the agency's reference for the call")
+    recorded_by: str = Field(description="the account that phoned and recorded it")
+
+
 class ReferralOut(BaseModel):
     referral_id: str
     concern_id: str
@@ -55,6 +64,9 @@ class ReferralOut(BaseModel):
     status: str
     content_sha256: str | None = None
     sends: list[dict[str, object]]
+    phone_call: PhoneCallOut | None = Field(
+        default=None, description="the telephone referral, if the referral was phoned through"
+    )
     packet: dict[str, object] | None
 
 
