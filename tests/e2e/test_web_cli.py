@@ -152,6 +152,11 @@ def test_the_roll_imports_from_the_command_line_and_a_bad_row_is_named(
     assert "added 1, already on the roll 0" in done.stdout
     assert "line 3: upn: is empty" in done.stdout
     assert "Walsh" not in done.stdout + done.stderr
+    export.write_text(f"UPN,Surname,Forename,Date of Birth\nB123456789012,Lee,Amy,{dob}\n")
+    partial = run(env, "roll", "import", str(export))
+    assert "not in the file 1: nobody marked as leaving" in partial.stdout, partial.stderr
+    whole = run(env, "roll", "import", str(export), "--whole-roll", "--json")
+    assert '"left": 1' in whole.stdout and '"not_in_file": 1' in whole.stdout, whole.stderr
 
 
 def test_demo_accounts_one_per_role_sign_in_with_what_is_printed(env: dict[str, str]) -> None:

@@ -165,7 +165,7 @@ def test_tokens_expire_and_are_revoked_and_each_use_is_recorded(
     assert ApiClient(app, fresh.token + "x").get("/worklist").status_code == 401
 
 
-def test_the_nightly_roll_from_the_mis_reports_what_changed(
+def test_the_nightly_roll_from_the_mis_reports_what_changed_and_only_the_whole_roll_has_leavers(
     app: FastAPI, web_school: Safeshare, people: People, clock: FakeClock
 ) -> None:
     admin = ApiClient(app, token_for(web_school, people.admin))
@@ -174,11 +174,22 @@ def test_the_nightly_roll_from_the_mis_reports_what_changed(
         "UPN,Legal Surname,Legal Forename,Preferred Surname,Preferred Forename,DOB,Year,Reg\n"
         f"B123456789012,Walsh,Benjamin,Walsh,Ben,{year}-03-04,Year 7,7A\n"
     )
-    first = admin.put_csv("/roll", csv)
+    amy = f"A123456789012,Lee,Amy,,,{year + 1}-05-06,Year 6,6L\n"
+    first = admin.put_csv("/roll", csv + amy)
     assert first.status_code == 200, first.text
-    assert first.json()["added"] == 1
+    assert first.json()["added"] == 2
     again = admin.put_csv("/roll", csv)
-    assert again.json() == {"added": 0, "already_on_roll": 1, "problems": []}
+    assert again.json() == {
+        "added": 0,
+        "already_on_roll": 1,
+        "problems": [],
+        "returned": 0,
+        "not_in_file": 1,
+        "left": 0,
+    }  # one year group's file: Amy is not marked as leaving
+    whole = admin.put_csv("/roll?whole_roll=true", csv)
+    assert (whole.json()["not_in_file"], whole.json()["left"]) == (1, 1)
+    assert admin.put_csv("/roll?whole_roll=true", csv + amy).json()["returned"] == 1
 
 
 def test_the_openapi_is_published_and_names_the_bearer_scheme(app: FastAPI) -> None:

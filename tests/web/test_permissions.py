@@ -83,6 +83,7 @@ ROUTES: list[tuple[str, str, tuple[int, ...]]] = [
     ("POST", "/admin/users/{missing}/enable", (303, 403, 403, 403, 403, 404)),
     ("GET", "/admin/roll", (303, 403, 403, 403, 403, 200)),
     ("POST", "/admin/roll", (303, 403, 403, 403, 403, 400)),
+    ("POST", "/admin/roll/leavers", (303, 403, 403, 403, 403, 400)),
 ]
 
 

@@ -115,12 +115,22 @@ async def put_roll(
     request: Request,
     csv: str = Body(media_type="text/csv", description="the MIS pupil export, as for roll import"),
     account: Account = Depends(role(Role.ADMIN)),
+    whole_roll: bool = Query(
+        False,
+        description="the file is the whole roll: pupils on the roll and not in it have left "
+        "(without it, nobody is marked as leaving)",
+    ),
 ) -> RollChange:
     """The nightly pupil roll from the MIS; answers what changed."""
     web = api_of(request).web
-    result = RollImport(web.school.children, web.children).import_csv(csv, by(account))
+    result = RollImport(web.school.children, web.children).import_csv(csv, by(account), whole_roll)
     return RollChange(
-        added=result.added, already_on_roll=result.already_on_roll, problems=result.problems
+        added=result.added,
+        already_on_roll=result.already_on_roll,
+        problems=result.problems,
+        returned=result.returned,
+        not_in_file=len(result.not_in_file),
+        left=result.left,
     )
 
 
