@@ -111,12 +111,12 @@ class ReferralPages:
         if packet is not None and packet.document is not None:
             found = packet.document.get("content")
             content = found if isinstance(found, dict) else {}
-        recipient = referral.recipient or {}
+        recipient = referral.recipient
         return ReferralPage(
             referral_id=str(referral.id),
             concern_id=str(referral.concern_id),
             agency_id=referral.agency_id,
-            agency_name=str(recipient.get("name") or referral.agency_id),
+            agency_name=recipient.name if recipient else referral.agency_id,
             agency_kind=referral.agency_kind,
             status=referral.status.value,
             urgent=referral.urgent,
