@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.copying import CheapCopy
 from domain.errors import InvalidValue
+from domain.recipient import Recipient
 from domain.topics import stable_topics
 
 DIRECTORY_ID: UUID = uuid5(NAMESPACE_URL, "https://safeshare.invalid/agency-directory")
@@ -147,26 +148,25 @@ class AgencyDirectory(CheapCopy, Aggregate):
             raise InvalidValue("agency", f"no agency with id {agency_id!r}")
         return found
 
+    def recipient(self, agency_id: str, certificate_fingerprint: str) -> Recipient:
+        """The agency's entry as a referral decided now would go to it (the fingerprint of its
+        certificate is computed by whoever can parse one: the domain reads no X.509)."""
+        return Recipient.of_entry(self.entry(agency_id), certificate_fingerprint)
+
     def replace_certificate(
-        self,
-        agency_id: str,
-        certificate_pem: str,
-        old_fingerprint: str,
-        new_fingerprint: str,
-        reason: str,
-        replaced_by: str,
+        self, agency_id: str, current: Recipient, renewed: Recipient, reason: str, replaced_by: str
     ) -> None:
         """The agency's new certificate, recorded with the old and new fingerprints. Referrals
         already decided keep the certificate frozen on them until the DSL confirms the new
         one or decides again."""
-        self.entry(agency_id)
-        if old_fingerprint == new_fingerprint:
+        self.check_is_the_entry(agency_id, current)
+        if renewed.certificate_fingerprint == current.certificate_fingerprint:
             raise InvalidValue("cert", "this is the certificate the directory already holds")
         self._certificate_replaced(
             agency_id=agency_id,
-            certificate_pem=certificate_pem,
-            old_fingerprint=old_fingerprint,
-            new_fingerprint=new_fingerprint,
+            certificate_pem=renewed.certificate_pem,
+            old_fingerprint=current.certificate_fingerprint,
+            new_fingerprint=renewed.certificate_fingerprint,
             reason=reason,
             replaced_by=replaced_by,
         )
@@ -184,37 +184,24 @@ class AgencyDirectory(CheapCopy, Aggregate):
         self.agencies[agency_id] = {**self.agencies[agency_id], "certificate_pem": certificate_pem}
 
     def change_address(
-        self,
-        agency_id: str,
-        channel: str,
-        address: str,
-        reason: str,
-        changed_by: str,
-        mail_certificate: bool = True,
-        portal: str | None = None,
+        self, agency_id: str, current: Recipient, moved: Recipient, reason: str, changed_by: str
     ) -> None:
         """The agency's new channel or address, or its move to a portal (recorded with the old
         one); decided referrals keep the address frozen on them until the DSL confirms it."""
-        current = self.entry(agency_id)
-        check_a_portal_is_given_when_mail_cannot_be_opened(mail_certificate, portal)
-        now = (channel, address, mail_certificate, portal)
-        if now == (
-            current["channel"],
-            current["address"],
-            current.get("mail_certificate", True),
-            current.get("portal"),
-        ):
+        self.check_is_the_entry(agency_id, current)
+        check_a_portal_is_given_when_mail_cannot_be_opened(moved.mail_certificate, moved.portal)
+        if moved.route == current.route:
             raise InvalidValue("address", "this is the address the directory already holds")
         self._address_changed(
             agency_id=agency_id,
-            old_channel=current["channel"],
-            old_address=current["address"],
-            channel=channel,
-            address=address,
+            old_channel=current.channel,
+            old_address=current.address,
+            channel=moved.channel,
+            address=moved.address,
             reason=reason,
             changed_by=changed_by,
-            mail_certificate=mail_certificate,
-            portal=portal,
+            mail_certificate=moved.mail_certificate,
+            portal=moved.portal,
         )
 
     @event(AddressChanged)
@@ -237,6 +224,12 @@ class AgencyDirectory(CheapCopy, Aggregate):
             "mail_certificate": mail_certificate,
             "portal": portal,
         }
+
+    def check_is_the_entry(self, agency_id: str, current: Recipient) -> None:
+        """A change starts from the entry as the directory holds it now, not a stale copy."""
+        held = self.recipient(agency_id, current.certificate_fingerprint)
+        if held != current:
+            raise InvalidValue("agency", f"agency {agency_id!r} changed meanwhile; look again")
 
     def remove_agency(self, agency_id: str, reason: str, removed_by: str) -> None:
         if agency_id not in self.agencies:

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.codes import AgencyOutcome
 from domain.copying import CheapCopy
 from domain.errors import PolicyRefusal
+from domain.recipient import Recipient
 from domain.sealed import Sealed
 from domain.topics import stable_topics
 
@@ -162,7 +163,7 @@ class Referral(CheapCopy, Aggregate):
         self.delivered_at: datetime | None = None
         self.agency_outcome: AgencyOutcome | None = None
         self.acknowledged_at: datetime | None = None
-        self.recipient: dict[str, Any] | None = None
+        self.recipient: Recipient | None = None
         self.withheld_reason: str | None = None
         self.frozen_packet: Sealed | None = None
         self.receipt_at: datetime | None = None
@@ -310,65 +311,22 @@ class Referral(CheapCopy, Aggregate):
         self.agency_outcome = AgencyOutcome(outcome)
         self.acknowledged_at = acknowledged_at
 
-    def freeze_recipient(
-        self,
-        name: str,
-        channel: str,
-        address: str,
-        certificate_pem: str,
-        certificate_fingerprint: str,
-        frozen_by: str,
-        mail_certificate: bool = True,
-        portal: str | None = None,
-    ) -> None:
+    def freeze_recipient(self, recipient: Recipient, frozen_by: str) -> None:
         """At the decision: the recipient's certificate and address as the DSL chose them."""
         if self.recipient is not None:
             raise PolicyRefusal("record", "this referral's recipient is already fixed")
         self._recipient_frozen(
-            name=name,
-            channel=channel,
-            address=address,
-            certificate_pem=certificate_pem,
-            certificate_fingerprint=certificate_fingerprint,
-            frozen_by=frozen_by,
-            confirmed_change=False,
-            mail_certificate=mail_certificate,
-            portal=portal,
+            **recipient.frozen_fields(), frozen_by=frozen_by, confirmed_change=False
         )
 
-    def confirm_changed_recipient(
-        self,
-        name: str,
-        channel: str,
-        address: str,
-        certificate_pem: str,
-        certificate_fingerprint: str,
-        confirmed_by: str,
-        mail_certificate: bool = True,
-        portal: str | None = None,
-    ) -> None:
+    def confirm_changed_recipient(self, recipient: Recipient, confirmed_by: str) -> None:
         """The DSL confirms that this referral goes to the agency's changed entry: a recorded
         decision per referral, never a silent re-pointing."""
         self.check_not_delivered()
-        frozen = self.recipient
-        if frozen is not None and (
-            frozen["certificate_fingerprint"],
-            frozen["channel"],
-            frozen["address"],
-            frozen.get("mail_certificate", True),
-            frozen.get("portal"),
-        ) == (certificate_fingerprint, channel, address, mail_certificate, portal):
+        if self.recipient is not None and self.recipient.route == recipient.route:
             raise PolicyRefusal("record", "the agency's entry has not changed since the decision")
         self._recipient_frozen(
-            name=name,
-            channel=channel,
-            address=address,
-            certificate_pem=certificate_pem,
-            certificate_fingerprint=certificate_fingerprint,
-            frozen_by=confirmed_by,
-            confirmed_change=True,
-            mail_certificate=mail_certificate,
-            portal=portal,
+            **recipient.frozen_fields(), frozen_by=confirmed_by, confirmed_change=True
         )
 
     @event(RecipientFrozen)
@@ -384,15 +342,15 @@ class Referral(CheapCopy, Aggregate):
         mail_certificate: bool = True,
         portal: str | None = None,
     ) -> None:
-        self.recipient = {
-            "mail_certificate": mail_certificate,
-            "portal": portal,
-            "name": name,
-            "channel": channel,
-            "address": address,
-            "certificate_pem": certificate_pem,
-            "certificate_fingerprint": certificate_fingerprint,
-        }
+        self.recipient = Recipient(
+            name=name,
+            channel=channel,
+            address=address,
+            certificate_pem=certificate_pem,
+            certificate_fingerprint=certificate_fingerprint,
+            mail_certificate=mail_certificate,
+            portal=portal,
+        )
 
     def record_phone_call(
         self, called: Sealed, called_at: datetime, reference: Sealed, recorded_by: str

@@ -116,6 +116,14 @@ class User(CheapCopy, Aggregate):
         reason: str
         recorded_by: str
 
+    class Enabled(Aggregate.Event):
+        """A disabled account in use again (the person came back, or it was disabled by
+        mistake): it signs in again. What ended when it was disabled stays ended: its old
+        sessions do not come back, and its API tokens were revoked with this."""
+
+        TOPIC = "safeshare:user:enabled"
+        recorded_by: str
+
     class DeputySet(Aggregate.Event):
         """A DSL account marked as a deputy DSL (or no longer one): an unacknowledged urgent
         alert escalates to the deputies first, then to the headteacher."""
@@ -159,6 +167,9 @@ class User(CheapCopy, Aggregate):
         self.failures = 0
         self.locked = False
         self.disabled = False
+        self.re_enabled = 0
+        """How many times the account has been enabled again: a session begun before the
+        last time belongs to a past spell of the account, and has ended."""
         self.deputy = False
 
     @property
@@ -261,6 +272,17 @@ class User(CheapCopy, Aggregate):
     def _disabled(self, reason: str, recorded_by: str) -> None:
         self.disabled = True
         self.deputy = False
+
+    def enable(self, by: str) -> None:
+        """Only a disabled account is enabled again."""
+        if not self.disabled:
+            raise PolicyRefusal("account", "this account is not disabled")
+        self._enabled(recorded_by=by)
+
+    @event(Enabled)
+    def _enabled(self, recorded_by: str) -> None:
+        self.disabled = False
+        self.re_enabled += 1
 
     def set_deputy(self, deputy: bool, by: str) -> None:
         """Only a DSL is a deputy DSL ("deputies are DSLs")."""

@@ -20,9 +20,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError
 
+from domain.api_token import ApiToken
 from domain.errors import InvalidValue, PolicyRefusal
 from domain.user import Role, User, requires_second_factor
-from safeshare.adapters.case_index import USERS
+from safeshare.adapters.case_index import TOKENS_OF_ACCOUNT, USERS
 from safeshare.adapters.metrics import SIGN_IN_FAILURES
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, code, required_text
@@ -46,6 +47,9 @@ class Account:
     role: Role
     enrolled: bool
     deputy: bool = False
+    re_enabled: int = 0
+    """How many times the account has been enabled again: a web session carries the count it
+    began with, and one from before the last re-enabling has ended."""
 
     @property
     def actor(self) -> str:
@@ -74,7 +78,9 @@ class AccountRow:
 
 
 def account_of(user: User) -> Account:
-    return Account(user.id, user.name, user.email, user.role, user.enrolled, user.deputy)
+    return Account(
+        user.id, user.name, user.email, user.role, user.enrolled, user.deputy, user.re_enabled
+    )
 
 
 class AccountService:
@@ -119,6 +125,29 @@ class AccountService:
         user.disable(required_text("reason", reason, MAX_NAME), required_text("by", by))
         self.ctx.app.save(user)
         return account_of(user)
+
+    def enable(self, user_id: UUID, by: str) -> Account:
+        """A disabled account in use again: it signs in again, but nothing of its past spell
+        comes back. Its old sessions stay ended (`Account.re_enabled`), and every API token it
+        still holds is revoked with it, in the same transaction."""
+        user = self.ctx.app.find(user_id, User)  # a private copy: this command changes it
+        if user is None:
+            raise InvalidValue("account", "no such account")
+        by = required_text("by", by)
+        user.enable(by)
+        tokens: list[ApiToken] = []
+        for token_id in self.ctx.app.index.records_keyed(TOKENS_OF_ACCOUNT, str(user_id)):
+            token = self.ctx.app.get(token_id, ApiToken)
+            if token.user_id == str(user_id) and not token.revoked:
+                token.revoke(f"{by}, re-enabling the account")
+                tokens.append(token)
+        self.ctx.app.save(user, *tokens)
+        return account_of(user)
+
+    def disabled_account(self, user_id: UUID) -> Account | None:
+        """A disabled account (for the page that enables it again), or None."""
+        user = self._user(user_id)
+        return account_of(user) if user and user.disabled else None
 
     def set_deputy(self, user_id: UUID, deputy: bool, by: str) -> Account:
         user = self._user(user_id)

@@ -11,6 +11,7 @@ from domain.codes import AgencyKind
 from domain.directory import DIRECTORY_ID, AgencyDirectory, referred_through_portal
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
+from domain.recipient import Recipient
 from safeshare import validation
 from safeshare.services.context import Context
 from safeshare.validation import MAX_NAME, code, one_script, required_text, single_line
@@ -99,17 +100,16 @@ class AgencyService:
     ) -> tuple[str, str]:
         """The agency's new certificate; the old and new fingerprints, as recorded."""
         directory = self.directory()
-        current = directory.entry(agency_id)
+        current = self._recipient(directory, agency_id)
         new = self._usable_certificate(certificate_pem)
-        old = certificate_fingerprint(str(current["certificate_pem"]).encode())
         directory.replace_certificate(
             agency_id,
-            certificate_pem,
-            old,
-            new,
+            current,
+            current.with_certificate(certificate_pem, new),
             required_text("reason", reason, 500),
             required_text("by", by, MAX_NAME),
         )
+        old = current.certificate_fingerprint
         self.ctx.app.save(directory)
         return old, new
 
@@ -129,16 +129,19 @@ class AgencyService:
         if portal is not None:
             portal = one_script("portal", single_line("portal", portal, 500))
         directory = self.directory()
+        current = self._recipient(directory, agency_id)
         directory.change_address(
             agency_id,
-            channel,
-            address,
+            current,
+            current.moved_to(channel, address, mail_certificate, portal),
             required_text("reason", reason, 500),
             required_text("by", by, MAX_NAME),
-            mail_certificate=mail_certificate,
-            portal=portal,
         )
         self.ctx.app.save(directory)
+
+    def _recipient(self, directory: AgencyDirectory, agency_id: str) -> Recipient:
+        pem = str(directory.entry(agency_id)["certificate_pem"])
+        return directory.recipient(agency_id, certificate_fingerprint(pem.encode()))
 
     def remove(self, agency_id: str, reason: str, by: str) -> None:
         directory = self.directory()

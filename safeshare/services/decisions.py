@@ -23,6 +23,7 @@ from domain.concern import Concern, RecipientChoice
 from domain.concern_values import Decision
 from domain.errors import InvalidValue, RecordChanged
 from domain.packet_fields import IDENTIFYING_FIELDS, PacketField
+from domain.recipient import Recipient
 from domain.referral import Referral
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.services.agencies import AgencyService
@@ -207,16 +208,8 @@ def freeze_recipient(referral: Referral, agency: dict[str, Any], by: str) -> Non
     """Fix on the referral, as the DSL decides, the recipient's certificate and address: a
     later change to the directory never re-points a decided referral."""
     pem = str(agency["certificate_pem"])
-    referral.freeze_recipient(
-        name=str(agency["name"]),
-        channel=str(agency["channel"]),
-        address=str(agency["address"]),
-        certificate_pem=pem,
-        certificate_fingerprint=certificate_fingerprint(pem.encode()),
-        frozen_by=by,
-        mail_certificate=bool(agency.get("mail_certificate", True)),
-        portal=agency.get("portal"),
-    )
+    recipient = Recipient.of_entry(agency, certificate_fingerprint(pem.encode()))
+    referral.freeze_recipient(recipient, frozen_by=by)
 
 
 def save_unless_changed(app: CaseRecords, doing: str, *aggregates: Aggregate) -> None:

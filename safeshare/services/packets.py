@@ -24,6 +24,7 @@ from domain.concern_values import Decision
 from domain.directory import referred_through_portal
 from domain.errors import InvalidValue
 from domain.packet_fields import PacketField
+from domain.recipient import Recipient
 from domain.referral import Referral
 from safeshare.adapters.safe_output import OutputGuard
 from safeshare.services.agencies import AgencyService
@@ -266,7 +267,7 @@ class PacketService:
             return self.agencies.get(referral.agency_id)
         found = self.agencies.entries()
         current = next((a for a in found if a["agency_id"] == referral.agency_id), {})
-        return {**current, "agency_id": referral.agency_id, **frozen}
+        return {**current, "agency_id": referral.agency_id, **frozen.frozen_fields()}
 
     def portal_of(self, referral: Referral) -> str | None:
         """The portal this referral is uploaded to (as frozen at the decision), if it is never
@@ -279,43 +280,25 @@ class PacketService:
         frozen = referral.recipient
         if frozen is None:
             return False
+        return self._current_recipient(referral).route != frozen.route
+
+    def _current_recipient(self, referral: Referral) -> Recipient:
+        """The directory's entry for the referral's agency, as a referral decided now would go."""
         current = self.agencies.get(referral.agency_id)
         pem = str(current["certificate_pem"]).encode()
-        now = (
-            certificate_fingerprint(pem),
-            current["channel"],
-            current["address"],
-            current.get("mail_certificate", True),
-            current.get("portal"),
-        )
-        return now != (
-            frozen["certificate_fingerprint"],
-            frozen["channel"],
-            frozen["address"],
-            frozen.get("mail_certificate", True),
-            frozen.get("portal"),
-        )
+        return Recipient.of_entry(current, certificate_fingerprint(pem))
 
     def confirm_recipient(self, referral_id: str, by: str) -> dict[str, Any]:
         """The DSL confirms that a decided referral goes to its agency's changed entry (a
         recorded event on the referral); the new recipient, as frozen."""
         referral = self.referral(referral_id)
-        current = self.agencies.get(referral.agency_id)
-        pem = str(current["certificate_pem"])
         referral.confirm_changed_recipient(
-            name=str(current["name"]),
-            channel=str(current["channel"]),
-            address=str(current["address"]),
-            certificate_pem=pem,
-            certificate_fingerprint=certificate_fingerprint(pem.encode()),
-            confirmed_by=required_text("by", by, MAX_NAME),
-            mail_certificate=bool(current.get("mail_certificate", True)),
-            portal=current.get("portal"),
+            self._current_recipient(referral), required_text("by", by, MAX_NAME)
         )
         self.ctx.app.save(referral)
         frozen = referral.recipient
         assert frozen is not None
-        return {k: v for k, v in frozen.items() if k != "certificate_pem"}
+        return {k: v for k, v in frozen.frozen_fields().items() if k != "certificate_pem"}
 
     def export(self, referral_id: str, out: Path, by: str, force: bool = False) -> ReadyPacket:
         """For a DSL who must upload the packet to a portal by hand; recorded on the referral.

@@ -16,10 +16,10 @@ from uuid import UUID
 
 from domain.referral import PHONE_KINDS, Referral, ReferralStatus
 from domain.user import Role
-from safeshare.adapters.sealing import ERASED
 from safeshare.services.accounts import Account
 from safeshare.services.case_pages import CaseNotFound, CasePages, may_do_casework
 from safeshare.services.context import Context
+from safeshare.services.phone_calls import PhoneCall, phone_call_of
 from safeshare.services.shared_packets import shared_packet
 from safeshare.validation import MAX_NAME, moment, required_text
 
@@ -33,14 +33,6 @@ class FieldRow:
     code: str
     label: str
     value: str
-
-
-@dataclass(frozen=True)
-class PhoneCall:
-    called: str
-    called_at: datetime
-    reference: str
-    recorded_by: str
 
 
 @dataclass(frozen=True)
@@ -119,19 +111,19 @@ class ReferralPages:
         if packet is not None and packet.document is not None:
             found = packet.document.get("content")
             content = found if isinstance(found, dict) else {}
-        recipient = referral.recipient or {}
+        recipient = referral.recipient
         return ReferralPage(
             referral_id=str(referral.id),
             concern_id=str(referral.concern_id),
             agency_id=referral.agency_id,
-            agency_name=str(recipient.get("name") or referral.agency_id),
+            agency_name=recipient.name if recipient else referral.agency_id,
             agency_kind=referral.agency_kind,
             status=referral.status.value,
             urgent=referral.urgent,
             attempts=referral.attempts,
             receipt=referral.receipt,
             last_error=referral.last_error,
-            phone_call=self._phone_call(referral),
+            phone_call=phone_call_of(self.ctx, referral),
             may_phone=may_do_casework(account)
             and referral.agency_kind in PHONE_KINDS
             and referral.phone_call is None
@@ -143,18 +135,6 @@ class ReferralPages:
             packet_text=packet.text if packet else None,
             fields=[FieldRow(k, field_label(k), as_text(v)) for k, v in content.items()],
             sends=self.cases.views.sends(referral),
-        )
-
-    def _phone_call(self, referral: Referral) -> PhoneCall | None:
-        call = referral.phone_call
-        if call is None:
-            return None
-        u = self.ctx.sealer.unseal
-        return PhoneCall(
-            called=u(referral.child_id, call["called"]) or ERASED,
-            called_at=call["called_at"],
-            reference=u(referral.child_id, call["reference"]) or ERASED,
-            recorded_by=call["recorded_by"],
         )
 
     def record_phone_call(

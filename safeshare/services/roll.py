@@ -5,10 +5,13 @@ are sealed like every personal field". Each pupil not yet known (by UPN) is regi
 child; a pupil already on the roll is left as recorded. A bad row is reported by its line and
 field and nothing of it is recorded; the good rows are.
 
-The export is the whole roll: a pupil known by UPN and not in it has left ("a pupil who leaves
-the roll and has a child-protection file opens the transfer task (5 school days) on the DSL's
-worklist"); one who is back in a later export has returned. A file with no pupil rows changes
-nobody.
+A pupil known by UPN and not in the export has left ("a pupil who leaves the roll and has a
+child-protection file opens the transfer task (5 school days) on the DSL's worklist") only
+if the export is the whole roll: a partial export (one year group, a new starters' file) must
+not mark everyone else as leaving, so leavers are recorded only when the person importing says
+the file is the whole roll (`whole_roll`), and the web asks them to confirm how many first
+(`record_leavers`). One who is back in a later export has returned, whatever the file.
+A file with no pupil rows changes nobody.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
+from domain.child import Child
 from domain.errors import InvalidValue
 from safeshare.services.child_search import ChildSearch
 from safeshare.services.children import ChildService
@@ -42,6 +47,13 @@ class RollResult:
     transfers_opened: int = 0
     """Of those, the ones with a child-protection file: the transfer task is on the worklist."""
     returned: int = 0
+    not_in_file: list[UUID] = field(default_factory=list)
+    """Pupils on the roll (known by UPN) and not in this file: they have left only if the
+    file is the whole roll."""
+    with_file: int = 0
+    """Of those, the ones with a child-protection file."""
+    whole_roll: bool = False
+    """The person importing said the file is the whole roll."""
 
 
 def _date_of_birth(value: str) -> str:
@@ -70,7 +82,7 @@ class RollImport:
         self.children = children
         self.search = search
 
-    def import_csv(self, text: str, by: str) -> RollResult:
+    def import_csv(self, text: str, by: str, whole_roll: bool = False) -> RollResult:
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
         try:
             fieldnames = reader.fieldnames or []
@@ -106,10 +118,13 @@ class RollImport:
             result.added += 1
         present = {(raw.get(mapping["upn"] or "") or "").strip().upper() for raw in rows}
         if present - {""}:
-            self._leavers(present, by, result)
+            self._compare(present, by, result)
+        if whole_roll:
+            self.record_leavers(result.not_in_file, by, result)
         return result
 
-    def _leavers(self, present: set[str], by: str, result: RollResult) -> None:
+    def _compare(self, present: set[str], by: str, result: RollResult) -> None:
+        """Who is back on the roll (recorded), and who is on it but not in the file."""
         for match in self.search.known():
             upn = (match.upn or "").strip().upper()
             if not upn:
@@ -118,7 +133,21 @@ class RollImport:
                 if self.children.return_to_roll(match.child_id, by):
                     result.returned += 1
                 continue
-            opened = self.children.leave_roll(match.child_id, by)
+            child = self.children.ctx.app.find(match.child_id, Child)
+            if child is not None and child.on_roll and not child.erased:
+                result.not_in_file.append(match.child_id)
+                result.with_file += int(bool(self.children.concern_ids(match.child_id)))
+
+    def record_leavers(
+        self, child_ids: list[UUID], by: str, result: RollResult | None = None
+    ) -> RollResult:
+        """The pupils on the roll and not in a whole-roll file, recorded as having left (each
+        once); those with a child-protection file open the transfer task."""
+        result = result or RollResult()
+        result.whole_roll = True
+        for child_id in child_ids:
+            opened = self.children.leave_roll(child_id, by)
             if opened is not None:
                 result.left += 1
                 result.transfers_opened += int(opened)
+        return result

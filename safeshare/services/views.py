@@ -24,6 +24,7 @@ from domain.sealed import Sealed
 from safeshare.adapters.sealing import ERASED
 from safeshare.services.appending import append_retrying
 from safeshare.services.context import Context
+from safeshare.services.phone_calls import phone_call_of
 from safeshare.services.read_models import (
     CaseView,
     ChildView,
@@ -267,7 +268,8 @@ class ViewService:
         self, referral_id: str, viewer: str, as_of: str | datetime | None = None
     ) -> dict[str, Any]:
         """A referral as it stands (or stood) and exactly what its agency received: the packet
-        frozen at the decision, and its SHA-256. Recorded as a view of the concern."""
+        frozen at the decision, and its SHA-256, and the telephone referral if one was made.
+        Recorded as a view of the concern."""
         viewer = required_text("by", viewer, MAX_NAME)
         rid = identifier("referral", referral_id)
         current = self.ctx.app.find(rid, Referral)
@@ -291,6 +293,7 @@ class ViewService:
             "concern_id": str(referral.concern_id),
             "as_of": at.isoformat() if at else None,
             "sends": self.sends(referral),
+            "phone_call": call.as_json() if (call := phone_call_of(self.ctx, referral)) else None,
             "packet": packet.as_dict() if packet else None,
         }
 

@@ -151,6 +151,30 @@ def test_a_dsl_records_a_case_from_concern_to_referral(cli: Cli, tmp_path: Path)
     human = cli.run("concern", "show", concern)
     assert human.returncode == 0 and "FACT" in human.stdout and "History" in human.stdout
 
+    [police] = [r["referral_id"] for r in shown["referrals"] if r["agency_id"] == "police"]
+    phoned_at = ago(FakeClock(), minutes=1)
+    cli.json(
+        "referral",
+        "phoned",
+        police,
+        "--called",
+        "PC Shah",
+        "--at",
+        phoned_at,
+        "--reference",
+        "CAD-4411",
+        "--by",
+        "DSL",
+    )
+    call = cli.json("referral", "show", police)["phone_call"]
+    assert (call["called"], call["reference"], call["recorded_by"]) == (
+        "PC Shah",
+        "CAD-4411",
+        "DSL",
+    )
+    said = cli.run("referral", "show", police).stdout
+    assert "by DSL: taken by PC Shah, their reference CAD-4411" in " ".join(said.split())
+
     out = tmp_path / "packet.p7m"
     exported = cli.json("referral", "packet", decision["referral_ids"][0], "--out", str(out))
     assert out.stat().st_size > 1000 and len(exported["sha256"]) == 64

@@ -103,6 +103,13 @@ def test_an_operator_adds_accounts_and_bad_input_names_the_field(env: dict[str, 
     assert link.returncode == 0 and '"url": "http://127.0.0.1:8000/setup/' in link.stdout
     twice = run(env, "user", "disable", "--email", "dee@school.test")
     assert twice.returncode == 1 and "refused: this account is already disabled" in twice.stderr
+    back = run(env, "user", "enable", "--email", "dee@school.test", "--json")
+    assert back.returncode == 0 and '"disabled": false' in back.stdout, back.stderr
+    again_back = run(env, "user", "enable", "--email", "dee@school.test")
+    assert again_back.returncode == 1
+    assert "refused: this account is not disabled" in again_back.stderr
+    nobody = run(env, "user", "enable", "--email", "nobody@school.test")
+    assert nobody.returncode == 2 and "account: no such account" in nobody.stderr
 
 
 def test_serve_answers_the_sign_in_page_with_its_headers(env: dict[str, str]) -> None:
@@ -145,6 +152,11 @@ def test_the_roll_imports_from_the_command_line_and_a_bad_row_is_named(
     assert "added 1, already on the roll 0" in done.stdout
     assert "line 3: upn: is empty" in done.stdout
     assert "Walsh" not in done.stdout + done.stderr
+    export.write_text(f"UPN,Surname,Forename,Date of Birth\nB123456789012,Lee,Amy,{dob}\n")
+    partial = run(env, "roll", "import", str(export))
+    assert "not in the file 1: nobody marked as leaving" in partial.stdout, partial.stderr
+    whole = run(env, "roll", "import", str(export), "--whole-roll", "--json")
+    assert '"left": 1' in whole.stdout and '"not_in_file": 1' in whole.stdout, whole.stderr
 
 
 def test_demo_accounts_one_per_role_sign_in_with_what_is_printed(env: dict[str, str]) -> None:

@@ -43,7 +43,7 @@ def test_a_referral_decided_before_the_police_certificate_changed_is_sealed_to_t
     document = parse_packet(open_as_agency(school, "police", out, tmp_path))
     assert document["referral_id"] == referral
     frozen = school.packets.referral(referral).recipient
-    assert frozen is not None and frozen["certificate_fingerprint"] == old
+    assert frozen is not None and frozen.certificate_fingerprint == old
 
 
 def test_a_changed_address_never_moves_a_decided_referral_until_the_dsl_confirms_it(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, PolicyRefusal
 from domain.user import AccountLocked, Role, User, locks_out, requires_second_factor
 
 
@@ -68,3 +68,23 @@ def test_a_passkey_is_a_second_factor_and_a_counter_going_backwards_is_refused()
         user.record_passkey_use("cred-1", 6)
     with pytest.raises(InvalidValue, match="already registered"):
         user.register_passkey("cred-1", "other", 0, [])
+
+
+def test_a_disabled_account_enabled_again_signs_in_and_counts_the_new_spell() -> None:
+    user = staff()
+    user.disable("left the school", "Mr Admin")
+    with pytest.raises(PolicyRefusal, match="this account is disabled"):
+        user.record_sign_in("web")
+    user.enable("Mr Admin")
+    user.record_sign_in("web")
+    assert not user.disabled and user.re_enabled == 1
+    enabled = [e for e in user.collect_events() if isinstance(e, User.Enabled)]
+    assert [e.recorded_by for e in enabled] == ["Mr Admin"]
+    assert User.Enabled.TOPIC == "safeshare:user:enabled"
+
+
+def test_an_account_in_use_cannot_be_enabled_again() -> None:
+    user = staff()
+    with pytest.raises(PolicyRefusal, match="this account is not disabled"):
+        user.enable("Mr Admin")
+    assert user.re_enabled == 0

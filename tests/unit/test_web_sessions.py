@@ -7,9 +7,15 @@ from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
 
+from domain.user import Role
 from projections.db import SQLiteProjectionDb
 from safeshare.entrypoints.web.sessions import SWEEP_EVERY, SessionStore, id_hash
+from safeshare.services.accounts import Account
 from tests.support import FakeClock
+
+
+def an_account() -> Account:
+    return Account(uuid4(), "Ms Green", "green@school.test", Role.STAFF, enrolled=False)
 
 
 def _store(tmp_path: Path, clock: FakeClock, hours: float = 10) -> SessionStore:
@@ -62,7 +68,7 @@ def test_an_idle_session_ends(tmp_path: Path) -> None:
 def test_signing_out_deletes_the_session(tmp_path: Path) -> None:
     clock = FakeClock()
     store = _store(tmp_path, clock)
-    signed_in = store.begin(store.new(), uuid4())
+    signed_in = store.begin(store.new(), an_account())
     store.save(signed_in)
     store.end(signed_in)
     store.save(signed_in)  # the response after signing out does not bring it back
@@ -111,7 +117,7 @@ def test_a_request_in_flight_does_not_bring_back_a_session_signed_out_meanwhile(
 ) -> None:
     clock = FakeClock()
     store = _store(tmp_path, clock)
-    s = store.begin(store.new(), uuid4())
+    s = store.begin(store.new(), an_account())
     store.save(s)
     in_flight, signing_out = store.get(s.sid), store.get(s.sid)
     assert in_flight is not None and signing_out is not None

@@ -1,11 +1,15 @@
-"""The administrator adds accounts and unlocks a locked one; nothing of any case."""
+"""The administrator adds accounts, unlocks a locked one, disables the account of someone who
+has left and enables it again when they come back; nothing of any case."""
 
 from __future__ import annotations
+
+from uuid import UUID
 
 from fastapi import FastAPI
 
 from domain.user import User
 from safeshare.services.school import Safeshare
+from tests.support import FakeClock
 from tests.web.conftest import People
 from tests.web.support import PASSWORD, Browser, text_of
 
@@ -95,6 +99,57 @@ def test_a_member_of_staff_who_leaves_loses_their_account(
     assert [e.recorded_by for e in disabled] == ["Mr Admin <admin@school.test> (web)"]
     r = browser.post(f"/admin/users/{user_id}/disable", {})
     assert r.status_code == 404  # not twice
+
+
+def test_a_member_of_staff_who_comes_back_signs_in_again_but_nothing_of_before_returns(
+    app: FastAPI, web_school: Safeshare, people: People, browser: Browser, clock: FakeClock
+) -> None:
+    """Disabled, then enabled again by the admin: the password signs in again, but the browser
+    left signed in from before stays signed out (even though it was not used in between),
+    the old API token stays refused and is revoked, and the record says who enabled the
+    account and when."""
+    from domain.api_token import ApiToken
+    from tests.web.api_support import ApiClient, token_for
+
+    before = Browser(app, web_school)
+    before.sign_in(people.staff)
+    assert before.get("/concerns/new").status_code == 200
+    api = ApiClient(app, token_for(web_school, people.staff))
+    user_id = User.create_id(people.staff.email)
+    web_school.accounts.disable(user_id, "left the school", "test set-up")
+
+    browser.sign_in(people.admin)
+    page = browser.get("/admin/users").text
+    assert f'href="/admin/users/{user_id}/enable"' in page
+    assert f'href="/admin/users/{user_id}/disable"' not in page
+    confirm = text_of(browser.get(f"/admin/users/{user_id}/enable").text).replace("&#39;", "'")
+    assert "Enable Ms Green's account again?" in confirm
+    assert "Their role is unchanged: member of staff." in confirm
+    assert web_school.app.get(user_id, User).disabled  # nothing changed by looking
+    clock.advance(minutes=5)
+    r = browser.post(f"/admin/users/{user_id}/enable", {})
+    page = text_of(browser.follow(r).text).replace("&#39;", "'")
+    assert "Ms Green's account is enabled: they can sign in again." in page
+    assert "Ms Green green@school.test staff Active" in page
+
+    assert before.get("/concerns/new").headers["location"] == "/login"
+    assert api.get("/me").status_code == 401
+    tokens = [web_school.app.get(t, ApiToken) for t in _tokens_of(web_school, user_id)]
+    assert tokens and all(t.revoked for t in tokens)
+    again = Browser(app, web_school)
+    assert again.sign_in(people.staff).headers["location"] == "/concerns/new"
+    assert again.get("/concerns/new").status_code == 200
+    enabled = [e for e in web_school.app.events.get(user_id) if isinstance(e, User.Enabled)]
+    assert [(e.recorded_by, e.timestamp) for e in enabled] == [
+        ("Mr Admin <admin@school.test> (web)", clock())
+    ]
+    assert browser.post(f"/admin/users/{user_id}/enable", {}).status_code == 404  # not twice
+
+
+def _tokens_of(school: Safeshare, user_id: object) -> list[UUID]:
+    from safeshare.adapters.case_index import TOKENS_OF_ACCOUNT
+
+    return list(school.app.index.records_keyed(TOKENS_OF_ACCOUNT, str(user_id)))
 
 
 def test_an_admin_marks_a_dsl_as_a_deputy_and_only_a_dsl(

@@ -165,7 +165,7 @@ def test_tokens_expire_and_are_revoked_and_each_use_is_recorded(
     assert ApiClient(app, fresh.token + "x").get("/worklist").status_code == 401
 
 
-def test_the_nightly_roll_from_the_mis_reports_what_changed(
+def test_the_nightly_roll_from_the_mis_reports_what_changed_and_only_the_whole_roll_has_leavers(
     app: FastAPI, web_school: Safeshare, people: People, clock: FakeClock
 ) -> None:
     admin = ApiClient(app, token_for(web_school, people.admin))
@@ -174,11 +174,22 @@ def test_the_nightly_roll_from_the_mis_reports_what_changed(
         "UPN,Legal Surname,Legal Forename,Preferred Surname,Preferred Forename,DOB,Year,Reg\n"
         f"B123456789012,Walsh,Benjamin,Walsh,Ben,{year}-03-04,Year 7,7A\n"
     )
-    first = admin.put_csv("/roll", csv)
+    amy = f"A123456789012,Lee,Amy,,,{year + 1}-05-06,Year 6,6L\n"
+    first = admin.put_csv("/roll", csv + amy)
     assert first.status_code == 200, first.text
-    assert first.json()["added"] == 1
+    assert first.json()["added"] == 2
     again = admin.put_csv("/roll", csv)
-    assert again.json() == {"added": 0, "already_on_roll": 1, "problems": []}
+    assert again.json() == {
+        "added": 0,
+        "already_on_roll": 1,
+        "problems": [],
+        "returned": 0,
+        "not_in_file": 1,
+        "left": 0,
+    }  # one year group's file: Amy is not marked as leaving
+    whole = admin.put_csv("/roll?whole_roll=true", csv)
+    assert (whole.json()["not_in_file"], whole.json()["left"]) == (1, 1)
+    assert admin.put_csv("/roll?whole_roll=true", csv + amy).json()["returned"] == 1
 
 
 def test_the_openapi_is_published_and_names_the_bearer_scheme(app: FastAPI) -> None:
@@ -247,3 +258,44 @@ def test_a_dsl_restricts_a_case_through_the_api_and_another_dsl_then_finds_nothi
     )
     assert without_self.status_code == 422  # a DSL cannot lock themselves out
     assert without_self.json()["field"] == "dsls"
+
+
+def test_a_referral_phoned_through_to_the_police_shows_the_call_in_the_api(
+    app: FastAPI, web_school: Safeshare, people: People, child_id: str, clock: FakeClock
+) -> None:
+    """The DSL phones the police before the packet goes: the referral read through the API
+    says who took the call, when, their reference and who phoned; the stored event keeps the
+    name and the reference sealed."""
+    from datetime import timedelta
+
+    from domain.referral import Referral
+    from domain.sealed import Sealed
+    from safeshare.services.referral_pages import record_phone_call
+    from tests.web.test_referral_page import shared_with
+
+    _, referral_id = shared_with(app, web_school, people, child_id, "police")
+    dsl = ApiClient(app, token_for(web_school, people.dsl))
+    before = dsl.get(f"/referrals/{referral_id}")
+    assert before.status_code == 200 and before.json()["phone_call"] is None
+    at = clock() - timedelta(minutes=10)
+    referral = web_school.app.get(uuid.UUID(referral_id), Referral)
+    record_phone_call(
+        web_school.ctx, referral, "PC Shah", at, "CAD-4411", "Mrs Dee <dee@school.test> (web)"
+    )
+    expected = {
+        "called": "PC Shah",
+        "called_at": at.isoformat(),
+        "reference": "CAD-4411",
+        "recorded_by": "Mrs Dee <dee@school.test> (web)",
+    }
+    assert dsl.get(f"/referrals/{referral_id}").json()["phone_call"] == expected
+    auditor = ApiClient(app, token_for(web_school, people.auditor))
+    assert auditor.get(f"/referrals/{referral_id}").json()["phone_call"] == expected
+    stored = [
+        e
+        for e in web_school.app.events.get(uuid.UUID(referral_id))
+        if isinstance(e, Referral.PhonedThrough)
+    ]
+    assert [(type(e.called), type(e.reference)) for e in stored] == [(Sealed, Sealed)]
+    schema = dsl.client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert set(schema["PhoneCallOut"]["properties"]) == set(expected)

@@ -79,8 +79,11 @@ ROUTES: list[tuple[str, str, tuple[int, ...]]] = [
     ("GET", "/admin", (303, 403, 403, 403, 403, 303)),
     ("GET", "/admin/users", (303, 403, 403, 403, 403, 200)),
     ("POST", "/admin/users", (303, 403, 403, 403, 403, 400)),
+    ("GET", "/admin/users/{missing}/enable", (303, 403, 403, 403, 403, 404)),
+    ("POST", "/admin/users/{missing}/enable", (303, 403, 403, 403, 403, 404)),
     ("GET", "/admin/roll", (303, 403, 403, 403, 403, 200)),
     ("POST", "/admin/roll", (303, 403, 403, 403, 403, 400)),
+    ("POST", "/admin/roll/leavers", (303, 403, 403, 403, 403, 400)),
 ]
 
 

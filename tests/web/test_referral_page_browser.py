@@ -63,7 +63,8 @@ def test_the_first_administrator_uses_the_set_up_link_in_chromium(
     chromium: Browser, web_school: Safeshare, people: People
 ) -> None:
     """The link `make run` prints: the administrator chooses a password, enrols the
-    authenticator, and reaches the accounts page (deputy and disable buttons); axe on each."""
+    authenticator, and reaches the accounts page (deputy and disable buttons), disables an
+    account and enables it again; axe on each."""
     import pyotp
 
     from safeshare.services.setup_links import SetupLinks
@@ -92,6 +93,11 @@ def test_the_first_administrator_uses_the_set_up_link_in_chromium(
         journey.look(admin, "admin-disable-confirm")
         admin.get_by_role("button", name="Disable the account").click()
         assert "Mr Brown's account is disabled." in admin.content().replace("&#39;", "'")
+        admin.get_by_role("link", name="Enable Mr Brown's account again").click()
+        journey.look(admin, "admin-enable-confirm")
+        admin.get_by_role("button", name="Enable the account").click()
+        assert "Mr Brown's account is enabled" in admin.content().replace("&#39;", "'")
+        journey.look(admin, "admin-accounts-enabled-again")
         admin.goto(link.url)
         assert admin.title().startswith("Page not found")  # the link is spent
     assert not journey.serious(), "\n".join(journey.findings)

@@ -69,9 +69,11 @@ def test_a_file_without_the_columns_it_needs_is_refused_naming_them(
 def test_a_pupil_with_a_child_protection_file_who_leaves_the_roll_opens_the_transfer_task(
     browser: Browser, people: People, web_school: Safeshare, clock: FakeClock, child_id: str
 ) -> None:
-    """Ben (a concern on file) and Dan (none) are not in the next export: both are recorded
-    as having left; only Ben's file must follow him, within 5 school days, on the worklist.
-    The task closes when the DSL decides to send the file to the new school."""
+    """Ben (a concern on file) and Dan (none) are not in the next export. A file not said to
+    be the whole roll marks nobody as leaving; the whole roll says how many would be marked
+    before anything is recorded, and on confirming both are recorded as having left; only
+    Ben's file must follow him, within 5 school days, on the worklist. The task closes when
+    the DSL decides to send the file to the new school."""
     from uuid import UUID
 
     from domain.child import Child
@@ -90,33 +92,51 @@ def test_a_pupil_with_a_child_protection_file_who_leaves_the_roll_opens_the_tran
     )
     without_ben_and_dan = f"UPN,Legal Surname,Legal Forename,DOB\nB123456789012,Lee,Amy,{amy}\n"
 
-    def upload(csv: str) -> str:
+    def upload(csv: str, whole_roll: bool = False) -> str:
         browser.get("/admin/roll")
         r = browser.client.post(
             "/admin/roll",
-            data={"csrf_token": browser.csrf()},
+            data={"csrf_token": browser.csrf(), **({"whole-roll": "yes"} if whole_roll else {})},
             files={"roll": ("pupils.csv", csv.encode(), "text/csv")},
         )
         assert r.status_code == 200, text_of(r.text)[:500]
         browser.page = r
         return text_of(r.text)
 
+    def left_roll(child: UUID) -> list[bool]:
+        events = web_school.app.events.get(child)
+        return [e.has_file for e in events if isinstance(e, Child.LeftRoll)]
+
     browser.sign_in(people.admin)
     assert "2 pupils added 1 already on the roll." in upload(everyone)
     staff = Browser(browser.client.app, web_school)  # type: ignore[arg-type]
     staff.sign_in(people.staff)
     concern_id = raise_concern(staff, child_id)
+    ben = UUID(child_id)
 
-    left_on = clock()
-    page = upload(without_ben_and_dan)
+    partial = upload(without_ben_and_dan)
+    assert "2 pupils on the roll are not in this file. Nobody has been marked as leaving" in partial
+    assert "Mark 2 pupils as having left" not in partial
+    assert left_roll(ben) == []
+
+    confirm = upload(without_ben_and_dan, whole_roll=True)
+    assert "2 pupils on the roll are not in this file" in confirm
     assert (
-        "2 no longer on the roll: recorded as having left; 1 with a child-protection file" in page
+        "2 pupils will be marked as having left the roll. 1 of them has a child-protection file"
+        in confirm
     )
-    assert upload(without_ben_and_dan).count("no longer on the roll") == 0  # recorded once
-    ben = web_school.app.get(UUID(child_id), Child)
-    assert [
-        e.has_file for e in web_school.app.events.get(ben.id) if isinstance(e, Child.LeftRoll)
-    ] == [True]
+    assert left_roll(ben) == []  # nothing recorded before the admin confirms
+    left_on = clock()
+    r = browser.post("/admin/roll/leavers", {})
+    done = text_of(browser.follow(r).text).replace("&#39;", "'")
+    assert (
+        "2 pupils recorded as having left; 1 with a child-protection file, whose transfer to "
+        "the new school is now on the DSL's worklist." in done
+    )
+    assert left_roll(ben) == [True]
+    assert browser.post("/admin/roll/leavers", {}).status_code == 400  # confirmed once
+    assert "not in this file" not in upload(without_ben_and_dan, whole_roll=True)
+    assert left_roll(ben) == [True]
 
     dsl = Browser(browser.client.app, web_school)  # type: ignore[arg-type]
     dsl.sign_in(people.dsl)

@@ -109,3 +109,10 @@ class RollChange(BaseModel):
     added: int
     already_on_roll: int
     problems: list[str]
+    returned: int = 0
+    not_in_file: int = Field(
+        default=0, description="pupils on the roll and not in this file (known by UPN)"
+    )
+    left: int = Field(
+        default=0, description="of those, recorded as having left (only with whole_roll)"
+    )

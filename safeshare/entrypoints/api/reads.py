@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from domain.errors import InvalidValue
@@ -48,6 +48,15 @@ class ReferralRow(BaseModel):
     updated_at: str
 
 
+class PhoneCallOut(BaseModel):
+    """A referral made by telephone (to the police or the MASH) before its packet."""
+
+    called: str = Field(description="who took the call at the agency ([erased] once erased)")
+    called_at: str = Field(description="when the call was made (ISO 8601)")
+    reference: str = Field(description="the agency's reference for the call")
+    recorded_by: str = Field(description="the account that phoned and recorded it")
+
+
 class ReferralOut(BaseModel):
     referral_id: str
     concern_id: str
@@ -55,6 +64,9 @@ class ReferralOut(BaseModel):
     status: str
     content_sha256: str | None = None
     sends: list[dict[str, object]]
+    phone_call: PhoneCallOut | None = Field(
+        default=None, description="the telephone referral, if the referral was phoned through"
+    )
     packet: dict[str, object] | None
 
 
@@ -103,12 +115,22 @@ async def put_roll(
     request: Request,
     csv: str = Body(media_type="text/csv", description="the MIS pupil export, as for roll import"),
     account: Account = Depends(role(Role.ADMIN)),
+    whole_roll: bool = Query(
+        False,
+        description="the file is the whole roll: pupils on the roll and not in it have left "
+        "(without it, nobody is marked as leaving)",
+    ),
 ) -> RollChange:
     """The nightly pupil roll from the MIS; answers what changed."""
     web = api_of(request).web
-    result = RollImport(web.school.children, web.children).import_csv(csv, by(account))
+    result = RollImport(web.school.children, web.children).import_csv(csv, by(account), whole_roll)
     return RollChange(
-        added=result.added, already_on_roll=result.already_on_roll, problems=result.problems
+        added=result.added,
+        already_on_roll=result.already_on_roll,
+        problems=result.problems,
+        returned=result.returned,
+        not_in_file=len(result.not_in_file),
+        left=result.left,
     )
 
 

@@ -205,6 +205,14 @@ def show(
         )
         for send in data["sends"]:
             console.print(Text(f"  attempt {send['attempt']} by {send['channel']} at {send['at']}"))
+        call = data["phone_call"]
+        if call is not None:
+            console.print(
+                Text(
+                    f"  phoned at {call['called_at']} by {visible(call['recorded_by'])}: taken by "
+                    f"{visible(call['called'])}, their reference {visible(call['reference'])}"
+                )
+            )
         packet = data["packet"]
         if packet is None:
             console.print("no packet was fixed at the decision (decided before freezing)")

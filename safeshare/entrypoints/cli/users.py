@@ -59,6 +59,26 @@ def disable(
     )
 
 
+@app.command("enable")
+def enable(
+    email: str = typer.Option(..., "--email", help="The disabled account of someone back."),
+    as_json: bool = JSON,
+) -> None:
+    """Enable a disabled account again (the person came back, or it was disabled by
+    mistake): it signs in again; its old sessions stay ended and its old API tokens are
+    revoked. The record names the operating-system user who enabled it."""
+    from domain.user import User
+
+    by = f"{getpass.getuser()} (command line)"
+    with guarded(as_json):
+        account = state.safeshare().accounts.enable(User.create_id(email), by)
+    emit(
+        {"user_id": str(account.user_id), "disabled": False},
+        as_json,
+        lambda: console.print(f"enabled {account.user_id}"),
+    )
+
+
 @app.command("deputy")
 def deputy(
     email: str = typer.Option(..., "--email", help="A DSL's account."),
@@ -149,10 +169,18 @@ roll_app = typer.Typer(help="The school roll from the MIS (SIMS, Arbor, Bromcom 
 @roll_app.command("import")
 def roll_import(
     file: Path = typer.Argument(..., help="The MIS pupil export, CSV with a header row."),
+    whole_roll: bool = typer.Option(
+        False,
+        "--whole-roll",
+        help="The file is the whole roll: pupils on the roll and not in it have left. "
+        "Without it, nobody is marked as leaving (a year group, new starters).",
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Register each pupil not yet on the roll (by UPN); names are sealed at once. A bad row
-    is named by its line and field; the other rows are recorded."""
+    is named by its line and field; the other rows are recorded. With --whole-roll, pupils on
+    the roll and not in the file are recorded as having left; without it they are counted
+    and left as they are."""
     from safeshare.services.child_search import ChildSearch
     from safeshare.services.roll import RollImport
 
@@ -163,12 +191,28 @@ def roll_import(
             text = file.read_text(encoding="utf-8-sig")
         except OSError as e:
             raise InvalidValue("file", f"cannot be read ({type(e).__name__})") from None
-        result = RollImport(s.children, ChildSearch(s.ctx)).import_csv(text, by)
+        result = RollImport(s.children, ChildSearch(s.ctx)).import_csv(text, by, whole_roll)
+    missing = len(result.not_in_file)
+    if result.whole_roll:
+        leavers = f"\nleft the roll {result.left}, files to transfer {result.transfers_opened}"
+    elif missing:
+        leavers = f"\nnot in the file {missing}: nobody marked as leaving (--whole-roll to do so)"
+    else:
+        leavers = ""
     emit(
-        {"added": result.added, "already": result.already_on_roll, "problems": result.problems},
+        {
+            "added": result.added,
+            "already": result.already_on_roll,
+            "problems": result.problems,
+            "returned": result.returned,
+            "not_in_file": missing,
+            "left": result.left,
+            "transfers_opened": result.transfers_opened,
+        },
         as_json,
         lambda: console.print(
             f"added {result.added}, already on the roll {result.already_on_roll}"
+            + leavers
             + "".join(f"\n{p}" for p in result.problems),
             highlight=False,
             markup=False,

@@ -108,8 +108,9 @@ def signed_in(request: Request) -> Account | None:
     if s.user_id is None:
         return None
     account = web_of(request).accounts.get(s.user_id)
-    if account is None:
-        web_of(request).sessions.end(s)
+    if account is None or account.re_enabled != s.re_enabled:
+        web_of(request).sessions.end(s)  # disabled, or a session from before it was
+        return None
     return account
 
 

@@ -27,6 +27,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from projections.db import ProjectionDb
+from safeshare.services.accounts import Account
 from safeshare.services.context import Clock
 
 COOKIE = "safeshare_session"
@@ -48,6 +49,8 @@ class Session:
     started: datetime
     last_seen: datetime
     user_id: UUID | None = None
+    re_enabled: int = 0
+    """The account's `re_enabled` count when this session began (signed in)."""
     pending_user_id: UUID | None = None
     pending_secret: str | None = None
     passkey_challenge: bytes | None = None
@@ -69,6 +72,7 @@ class Session:
             {
                 "csrf": self.csrf,
                 "user_id": str(self.user_id) if self.user_id else None,
+                "re_enabled": self.re_enabled,
                 "pending_user_id": str(self.pending_user_id) if self.pending_user_id else None,
                 "pending_secret": self.pending_secret,
                 "passkey_challenge": (
@@ -98,6 +102,7 @@ class Session:
             started=started,
             last_seen=last_seen,
             user_id=UUID(d["user_id"]) if d.get("user_id") else None,
+            re_enabled=int(d.get("re_enabled") or 0),
             pending_user_id=UUID(d["pending_user_id"]) if d.get("pending_user_id") else None,
             pending_secret=d.get("pending_secret"),
             passkey_challenge=base64.b64decode(challenge) if challenge is not None else None,
@@ -267,11 +272,14 @@ class SessionStore:
             if self._made % SWEEP_EVERY == 0:
                 self.sweep()
 
-    def begin(self, old: Session, user_id: UUID) -> Session:
-        """Signed in: a fresh session id and CSRF token; the old session ends."""
+    def begin(self, old: Session, account: Account) -> Session:
+        """Signed in: a fresh session id and CSRF token; the old session ends. The session
+        belongs to this spell of the account: enabled again after being disabled, the
+        account's sessions from before stay ended."""
         self.end(old)
         s = self.new()
-        s.user_id = user_id
+        s.user_id = account.user_id
+        s.re_enabled = account.re_enabled
         return s
 
     def end(self, s: Session) -> None:

@@ -1,12 +1,11 @@
 """The administrator's pages: accounts (add one, unlock one, mark a deputy DSL, disable the
-account of someone who has left). No case content."""
+account of someone who has left, enable it again when they come back). No case content."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 from fastapi import APIRouter
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,10 +20,8 @@ from safeshare.entrypoints.web.pages import (
     web_of,
 )
 from safeshare.services.accounts import Account
-from safeshare.services.roll import RollImport
 
 router = APIRouter()
-MAX_ROLL_BYTES = 5 * 1024 * 1024
 
 FIELD_IDS = {"name": "name", "email": "email", "role": "role", "password": "password"}
 
@@ -113,6 +110,38 @@ async def disable(request: Request, user_id: str) -> Response:
     return redirect("/admin/users", f"{account.name}'s account is disabled.", request)
 
 
+def _disabled_target(request: Request, user_id: str) -> Account | None:
+    try:
+        return web_of(request).accounts.disabled_account(UUID(user_id))
+    except ValueError:
+        return None
+
+
+@router.get("/admin/users/{user_id}/enable")
+async def enable_page(request: Request, user_id: str) -> Response:
+    require(request, Role.ADMIN)
+    account = _disabled_target(request, user_id)
+    if account is None:
+        return _page(request, FormErrors(), {}, 404)
+    return render_page(
+        request, "admin/enable.html", target=account, target_role=ROLE_LABELS[account.role]
+    )
+
+
+@router.post("/admin/users/{user_id}/enable")
+async def enable(request: Request, user_id: str) -> Response:
+    """Someone who left comes back (or was disabled by mistake): the account signs in again.
+    Its old sessions stay ended and its old API tokens are revoked."""
+    admin = require(request, Role.ADMIN)
+    account = _disabled_target(request, user_id)
+    if account is None:
+        return _page(request, FormErrors(), {}, 404)
+    web_of(request).accounts.enable(account.user_id, f"{admin.actor} (web)")
+    return redirect(
+        "/admin/users", f"{account.name}'s account is enabled: they can sign in again.", request
+    )
+
+
 @router.post("/admin/users/{user_id}/deputy")
 async def deputy(request: Request, user_id: str) -> Response:
     admin = require(request, Role.ADMIN)
@@ -130,38 +159,3 @@ async def deputy(request: Request, user_id: str) -> Response:
         return _page(request, errors, {}, 400)
     done = "is a deputy DSL" if text(form, "deputy") == "yes" else "is no longer a deputy DSL"
     return redirect("/admin/users", f"{account.name} {done}.", request)
-
-
-@router.get("/admin/roll")
-async def roll_page(request: Request) -> Response:
-    require(request, Role.ADMIN)
-    return render_page(request, "admin/roll.html", errors=FormErrors(), result=None)
-
-
-@router.post("/admin/roll")
-async def roll_upload(request: Request) -> Response:
-    admin = require(request, Role.ADMIN)
-    web = web_of(request)
-    form = await request.form()
-    upload = form.get("roll")
-    errors = FormErrors()
-    result = None
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        errors.add("roll", "Choose the pupil export (a CSV file) from your MIS")
-    else:
-        data = await upload.read(MAX_ROLL_BYTES + 1)
-        try:
-            if len(data) > MAX_ROLL_BYTES:
-                raise InvalidValue("roll", "the file is larger than 5 MB")
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise InvalidValue("roll", "the file must be a CSV file in UTF-8") from None
-            result = RollImport(web.school.children, web.children).import_csv(
-                text, f"{admin.actor} (web roll import)"
-            )
-        except InvalidValue as e:
-            errors.add("roll", f"The file: {e.problem}")
-    return render_page(
-        request, "admin/roll.html", status=400 if errors else 200, errors=errors, result=result
-    )

@@ -62,7 +62,7 @@ async def login(request: Request) -> Response:
                     "/login/second-factor" if account.enrolled else "/account/second-factor"
                 )
             web.accounts.complete_sign_in(account.user_id, VIA)
-            request.state.session = web.sessions.begin(session, account.user_id)
+            request.state.session = web.sessions.begin(session, account)
             return redirect(START_PAGE[account.role])
     return render_page(request, "auth/login.html", status=400, errors=errors, email=email)
 
@@ -106,7 +106,7 @@ async def second_factor(request: Request) -> Response:
         errors.add("code", "Enter the 6-digit code from your authenticator app")
     elif web.accounts.check_second_factor(user_id, otp):
         account = web.accounts.complete_sign_in(user_id, VIA)
-        request.state.session = web.sessions.begin(session, user_id)
+        request.state.session = web.sessions.begin(session, account)
         return redirect(START_PAGE[account.role])
     else:
         errors.add("code", "The code is not right: enter the code your app shows now")
@@ -146,8 +146,8 @@ async def enrol(request: Request) -> Response:
         return render_page(
             request, "auth/enrol.html", status=400, enrolment=enrolment, errors=errors
         )
-    web.accounts.complete_sign_in(account.user_id, VIA)
-    fresh = web.sessions.begin(session, account.user_id)
+    account = web.accounts.complete_sign_in(account.user_id, VIA)
+    fresh = web.sessions.begin(session, account)
     fresh.recovery_codes = codes
     request.state.session = fresh
     return redirect("/account/recovery-codes")
@@ -200,8 +200,8 @@ async def passkey_register(request: Request) -> Response:
         )
     except (InvalidValue, KeyError, TypeError, ValueError):
         return JSONResponse({"error": "the passkey was not set up"}, status_code=400)
-    web.accounts.complete_sign_in(account.user_id, VIA)
-    fresh = web.sessions.begin(session, account.user_id)
+    account = web.accounts.complete_sign_in(account.user_id, VIA)
+    fresh = web.sessions.begin(session, account)
     fresh.recovery_codes = codes
     request.state.session = fresh
     return JSONResponse({"next": "/account/recovery-codes"})
@@ -237,5 +237,5 @@ async def passkey_sign_in(request: Request) -> Response:
     except (InvalidValue, KeyError, TypeError, ValueError):
         return JSONResponse({"error": "the passkey did not sign in"}, status_code=400)
     account = web.accounts.complete_sign_in(user_id, VIA)
-    request.state.session = web.sessions.begin(session, user_id)
+    request.state.session = web.sessions.begin(session, account)
     return JSONResponse({"next": START_PAGE[account.role]})
