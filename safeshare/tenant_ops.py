@@ -62,9 +62,7 @@ def add_school(
     if not name.strip():
         raise InvalidValue("name", "must not be empty")
     own_sender = check_sender(sender) if sender is not None else None
-    tenant = Tenant(
-        school, name.strip(), check_host(host), ACTIVE, clock().isoformat(), own_sender
-    )
+    tenant = Tenant(school, name.strip(), check_host(host), ACTIVE, clock().isoformat(), own_sender)
     if registry.get(school) is not None:
         raise InvalidValue("school", f"{school} is already registered")
     serving = registry.by_host(tenant.host)

@@ -12,7 +12,6 @@ another: every caller names the school (from the request's host name, a token, a
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -27,13 +26,10 @@ from domain.errors import InvalidValue
 from safeshare.adapters import pg_roles
 from safeshare.adapters.pg import PgParams
 from safeshare.adapters.tenant_registry import (
-    ACTIVE,
-    SUSPENDED,
     FileSchoolRegistry,
     PostgresSchoolRegistry,
     SchoolRegistry,
     Tenant,
-    check_host,
 )
 from safeshare.bootstrap import build, dispatch_config, utc_now
 from safeshare.services.dispatch_store import SafeshareDispatchStore
@@ -57,8 +53,9 @@ def registry_for(base: Settings) -> SchoolRegistry:
 
 def school_settings(base: Settings, tenant: Tenant) -> Settings:
     """The school's own settings: the deployment's, with the school's id, name, data folder,
-    database role, web address and sender address. Key files named in the deployment's settings become one per
-    school beside them (a file shared by two schools would be one key for both)."""
+    database role, web address and sender address (its own, else the deployment's). Key files
+    named in the deployment's settings become one per school beside them (a file shared by two
+    schools would be one key for both)."""
     data = base.data / "schools" / tenant.id
     update: dict[str, object] = {
         "school": tenant.id,

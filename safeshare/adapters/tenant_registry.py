@@ -162,7 +162,9 @@ class PostgresSchoolRegistry:
                 (REGISTRY_SCHEMA,),
             ).fetchone()
             if not has_sender:  # a registry made before schools had their own sender
-                conn.execute(f"ALTER TABLE {REGISTRY_SCHEMA}.schools ADD COLUMN IF NOT EXISTS sender text")
+                conn.execute(
+                    f"ALTER TABLE {REGISTRY_SCHEMA}.schools ADD COLUMN IF NOT EXISTS sender text"
+                )
 
     def _conn(self) -> psycopg.Connection[dict[str, object]]:
         return psycopg.connect(self.conninfo, autocommit=True, row_factory=dict_row)
@@ -209,7 +211,14 @@ class PostgresSchoolRegistry:
             conn.execute(
                 f"INSERT INTO {REGISTRY_SCHEMA}.schools (id, name, host, status, added_at, sender) "
                 "VALUES (%s, %s, %s, %s, %s, %s)",
-                (tenant.id, tenant.name, tenant.host, tenant.status, tenant.added_at, tenant.sender),
+                (
+                    tenant.id,
+                    tenant.name,
+                    tenant.host,
+                    tenant.status,
+                    tenant.added_at,
+                    tenant.sender,
+                ),
             )
 
     def all(self) -> list[Tenant]:

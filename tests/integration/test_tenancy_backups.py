@@ -21,9 +21,9 @@ from tests.tenant_ops_support import TwoSchools, two_schools
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def schools(request: pytest.FixtureRequest, tmp_path: Path, identity_template: Path) -> Iterator[
-    TwoSchools
-]:
+def schools(
+    request: pytest.FixtureRequest, tmp_path: Path, identity_template: Path
+) -> Iterator[TwoSchools]:
     with two_schools(str(request.param), tmp_path / "d", identity_template) as d:
         yield d
 
@@ -101,7 +101,9 @@ def test_erased_after_a_backup_stays_erased_when_every_school_is_restored(
         assert a.views.child_view(a.ctx.child(kept))["name"] == "Kit Alpha"
         assert audit_service(a).verify() == []
         # (the first restore's record went back with the stores; the last one is recorded)
-        assert [r["backup_id"] for r in restores(a)] == [taken["schools"][schools.alpha.id]["backup_id"]]
+        assert [r["backup_id"] for r in restores(a)] == [
+            taken["schools"][schools.alpha.id]["backup_id"]
+        ]
     finally:
         a.close()
     b = schools.open(schools.beta)

@@ -22,9 +22,9 @@ KINDS = ("kek", "cipher", "signing", "audit")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def schools(request: pytest.FixtureRequest, tmp_path: Path, identity_template: Path) -> Iterator[
-    TwoSchools
-]:
+def schools(
+    request: pytest.FixtureRequest, tmp_path: Path, identity_template: Path
+) -> Iterator[TwoSchools]:
     with two_schools(str(request.param), tmp_path / "d", identity_template) as d:
         yield d
 
@@ -59,7 +59,9 @@ def test_rotating_every_key_of_one_school_leaves_the_other_byte_for_byte_as_it_w
             clock = s.ctx.clock
             child = str(s.children.register(f"{which.title()} Child", born(clock, 9), by="Office"))
             fact = f"{which}: no coat in the snow"
-            concern = str(s.concerns.raise_concern(child, "neglect", fact, ago(clock, hours=1), "T"))
+            concern = str(
+                s.concerns.raise_concern(child, "neglect", fact, ago(clock, hours=1), "T")
+            )
             audit_service(s).checkpoint()
             recorded[which] = (child, concern)
         finally:

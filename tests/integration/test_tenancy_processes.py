@@ -32,7 +32,9 @@ FACTS = {"alpha": "alpha-fact: no coat in the snow", "beta": "beta-fact: bruise 
 
 
 @pytest.fixture
-def schools(tmp_path: Path, identity_template: Path) -> Iterator[tuple[Settings, dict[str, Tenant]]]:
+def schools(
+    tmp_path: Path, identity_template: Path
+) -> Iterator[tuple[Settings, dict[str, Tenant]]]:
     clock = FakeClock()
     with deployment(
         tmp_path / "d",
@@ -44,7 +46,9 @@ def schools(tmp_path: Path, identity_template: Path) -> Iterator[tuple[Settings,
     ) as base:
         registry = registry_for(base)
         try:
-            tenants = {name: add(base, registry, name, clock, identity_template) for name in CHILDREN}
+            tenants = {
+                name: add(base, registry, name, clock, identity_template) for name in CHILDREN
+            }
         finally:
             registry.close()
         for tenant in tenants.values():
@@ -95,7 +99,7 @@ def test_the_relay_and_the_projection_runner_serve_both_schools_as_processes(
             assert relayed["published"] == 2
             messages = peek_messages(celery, wiring.config.queue_for(False), 10)
             assert len(messages) == 2
-            for name, (child, referral) in shared.items():
+            for name, (_, referral) in shared.items():
                 (body,) = [m for m in messages if str(referral).encode() in m]
                 assert f'"school": "{tenants[name].id}"'.encode() in body
             for message in messages:

@@ -68,9 +68,7 @@ def restore(
         base = state.settings()
         registry = registry_for(base)
         try:
-            done = restore_schools(
-                base, registry, directory, school, every, by, only=store or None
-            )
+            done = restore_schools(base, registry, directory, school, every, by, only=store or None)
         finally:
             registry.close()
 
