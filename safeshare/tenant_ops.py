@@ -114,6 +114,7 @@ def backup_schools(
     sealed to its own backup key, attachments), then write the list of them."""
     if (directory / DEPLOYMENT_MANIFEST).exists():
         raise InvalidValue("directory", f"{directory} already holds a backup")
+    backups.check_outside_data(base, directory)  # nor in the deployment's (it holds all)
     for tenant in tenants:  # refused before any school is backed up
         backups.check_outside_data(school_settings(base, tenant), directory)
     taken: dict[str, Any] = {}

@@ -141,4 +141,7 @@ def test_backup_and_restore_name_one_school_or_all(schools: TwoSchools, tmp_path
     assert code != 0 and "--school" in str(out)
     code, out = schools.cli("school", "backup", str(tmp_path / "b"), "--school", "nobody")
     assert code != 0 and "nobody" in str(out)
-    assert not (tmp_path / "b" / "schools.json").exists()
+    inside = schools.base.data / "backups"
+    code, out = schools.cli("school", "backup", str(inside), "--all")
+    assert code != 0 and "data folder" in str(out)
+    assert not (tmp_path / "b" / "schools.json").exists() and not inside.exists()
