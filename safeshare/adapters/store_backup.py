@@ -114,13 +114,13 @@ def _pg_restore(p: PgParams, schema: str, dump: Path, without_schema: bool = Fal
     args = ["pg_restore", "--exit-on-error", "--no-owner", f"--dbname={conninfo}"]
     with tempfile.TemporaryDirectory() as tmp:
         if without_schema:  # every entry of the dump but the schema itself and its grants
-            listing = subprocess.run(
-                [_tool("pg_restore"), "--list", str(dump)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.splitlines()
+            listed = subprocess.run(
+                [_tool("pg_restore"), "--list", str(dump)], env=env, capture_output=True, text=True
+            )
+            if listed.returncode != 0:
+                first = (listed.stderr.strip().splitlines() or ["no message"])[0]
+                raise BackupToolError(f"reading the backup of schema {schema}: {first}")
+            listing = listed.stdout.splitlines()
             kept = [line for line in listing if not re.search(r" SCHEMA - | ACL - SCHEMA ", line)]
             use = Path(tmp) / "toc.list"
             use.write_text("\n".join(kept) + "\n")
