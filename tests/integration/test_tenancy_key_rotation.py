@@ -76,10 +76,12 @@ def test_rotating_every_key_of_one_school_leaves_the_other_byte_for_byte_as_it_w
 
     assert keys_and_files(schools, "beta") == beta_before
     alpha_after = keys_and_files(schools, "alpha")
-    for key_file in ("keys/kek.key", "keys/cipher.key", "school/school-ca.pem"):
-        if key_file in alpha_before:
-            assert alpha_after[key_file] != alpha_before[key_file], key_file
-    assert alpha_after["audit/audit-ed25519.pem"] != alpha_before["audit/audit-ed25519.pem"]
+    a = school_settings(schools.base, schools.alpha)
+    for key_file in (a.kek_path, a.cipher_key_path, a.data / "school" / "school-ca.pem"):
+        name = str(key_file.relative_to(a.data))
+        assert alpha_after[name] != alpha_before[name], name
+    audit_key = "audit/" + a.audit_key_path.name
+    assert alpha_after[audit_key] != alpha_before[audit_key]
 
     for which in ("alpha", "beta"):
         s = schools.open(getattr(schools, which))
