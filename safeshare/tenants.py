@@ -12,7 +12,6 @@ another: every caller names the school (from the request's host name, a token, a
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -27,13 +26,10 @@ from domain.errors import InvalidValue
 from safeshare.adapters import pg_roles
 from safeshare.adapters.pg import PgParams
 from safeshare.adapters.tenant_registry import (
-    ACTIVE,
-    SUSPENDED,
     FileSchoolRegistry,
     PostgresSchoolRegistry,
     SchoolRegistry,
     Tenant,
-    check_host,
 )
 from safeshare.bootstrap import build, dispatch_config, utc_now
 from safeshare.services.dispatch_store import SafeshareDispatchStore
@@ -57,8 +53,9 @@ def registry_for(base: Settings) -> SchoolRegistry:
 
 def school_settings(base: Settings, tenant: Tenant) -> Settings:
     """The school's own settings: the deployment's, with the school's id, name, data folder,
-    database role and web address. Key files named in the deployment's settings become one per
-    school beside them (a file shared by two schools would be one key for both)."""
+    database role, web address and sender address (its own, else the deployment's). Key files
+    named in the deployment's settings become one per school beside them (a file shared by two
+    schools would be one key for both)."""
     data = base.data / "schools" / tenant.id
     update: dict[str, object] = {
         "school": tenant.id,
@@ -70,6 +67,7 @@ def school_settings(base: Settings, tenant: Tenant) -> Settings:
         "tombstones_file": None,
         "audit_log_origin": None,
         "web_base_url": _web_address(base.web_base_url, tenant.host),
+        "smtp_sender": tenant.sender or base.smtp_sender,
     }
     for name in ("kek_file", "cipher_key_file", "backup_key_file", "tombstones_file"):
         path = getattr(base, name)
@@ -87,45 +85,6 @@ def _web_address(base_url: str, host: str) -> str:
     parts = urlsplit(base_url)
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme or 'https'}://{host}{port}"
-
-
-def add_school(
-    base: Settings,
-    registry: SchoolRegistry,
-    school: str,
-    name: str,
-    host: str,
-    clock: Callable[[], datetime] = utc_now,
-    before_init: Callable[[Settings], None] | None = None,
-) -> Tenant:
-    """Register a school: its role and schemas, then everything `safeshare init` makes, then
-    the registry row (last, so that no process serves a school half made). Re-running it for a
-    school whose registration failed part-way completes it."""
-    from safeshare.entrypoints.initialise import initialise
-
-    if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", school):
-        raise InvalidValue("school", "must be a lower-case slug of letters, digits, underscores")
-    if not name.strip():
-        raise InvalidValue("name", "must not be empty")
-    tenant = Tenant(school, name.strip(), check_host(host), ACTIVE, clock().isoformat())
-    if registry.get(school) is not None:
-        raise InvalidValue("school", f"{school} is already registered")
-    serving = registry.by_host(tenant.host)
-    if serving is not None:
-        raise InvalidValue("host", f"{tenant.host} already serves school {serving.id}")
-    settings = school_settings(base, tenant)
-    if base.database_url:
-        pg_roles.provision(base.database_url, school)
-    if before_init is not None:
-        before_init(settings)
-    initialise(settings, clock)
-    registry.add(tenant)
-    return tenant
-
-
-def suspend_school(registry: SchoolRegistry, school: str) -> Tenant:
-    """A suspended school is served by nothing: its host name and its tasks find no school."""
-    return registry.set_status(school, SUSPENDED)
 
 
 @dataclass

@@ -17,7 +17,8 @@ from safeshare.adapters import pg_roles
 from safeshare.adapters.tenant_registry import REGISTRY_SCHEMA, SchoolRegistry, Tenant
 from safeshare.demo.directory import install_demo_agencies
 from safeshare.settings import Settings
-from safeshare.tenants import add_school, registry_for, school_settings
+from safeshare.tenant_ops import add_school
+from safeshare.tenants import registry_for, school_settings
 from tests.support import PG_ADMIN, FakeClock
 
 TENANCY_DB = "safeshare_tenancy_test"

@@ -10,9 +10,11 @@ to the backup key (`keystore_backup`), and erasures are applied before it is wri
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
@@ -51,10 +53,15 @@ def _pg_env(p: PgParams) -> tuple[str, dict[str, str]]:
     return replace(p, password="").conninfo(), env
 
 
-def _run(args: list[str], env: dict[str, str], what: str) -> None:
-    tool = shutil.which(args[0])
+def _tool(name: str, what: str = "a backup or a restore") -> str:
+    tool = shutil.which(name)
     if tool is None:
-        raise BackupToolError(f"{args[0]} is not installed: {what} needs it")
+        raise BackupToolError(f"{name} is not installed: {what} needs it")
+    return tool
+
+
+def _run(args: list[str], env: dict[str, str], what: str) -> None:
+    tool = _tool(args[0], what)
     done = subprocess.run([tool, *args[1:]], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         first = (done.stderr.strip().splitlines() or ["no message"])[0]
@@ -74,15 +81,51 @@ def pg_dump_schema(p: PgParams, schema: str, out: Path) -> None:
 
 
 def pg_restore_schema(p: PgParams, schema: str, dump: Path) -> None:
-    """Drop the school schema and restore it from its dump, as one school's tables only."""
+    """Drop the school schema and restore it from its dump, as one school's tables only.
+
+    A school of a deployment of many connects acting as its own role (`-c role=...`), which
+    may not make a schema: the deployment's login role makes it again, owned by that role, and
+    the dump's tables are restored into it as the role (so they stay the role's own)."""
+    role = acting_role(p)
+    if role is None:
+        with psycopg.connect(p.conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        _pg_restore(p, schema, dump)
+        return
+    login = replace(p, options={k: v for k, v in p.options.items() if k != "options"})
+    with psycopg.connect(login.conninfo()) as conn, conn.transaction():
+        name = sql.Identifier(schema)
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(name))
+        conn.execute(
+            sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(name, sql.Identifier(role))
+        )
+        conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(name))
+    _pg_restore(p, schema, dump, without_schema=True)
+
+
+def acting_role(p: PgParams) -> str | None:
+    """The role a connection acts as from the start (libpq `options=-c role=NAME`), if any."""
+    found = re.search(r"(?:^|\s)-c\s*role=(\S+)", p.options.get("options", ""))
+    return found.group(1) if found else None
+
+
+def _pg_restore(p: PgParams, schema: str, dump: Path, without_schema: bool = False) -> None:
     conninfo, env = _pg_env(p)
-    with psycopg.connect(p.conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-    _run(
-        ["pg_restore", "--exit-on-error", "--no-owner", f"--dbname={conninfo}", str(dump)],
-        env,
-        f"restoring schema {schema}",
-    )
+    args = ["pg_restore", "--exit-on-error", "--no-owner", f"--dbname={conninfo}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        if without_schema:  # every entry of the dump but the schema itself and its grants
+            listed = subprocess.run(
+                [_tool("pg_restore"), "--list", str(dump)], env=env, capture_output=True, text=True
+            )
+            if listed.returncode != 0:
+                first = (listed.stderr.strip().splitlines() or ["no message"])[0]
+                raise BackupToolError(f"reading the backup of schema {schema}: {first}")
+            listing = listed.stdout.splitlines()
+            kept = [line for line in listing if not re.search(r" SCHEMA - | ACL - SCHEMA ", line)]
+            use = Path(tmp) / "toc.list"
+            use.write_text("\n".join(kept) + "\n")
+            args[1:1] = ["--no-acl", f"--use-list={use}"]
+        _run([*args, str(dump)], env, f"restoring schema {schema}")
 
 
 def copy_files(source: Path, target: Path) -> int:

@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -25,6 +25,7 @@ from domain.errors import InvalidValue
 ACTIVE = "active"
 SUSPENDED = "suspended"
 REGISTRY_SCHEMA = "safeshare_registry"
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
 
 
@@ -35,6 +36,8 @@ class Tenant:
     host: str
     status: str
     added_at: str
+    sender: str | None = None
+    """The school's own From: address, if it has one (else the deployment's SMTP sender)."""
 
     @property
     def active(self) -> bool:
@@ -47,6 +50,15 @@ def normal_host(host: str) -> str:
     if name.startswith("["):
         return name  # an IPv6 literal is never a school's host name
     return name.rsplit(":", 1)[0].rstrip(".") if ":" in name else name.rstrip(".")
+
+
+def check_sender(sender: str) -> str:
+    """A From: address such as safeguarding@alpha.schools.example (no display name)."""
+    address = sender.strip()
+    local, at, domain = address.rpartition("@")
+    if not at or not _LOCAL.fullmatch(local) or not _HOST.fullmatch(domain.lower()):
+        raise InvalidValue("sender", "must be an email address such as dsl@alpha.schools.example")
+    return address
 
 
 def check_host(host: str) -> str:
@@ -124,7 +136,7 @@ class FileSchoolRegistry:
         with self._locked() as tenants:
             for i, t in enumerate(tenants):
                 if t.id == school:
-                    tenants[i] = Tenant(t.id, t.name, t.host, status, t.added_at)
+                    tenants[i] = replace(t, status=status)
                     return tenants[i]
         raise InvalidValue("school", f"no school {school} is registered")
 
@@ -144,6 +156,15 @@ class PostgresSchoolRegistry:
                 "id text PRIMARY KEY, name text NOT NULL, host text NOT NULL UNIQUE, "
                 "status text NOT NULL, added_at timestamptz NOT NULL)"
             )
+            has_sender = conn.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = 'schools' AND column_name = 'sender'",
+                (REGISTRY_SCHEMA,),
+            ).fetchone()
+            if not has_sender:  # a registry made before schools had their own sender
+                conn.execute(
+                    f"ALTER TABLE {REGISTRY_SCHEMA}.schools ADD COLUMN IF NOT EXISTS sender text"
+                )
 
     def _conn(self) -> psycopg.Connection[dict[str, object]]:
         return psycopg.connect(self.conninfo, autocommit=True, row_factory=dict_row)
@@ -151,7 +172,7 @@ class PostgresSchoolRegistry:
     def _select(self, where: str = "", *params: str) -> list[Tenant]:
         """Reads share one connection (every request asks which school its host is)."""
         query = (
-            f"SELECT id, name, host, status, added_at FROM {REGISTRY_SCHEMA}.schools "
+            f"SELECT id, name, host, status, added_at, sender FROM {REGISTRY_SCHEMA}.schools "
             f"{where} ORDER BY id"
         )
         with self._lock:
@@ -170,6 +191,7 @@ class PostgresSchoolRegistry:
                 host=str(r["host"]),
                 status=str(r["status"]),
                 added_at=_iso(r["added_at"]),
+                sender=None if r["sender"] is None else str(r["sender"]),
             )
             for r in rows
         ]
@@ -187,8 +209,16 @@ class PostgresSchoolRegistry:
                 self._select("WHERE id = %s OR host = %s", tenant.id, tenant.host), tenant
             )
             conn.execute(
-                f"INSERT INTO {REGISTRY_SCHEMA}.schools VALUES (%s, %s, %s, %s, %s)",
-                (tenant.id, tenant.name, tenant.host, tenant.status, tenant.added_at),
+                f"INSERT INTO {REGISTRY_SCHEMA}.schools (id, name, host, status, added_at, sender) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    tenant.id,
+                    tenant.name,
+                    tenant.host,
+                    tenant.status,
+                    tenant.added_at,
+                    tenant.sender,
+                ),
             )
 
     def all(self) -> list[Tenant]:

@@ -78,7 +78,7 @@ def _sqlite_path(settings: Settings, store: str) -> Path:
     return settings.events_db if store == "events" else settings.projections_db
 
 
-def _check_outside_data(settings: Settings, directory: Path) -> None:
+def check_outside_data(settings: Settings, directory: Path) -> None:
     if directory.absolute().is_relative_to(settings.data.absolute()):
         raise InvalidValue(
             "directory", "a backup inside the data folder would be lost with it: choose another"
@@ -88,7 +88,7 @@ def _check_outside_data(settings: Settings, directory: Path) -> None:
 def backup(s: Safeshare, directory: Path, by: str) -> dict[str, Any]:
     """Back up the school's stores into `directory` (new or empty); returns the manifest."""
     settings = s.settings
-    _check_outside_data(settings, directory)
+    check_outside_data(settings, directory)
     if (directory / MANIFEST).exists():
         raise InvalidValue("directory", f"{directory} already holds a backup")
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -45,6 +45,7 @@ from sharing.pki import CA_FILE, SIGNING_CERT_FILE, SchoolIdentity, generate_sch
 
 OpenSchool = Callable[[], Safeshare]
 RETIRED_CA_DIR = "retired"
+KINDS = ("kek", "cipher", "signing", "audit")
 
 
 def _record(s: Safeshare, key: str, old: str, new: str, items: int, by: str) -> None:

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from safeshare.adapters.tenant_registry import Tenant
 from safeshare.entrypoints.web.tenants import SchoolsByHost
 from safeshare.settings import Settings
-from safeshare.tenants import SchoolApps, registry_for, suspend_school
+from safeshare.tenant_ops import suspend_school
+from safeshare.tenants import SchoolApps, registry_for
 from tests.support import FakeClock, born
 from tests.tenancy_support import add, deployment
 from tests.web.api_support import API, token_for

@@ -24,6 +24,7 @@ from safeshare.entrypoints.cli import (
     referrals,
     requests,
     retention,
+    school_ops,
     schools,
     state,
     tokens,
@@ -48,6 +49,7 @@ app.add_typer(requests.app, name="request")
 app.add_typer(retention.app, name="retention")
 app.add_typer(transfers.app, name="transfer")
 app.add_typer(schools.app, name="school")
+school_ops.register(schools.app)
 app.add_typer(referrals.keys_app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(witness.app, name="witness")

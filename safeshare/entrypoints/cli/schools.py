@@ -11,7 +11,8 @@ from rich.table import Table
 
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
-from safeshare.tenants import add_school, registry_for, suspend_school
+from safeshare.tenant_ops import add_school, suspend_school
+from safeshare.tenants import registry_for
 
 app = typer.Typer(help="The schools this deployment serves (one host name each).")
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
@@ -22,13 +23,16 @@ def add(
     school: str = typer.Argument(..., help="A short id: lower-case letters, digits, _."),
     name: str = typer.Option(..., "--name", help="The school's name."),
     host: str = typer.Option(..., "--host", help="The host name its staff use."),
+    sender: str | None = typer.Option(
+        None, "--sender", help="Its own From: address (default: SAFESHARE_SMTP_SENDER)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Register a school: its database role and schemas, its keys, signing identity, audit key
     and stores (as `safeshare init` makes them), then its registry entry."""
     with guarded(as_json):
         base = state.settings()
-        tenant = add_school(base, registry_for(base), school, name, host)
+        tenant = add_school(base, registry_for(base), school, name, host, sender=sender)
     emit(
         asdict(tenant),
         as_json,
@@ -48,10 +52,10 @@ def list_(as_json: bool = JSON) -> None:
 
     def show() -> None:
         table = Table(title="Schools")
-        for col in ("id", "name", "host", "status", "added"):
+        for col in ("id", "name", "host", "sender", "status", "added"):
             table.add_column(col)
         for t in tenants:
-            add_row(table, t.id, t.name, t.host, t.status, t.added_at)
+            add_row(table, t.id, t.name, t.host, t.sender or "(default)", t.status, t.added_at)
         console.print(table)
 
     emit(rows, as_json, show)
