@@ -13,12 +13,19 @@ current (`synced`):
   after many, the whole cache is dropped. A store that went back (a restore) drops it too.
 
 So a get costs one indexed `max` query, and what others wrote costs only what they wrote.
+
+A page that reads many records (the case page: the concern, the child, the restriction, the
+access log, the reader's account) can ask for that check once for the whole page
+(`checked_once`): the page then reads the store as it stood at its start, plus its own saves.
+A save refused as a conflict inside it ends that, so a retry reads the store again.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from copy import deepcopy
 from threading import Lock
 from typing import Any, cast
@@ -29,6 +36,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ApplicationRecorder, Recording
 
 CATCH_UP_LIMIT = 500
+
+_CHECKED: ContextVar[set[int] | None] = ContextVar("synced_cache_checked", default=None)
+"""Inside `checked_once`: the repositories (by id) already checked in this scope."""
 
 
 class SyncedRepository(Repository[UUID]):
@@ -70,8 +80,28 @@ class SyncedRepository(Repository[UUID]):
             aggregate = deepcopy(aggregate)
         return aggregate
 
+    @contextmanager
+    def checked_once(self) -> Iterator[None]:
+        """Within: the store's highest notification id is read at the first get only."""
+        token = _CHECKED.set(set())
+        try:
+            yield
+        finally:
+            _CHECKED.reset(token)
+
+    def check_again(self) -> None:
+        """The next get reads the store's highest id again (after a refused save)."""
+        checked = _CHECKED.get()
+        if checked is not None:
+            checked.discard(id(self))
+
     def catch_up(self) -> int:
         """Evict what others wrote since `synced`; return the new `synced`."""
+        checked = _CHECKED.get()
+        if checked is not None:
+            if id(self) in checked:
+                return self._synced
+            checked.add(id(self))
         latest = self._recorder.max_notification_id() or 0
         with self._lock:
             if latest == self._synced:

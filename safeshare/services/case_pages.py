@@ -172,6 +172,12 @@ class CasePages:
         return concern
 
     def open_case(self, concern_id: str, account: Account, via: str = "web") -> CasePage:
+        """The case page; the store is asked once whether anything else wrote, not at each
+        of the page's reads."""
+        with self.ctx.app.checked_once():
+            return self._open_case(concern_id, account, via)
+
+    def _open_case(self, concern_id: str, account: Account, via: str) -> CasePage:
         concern = self.readable(concern_id, account, "case page")
         shown = self.views.show_concern(str(concern.id), f"{account.actor} ({via})")
         c = shown["concern"]

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.access import AccessLog
 from domain.concern import Concern
 from harness.schools import ago, born
 from safeshare.adapters import synced_cache
@@ -82,3 +83,37 @@ def test_a_store_restored_to_an_earlier_state_is_read_again(
     repository._synced += 1000  # type: ignore[attr-defined]
     assert school.app.read(UUID(concern_id), Concern).version == 1
     assert repository._synced == school.app.recorder.max_notification_id()  # type: ignore[attr-defined]
+
+
+def test_a_page_read_checked_once_sees_the_store_as_at_its_start(
+    school: Safeshare, other_terminal: Safeshare, clock: FakeClock
+) -> None:
+    concern_id = _concern(school, clock)
+    assert school.app.read(UUID(concern_id), Concern).version == 1
+    with school.app.checked_once():
+        assert school.app.read(UUID(concern_id), Concern).version == 1
+        other_terminal.concerns.record_consent(concern_id, "sought", "Deputy DSL", "parent")
+        # the page reads the store as it stood at its first read
+        assert school.app.read(UUID(concern_id), Concern).version == 1
+    # the next page (or command) sees what the other wrote
+    assert school.app.read(UUID(concern_id), Concern).version == 2
+
+
+def test_a_save_refused_inside_a_checked_page_reads_the_store_again(
+    school: Safeshare, other_terminal: Safeshare, clock: FakeClock
+) -> None:
+    concern_id = _concern(school, clock)
+    school.views.record_view(UUID(concern_id), "DSL Ms Patel", "concern show")
+    with school.app.checked_once():
+        school.app.read(UUID(concern_id), Concern)
+        other_terminal.views.record_view(UUID(concern_id), "Deputy DSL", "concern show")
+        # this process's cached access log is one behind: its save is refused, then retried
+        # on the log as the other left it, and both views are kept
+        school.views.record_view(UUID(concern_id), "DSL Ms Patel", "case page")
+    log_id = AccessLog.create_id(UUID(concern_id))
+    assert school.app.get(log_id, AccessLog, version=10**6).views == 3
+    assert [getattr(e, "action", None) for e in school.app.events.get(log_id)][1:] == [
+        "concern show",
+        "concern show",
+        "case page",
+    ]
