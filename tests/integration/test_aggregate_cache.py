@@ -117,3 +117,38 @@ def test_a_save_refused_inside_a_checked_page_reads_the_store_again(
         "concern show",
         "case page",
     ]
+
+
+def test_a_record_made_elsewhere_after_it_was_found_missing_is_seen(
+    school: Safeshare, other_terminal: Safeshare, clock: FakeClock
+) -> None:
+    concern_id = UUID(_concern(school, clock))
+    log_id = AccessLog.create_id(concern_id)
+    assert school.app.find(log_id, AccessLog) is None
+    assert school.app.find(log_id, AccessLog) is None  # remembered as missing
+    other_terminal.views.record_view(concern_id, "Deputy DSL", "concern show")
+    found = school.app.find(log_id, AccessLog)
+    assert found is not None and found.views == 1
+
+
+def test_a_record_this_process_makes_after_it_was_found_missing_is_seen(
+    school: Safeshare, clock: FakeClock
+) -> None:
+    concern_id = UUID(_concern(school, clock))
+    log_id = AccessLog.create_id(concern_id)
+    assert school.app.find(log_id, AccessLog) is None
+    school.views.record_view(concern_id, "DSL Ms Patel", "concern show")
+    found = school.app.find(log_id, AccessLog)
+    assert found is not None and found.views == 1
+
+
+def test_what_was_missing_is_looked_for_again_after_a_restore(
+    school: Safeshare, clock: FakeClock
+) -> None:
+    concern_id = UUID(_concern(school, clock))
+    log_id = AccessLog.create_id(concern_id)
+    assert school.app.find(log_id, AccessLog) is None
+    repository = school.app.repository
+    repository._synced += 1000  # type: ignore[attr-defined]  # as after a restore
+    school.app.read(concern_id, Concern)
+    assert log_id not in repository._absent  # type: ignore[attr-defined]

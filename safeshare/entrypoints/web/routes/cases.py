@@ -60,8 +60,9 @@ async def worklist(request: Request) -> Response:
 
 @router.get("/concerns/{concern_id}")
 async def case_page(request: Request, concern_id: str) -> Response:
-    account = require(request)
-    case = web_of(request).cases.open_case(concern_id, account)
+    with web_of(request).school.ctx.app.checked_once():  # one "anything new?" for the page
+        account = require(request)
+        case = web_of(request).cases.open_case(concern_id, account)
     return render_page(
         request,
         "cases/case.html",
