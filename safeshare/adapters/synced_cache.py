@@ -27,8 +27,8 @@ notification or a save of this process names it, or the whole cache is dropped.
 from __future__ import annotations
 
 import contextlib
-from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from copy import deepcopy
 from threading import Lock

@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 _FIELD_NAMES: dict[type[BaseModel], dict[str, str]] = {}
 """Each read model's field names by their JSON alias (`from` -> `from_`)."""
 

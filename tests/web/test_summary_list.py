@@ -50,8 +50,12 @@ def test_the_summary_list_is_the_macros_markup(params: dict[str, Any]) -> None:
 
 
 def test_typed_text_stays_text() -> None:
-    html = build_environment().from_string(OURS).render(
-        params={"rows": [{"key": {"text": "Facts"}, "value": {"text": "<script>x</script>"}}]}
+    html = (
+        build_environment()
+        .from_string(OURS)
+        .render(
+            params={"rows": [{"key": {"text": "Facts"}, "value": {"text": "<script>x</script>"}}]}
+        )
     )
     assert "<script>" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html
