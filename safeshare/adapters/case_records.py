@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -15,7 +15,7 @@ from eventsourcing.application import (
     Repository,
 )
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, Recording
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from domain.concern import Concern
 from domain.referral import Referral
@@ -73,7 +73,12 @@ class CaseRecords(Application[UUID]):
         processing_event.saved_kwargs[INDEX_KWARG] = index_rows(
             processing_event.events, processing_event.aggregates
         )
-        recordings = super()._record(processing_event)
+        try:
+            recordings = super()._record(processing_event)
+        except IntegrityError:
+            if isinstance(self.repository, SyncedRepository):
+                self.repository.check_again()  # a retry must see what the other wrote
+            raise
         if isinstance(self.repository, SyncedRepository):
             # A generated history keeps its events' times but not its aggregates' dates.
             self.repository.note_saved(
@@ -95,6 +100,14 @@ class CaseRecords(Application[UUID]):
         synced.cache = plain.cache
         synced.deepcopy_from_cache = plain.deepcopy_from_cache
         return synced
+
+    def checked_once(self) -> AbstractContextManager[None]:
+        """For a page that reads many records: whether anything else wrote is asked once, at
+        its first read (`SyncedRepository.checked_once`); the page reads the store as it stood
+        then, plus its own saves."""
+        if isinstance(self.repository, SyncedRepository):
+            return self.repository.checked_once()
+        return nullcontext()
 
     @property
     def index(self) -> AsOfRecorder:

@@ -13,22 +13,39 @@ current (`synced`):
   after many, the whole cache is dropped. A store that went back (a restore) drops it too.
 
 So a get costs one indexed `max` query, and what others wrote costs only what they wrote.
+
+A page that reads many records (the case page: the concern, the child, the restriction, the
+access log, the reader's account) can ask for that check once for the whole page
+(`checked_once`): the page then reads the store as it stood at its start, plus its own saves.
+A save refused as a conflict inside it ends that, so a retry reads the store again.
+
+An id with no record yet (most cases have no restriction and no urgent alert, and each case
+page asks) is remembered as absent on the same terms as a cached aggregate: until a caught-up
+notification or a save of this process names it, or the whole cache is dropped.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from copy import deepcopy
 from threading import Lock
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import Repository, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ApplicationRecorder, Recording
 
 CATCH_UP_LIMIT = 500
+ABSENT_LIMIT = 10_000
+"""How many ids known to have no record yet are remembered (a case's restriction, its alert:
+most cases have none, and each page asks)."""
+
+_CHECKED: ContextVar[set[int] | None] = ContextVar("synced_cache_checked", default=None)
+"""Inside `checked_once`: the repositories (by id) already checked in this scope."""
 
 
 class SyncedRepository(Repository[UUID]):
@@ -37,6 +54,7 @@ class SyncedRepository(Repository[UUID]):
         self._recorder = recorder
         self._lock = Lock()
         self._synced = recorder.max_notification_id() or 0
+        self._absent: set[UUID] = set()
 
     def get(
         self,
@@ -60,7 +78,13 @@ class SyncedRepository(Repository[UUID]):
         try:
             aggregate = cache.get(aggregate_id)
         except KeyError:
-            aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
+            if aggregate_id in self._absent:
+                raise AggregateNotFoundError(aggregate_id) from None
+            try:
+                aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
+            except AggregateNotFoundError:
+                self._note_absent(aggregate_id, synced)
+                raise
             with self._lock:
                 # Cached only if nothing was caught up meanwhile (that catch-up could have
                 # passed over a newer event of this aggregate before it was cached).
@@ -70,8 +94,42 @@ class SyncedRepository(Repository[UUID]):
             aggregate = deepcopy(aggregate)
         return aggregate
 
+    def _note_absent(self, aggregate_id: UUID, synced: int) -> None:
+        """No record with this id as of `synced`: remembered until a notification for it is
+        caught up (or this process saves it), so the next get asks the store nothing."""
+        with self._lock:
+            if self._synced != synced:
+                return  # a catch-up passed meanwhile: it may have passed over its creation
+            if len(self._absent) >= ABSENT_LIMIT:
+                self._absent.clear()
+            self._absent.add(aggregate_id)
+
+    @contextmanager
+    def checked_once(self) -> Iterator[None]:
+        """Within: the store's highest notification id is read at the first get only (a
+        nested scope is the same scope)."""
+        if _CHECKED.get() is not None:
+            yield
+            return
+        token = _CHECKED.set(set())
+        try:
+            yield
+        finally:
+            _CHECKED.reset(token)
+
+    def check_again(self) -> None:
+        """The next get reads the store's highest id again (after a refused save)."""
+        checked = _CHECKED.get()
+        if checked is not None:
+            checked.discard(id(self))
+
     def catch_up(self) -> int:
         """Evict what others wrote since `synced`; return the new `synced`."""
+        checked = _CHECKED.get()
+        if checked is not None:
+            if id(self) in checked:
+                return self._synced
+            checked.add(id(self))
         latest = self._recorder.max_notification_id() or 0
         with self._lock:
             if latest == self._synced:
@@ -91,6 +149,7 @@ class SyncedRepository(Repository[UUID]):
                 oid = (
                     n.originator_id if isinstance(n.originator_id, UUID) else UUID(n.originator_id)
                 )
+                self._absent.discard(oid)
                 try:
                     cached = cache.get(oid)
                 except KeyError:
@@ -111,6 +170,7 @@ class SyncedRepository(Repository[UUID]):
             cache = self.cache
             assert cache is not None
             for aggregate in aggregates:
+                self._absent.discard(aggregate.id)
                 if keep:
                     self._put_newer(deepcopy(aggregate))
                 else:
@@ -132,6 +192,7 @@ class SyncedRepository(Repository[UUID]):
     def _drop_all(self, latest: int) -> None:
         cache = self.cache
         assert cache is not None
+        self._absent.clear()
         for key in list(cache.cache):
             try:
                 cache.get(key, evict=True)

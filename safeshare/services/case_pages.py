@@ -147,6 +147,12 @@ class CasePages:
     def readable(self, concern_id: str, account: Account, action: str) -> Concern:
         """The concern, if this account may read it; otherwise CaseNotFound, and an attempt
         on a real case is recorded."""
+        return self._readable(concern_id, account, action)[0]
+
+    def _readable(
+        self, concern_id: str, account: Account, action: str
+    ) -> tuple[Concern, list[str] | None]:
+        """The readable concern and the DSLs it is restricted to (None: not restricted)."""
         try:
             concern = self.ctx.concern(concern_id)
         except InvalidValue:
@@ -154,10 +160,11 @@ class CasePages:
         assigned = account.role is Role.STAFF and self.actions.assigned_to(
             account.user_id, concern.id
         )
-        if not may_read(account, concern, assigned, self.restrictions.restricted_to(concern.id)):
+        restricted_to = self.restrictions.restricted_to(concern.id)
+        if not may_read(account, concern, assigned, restricted_to):
             self.views.record_view(concern.id, account.actor, f"refused: {action}")
             raise CaseNotFound
-        return concern
+        return concern, restricted_to
 
     def restrict(
         self, concern_id: str, account: Account, allowed: list[str], via: str = "web"
@@ -172,7 +179,13 @@ class CasePages:
         return concern
 
     def open_case(self, concern_id: str, account: Account, via: str = "web") -> CasePage:
-        concern = self.readable(concern_id, account, "case page")
+        """The case page; the store is asked once whether anything else wrote, not at each
+        of the page's reads."""
+        with self.ctx.app.checked_once():
+            return self._open_case(concern_id, account, via)
+
+    def _open_case(self, concern_id: str, account: Account, via: str) -> CasePage:
+        concern, restricted_to = self._readable(concern_id, account, "case page")
         shown = self.views.show_concern(str(concern.id), f"{account.actor} ({via})")
         c = shown["concern"]
         cid = concern.child_id
@@ -219,7 +232,7 @@ class CasePages:
             alert_awaiting=Acknowledgements(self.ctx).awaiting(concern.id),
             attachments=self.attachments.rows(concern.id),
             can_attach=account.role in (Role.STAFF, Role.DSL) and not concern.child_data_erased,
-            restricted_to=self.restrictions.names(self.restrictions.restricted_to(concern.id)),
+            restricted_to=self.restrictions.names(restricted_to),
             marked_regions=frozenset(m.region for m in marks),
             advice=c["advice"],
             phoned=frozenset(

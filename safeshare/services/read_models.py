@@ -13,6 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+_FIELD_NAMES: dict[type[BaseModel], dict[str, str]] = {}
+"""Each read model's field names by their JSON alias (`from` -> `from_`)."""
+
 
 class ReadModel(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
@@ -24,10 +27,11 @@ class ReadModel(BaseModel):
 
     @classmethod
     def _name(cls, key: str) -> str:
-        for name, info in cls.model_fields.items():
-            if info.alias == key:
-                return name
-        return key
+        names = _FIELD_NAMES.get(cls)
+        if names is None:  # once per model: a page reads thousands of keys
+            names = {info.alias: name for name, info in cls.model_fields.items() if info.alias}
+            _FIELD_NAMES[cls] = names
+        return names.get(key, key)
 
     def keys(self) -> Iterator[str]:
         for name, info in type(self).model_fields.items():

@@ -60,16 +60,17 @@ async def worklist(request: Request) -> Response:
 
 @router.get("/concerns/{concern_id}")
 async def case_page(request: Request, concern_id: str) -> Response:
-    account = require(request)
-    case = web_of(request).cases.open_case(concern_id, account)
-    return render_page(
-        request,
-        "cases/case.html",
-        case=case,
-        max_attachment_mb=max(1, web_of(request).school.settings.attachment_max_bytes // 2**20),
-        front_regions=[r for r in BodyRegion if r.side == "front"],
-        back_regions=[r for r in BodyRegion if r.side == "back"],
-    )
+    with web_of(request).school.ctx.app.checked_once():  # one "anything new?" for the page
+        account = require(request)
+        case = web_of(request).cases.open_case(concern_id, account)
+        return render_page(
+            request,
+            "cases/case.html",
+            case=case,
+            max_attachment_mb=max(1, web_of(request).school.settings.attachment_max_bytes // 2**20),
+            front_regions=[r for r in BodyRegion if r.side == "front"],
+            back_regions=[r for r in BodyRegion if r.side == "back"],
+        )
 
 
 def _step_context(request: Request, step: str) -> dict[str, Any]:
