@@ -24,6 +24,13 @@ from safeshare.services.actions import ActionRow, ActionService
 from safeshare.services.attachments import AttachmentRow, AttachmentService
 from safeshare.services.context import Context
 from safeshare.services.dsl_alerts import Acknowledgements
+from safeshare.services.read_models import (
+    AdviceView,
+    ConsentView,
+    DecisionView,
+    LawfulBasisView,
+    ReferralView,
+)
 from safeshare.services.restrictions import Restrictions
 from safeshare.services.views import ViewService
 
@@ -93,10 +100,10 @@ class CasePage:
     erased: bool
     body_marks: list[BodyMark]
     history: list[HistoryLine]
-    consent: dict[str, Any]
-    lawful_basis: dict[str, Any] | None
-    decisions: list[dict[str, Any]]
-    referrals: list[dict[str, Any]]
+    consent: ConsentView
+    lawful_basis: LawfulBasisView | None
+    decisions: list[DecisionView]
+    referrals: list[ReferralView]
     family_informed: bool | None
     can_do_casework: bool
     actions: list[ActionRow] = field(default_factory=list)
@@ -105,7 +112,7 @@ class CasePage:
     can_attach: bool = False
     restricted_to: list[str] | None = None
     marked_regions: frozenset[str] = field(default_factory=frozenset)
-    advice: list[dict[str, Any]] = field(default_factory=list)
+    advice: list[AdviceView] = field(default_factory=list)
     phoned: frozenset[str] = field(default_factory=frozenset)
     """The referrals phoned through before their packet (their first delivery)."""
 

@@ -5,6 +5,7 @@ every read of a case recorded."""
 from __future__ import annotations
 
 import uuid
+import warnings
 
 from fastapi import FastAPI
 
@@ -70,6 +71,17 @@ def test_staff_raise_a_concern_and_the_dsl_takes_it_through_the_flowchart_to_a_r
     assert r.status_code == 200, r.text
     referral_ids = r.json()["referral_ids"]
     assert len(referral_ids) == 1
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the case's records serialise as their own schemas
+        decided = dsl.get(f"/concerns/{concern_id}").json()
+    assert decided["advice"][0]["from"] == "MASH consultation line"
+    assert "from_" not in decided["advice"][0]
+    assert decided["consent"]["status"] == "not-sought"
+    assert decided["lawful_basis"]["article6"] == "public-task"
+    assert decided["decisions"][0]["share"] is True
+    assert decided["decisions"][0]["recipients"][0]["agency_id"] == agencies[0]
+    assert decided["referrals"][0]["referral_id"] == referral_ids[0]
 
     shown = dsl.get(f"/referrals/{referral_ids[0]}")
     assert shown.status_code == 200, shown.text
