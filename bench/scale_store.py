@@ -32,8 +32,11 @@ NOTE = "generated.json"
 
 def settings_for(backend: str, events: int) -> Settings:
     data = CACHE / f"{backend}-{events}"
-    if backend == "postgres":
-        return Settings(data=data, database_url=PG_URL, school=f"scale{events}")
+    if backend == "postgres":  # production keeps the audit key outside the data folder
+        audit_key = CACHE / f"{backend}-{events}-audit-key" / "audit-ed25519.pem"
+        return Settings(
+            data=data, database_url=PG_URL, school=f"scale{events}", audit_key_file=audit_key
+        )
     return Settings(data=data)
 
 

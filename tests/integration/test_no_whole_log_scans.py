@@ -249,3 +249,21 @@ def test_the_child_search_starts_from_the_roll_in_the_index(room: Staffroom) -> 
     assert starts == [head + 1]  # only what came after the head it started from
     later = room.s.children.register("Ida Mossop", born(room.s.ctx.clock, 9), "Office")
     assert [m.child_id for m in search.search("ida moss")] == [room.child, later]
+
+
+def test_erasing_a_child_costs_the_childs_own_concerns(room: Staffroom) -> None:
+    """Erasure finds the child's concerns in the case index written with each concern, and
+    reads nothing of the log: a child with three concerns costs three concerns, however long
+    the school's history."""
+    s = room.s
+    other = s.children.register("Bo Other", born(s.ctx.clock, 8), "Office")
+    elsewhere = room._raise(room.other)  # a concern of the same child, raised by someone else
+    s.concerns.raise_concern(str(other), "neglect", "Hungry.", ago(s.ctx.clock, hours=2), "Ms G")
+    mine = [*room.concerns, elsewhere]
+    erased = without_log_reads(
+        s, lambda: s.children.erase(str(room.child), "retention-ended", "DSL")
+    )
+    assert erased == mine
+    scanned = {e.originator_id for e in scan(s, Concern.ChildDataErased.TOPIC)}
+    assert scanned == set(mine)
+    assert not s.ctx.sealer.has_key(room.child) and s.ctx.sealer.has_key(other)
