@@ -48,9 +48,14 @@ class Inbox:
             at = int(path.name.split("-", 1)[0]) / 1e9
             has = frozenset(c.decode() for c in self.canaries if c in raw)
             self.arrivals.append(
-                Arrival(packet, str(headers.get("X-Safeshare-Referral-Id", "")),
-                        str(headers.get("Subject", "")), at, has)
-            )  # fmt: skip
+                Arrival(
+                    packet,
+                    str(headers.get("X-Safeshare-Referral-Id", "")),
+                    str(headers.get("Subject", "")),
+                    at,
+                    has,
+                )
+            )
         return self.arrivals
 
     def first_arrival(self) -> dict[str, Arrival]:

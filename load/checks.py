@@ -112,6 +112,8 @@ def leaks(
     for s in seeded:
         others = [o for o in seeded if o is not s]
         ids, text = stored_text(database, s.school)
+        if not ids & ids_by_school[s.school]:  # the check must see the school's own records
+            found.append(f"none of {s.school}'s own ids in its stores: the check saw nothing")
         for o in others:
             if ids & ids_by_school[o.school]:
                 found.append(f"{o.school} ids in {s.school}'s stores")

@@ -103,7 +103,7 @@ class Client:
                         "justification": "Immediate risk",
                         "article9": "safeguarding",
                     },
-                ),  # fmt: skip
+                ),
             ]
         else:
             steps = [
@@ -117,18 +117,26 @@ class Client:
             "decide",
             s.dsl_token,
             f"/concerns/{cid}/decision",
-            {"share": True, "reasons": "Reasons recorded", "purpose": "Assessment",
-             "to": ["police"] if urgent else ["mash"]},
-        )  # fmt: skip
+            {
+                "share": True,
+                "reasons": "Reasons recorded",
+                "purpose": "Assessment",
+                "to": ["police"] if urgent else ["mash"],
+            },
+        )
         if decision is not None:
             ids = [str(r) for r in decision["referral_ids"]]
             self.results.decided.append(Decided(s.school, cid, ids, urgent, time.time()))
 
 
 async def run_clients(
-    port: int, schools: list[Seeded], clients: int, seconds: float, max_flows: int,
+    port: int,
+    schools: list[Seeded],
+    clients: int,
+    seconds: float,
+    max_flows: int,
     urgent_every: int,
-) -> Results:  # fmt: skip
+) -> Results:
     results = Results()
     deadline = time.monotonic() + seconds
     counter = itertools.count()

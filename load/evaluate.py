@@ -47,8 +47,10 @@ def evaluate(
             recorded = counts_after[school][kind] - counts_before[school][kind]
             ok = accepted <= recorded <= accepted + unanswered
             mismatches += not ok
-            say(f"  {school} {kind}: accepted {accepted}, recorded {recorded}"
-                + ("" if ok else "  <-- MISMATCH"))  # fmt: skip
+            say(
+                f"  {school} {kind}: accepted {accepted}, recorded {recorded}"
+                + ("" if ok else "  <-- MISMATCH")
+            )
     if mismatches:
         failures.append("requests accepted != events recorded")
     total = Counter(c.status for c in results.calls)
@@ -64,15 +66,19 @@ def evaluate(
     several = sum(1 for n in per_referral.values() if n > 1)
     unknown = {a.referral_id for a in arrivals} - set(referral_school)
     window_referrals = sum(len(d.referral_ids) for d in results.decided)
-    say(f"referrals decided: {len(referral_school)} ({cfg.backlog} backlog + {window_referrals} "
+    say(
+        f"referrals decided: {len(referral_school)} ({cfg.backlog} backlog + {window_referrals} "
         f"in the window); delivered: {len(set(first) & set(referral_school))}; packets received "
         f"{len(arrivals)}, duplicates (same packet id again) {inbox.duplicates()}; referrals "
-        f"with more than one packet id: {several}; missing: {len(missing)}")  # fmt: skip
+        f"with more than one packet id: {several}; missing: {len(missing)}"
+    )
     for school in schools:
         mine = {r for r, s in referral_school.items() if s == school}
         store = counts_after[school]["delivered"]
-        say(f"  {school}: {len(mine)} decided, {len(mine & set(first))} at the agency, "
-            f"{store} Delivered events in its store")  # fmt: skip
+        say(
+            f"  {school}: {len(mine)} decided, {len(mine & set(first))} at the agency, "
+            f"{store} Delivered events in its store"
+        )
         if store < len(mine & set(first)):
             failures.append(f"{school}: delivered packets its store does not record")
     if missing:
@@ -85,19 +91,25 @@ def evaluate(
     inside = [c for c in bad if faults.inside(c.start) or faults.inside(c.end)]
     outside = len(bad) - len(inside)
     for name, start, end in faults.windows:
-        say(f"restart window: {name} {start - window_start:.0f}s..{end - window_start:.0f}s "
-            "after the window opened")  # fmt: skip
+        say(
+            f"restart window: {name} {start - window_start:.0f}s..{end - window_start:.0f}s "
+            "after the window opened"
+        )
 
     # Latency of raise and decide; urgent delivery under the backlog.
-    lat = {k: [c.seconds for c in results.calls if c.kind == k and 200 <= c.status < 300]
-           for k in ("raise", "decide")}  # fmt: skip
+    lat = {
+        k: [c.seconds for c in results.calls if c.kind == k and 200 <= c.status < 300]
+        for k in ("raise", "decide")
+    }
     urgent = [(r, d.at) for d in results.decided if d.urgent for r in d.referral_ids]
     urgent_lat = [first[r].at - at for r, at in urgent if r in first]
     last_urgent = max((first[r].at for r, _ in urgent if r in first), default=0.0)
     backlog = {r for s in seeded for r in s.backlog}
     remaining = sum(1 for r in backlog if r not in first or first[r].at > last_urgent)
-    say(f"urgent referrals delivered: {len(urgent_lat)}/{len(urgent)}; routine backlog still "
-        f"queued when the last urgent one arrived: {remaining} of {len(backlog)}")  # fmt: skip
+    say(
+        f"urgent referrals delivered: {len(urgent_lat)}/{len(urgent)}; routine backlog still "
+        f"queued when the last urgent one arrived: {remaining} of {len(backlog)}"
+    )
 
     # Projection lag at the end (and how long the runner took to catch up, up to 60 s).
     lag = projection_lag(stack.base, schools)
@@ -122,8 +134,11 @@ def evaluate(
     }
     a_concern = {s: results.raised[s][0] for s in schools if results.raised.get(s)}
     logs = sorted(stack.logs.glob("*.log"))
-    found = leaks(stack.database, seeded, ids, arrivals, referral_school, logs, stack.port,
-                  a_concern) if len(a_concern) == len(schools) else ["no concern raised"]  # fmt: skip
+    found = (
+        leaks(stack.database, seeded, ids, arrivals, referral_school, logs, stack.port, a_concern)
+        if len(a_concern) == len(schools)
+        else ["no concern raised"]
+    )
     for leak in found:
         say(f"  LEAK: {leak}")
     if found:

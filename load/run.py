@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from amqp.exceptions import NotFound
+from amqp.exceptions import NotFound  # type: ignore[import-untyped]
 from kombu.connection import Connection
 
 from harness.dispatch import RABBIT_URL
@@ -52,10 +52,10 @@ def _run(cfg: LoadConfig, stack: Stack) -> int:
     base = stack.start_agency_and_database()
     schools = [f"{n}_{stack.tag}" for n in NAMES[: cfg.schools]]
     adding = [threading.Thread(target=stack.add_school, args=(s,)) for s in schools]
-    for t in adding:
-        t.start()
-    for t in adding:
-        t.join()
+    for thread in adding:
+        thread.start()
+    for thread in adding:
+        thread.join()
     if sorted(stack.schools) != sorted(schools):
         raise RuntimeError("`safeshare school add` failed")
     say(f"schools added with `safeshare school add`: {', '.join(schools)} (db {stack.database})")
@@ -68,14 +68,18 @@ def _run(cfg: LoadConfig, stack: Stack) -> int:
     seeded: list[Seeded] = [
         seed_school(base, s, stack.host(s), n) for s, n in zip(schools, share, strict=True)
     ]
-    say(f"seeded {cfg.backlog} routine referrals in {time.monotonic() - t:.0f}s "
-        "(in-process service layer: one decision shares with 50 agencies)")  # fmt: skip
+    say(
+        f"seeded {cfg.backlog} routine referrals in {time.monotonic() - t:.0f}s "
+        "(in-process service layer: one decision shares with 50 agencies)"
+    )
     stack.wait_web()
     t = time.monotonic()
     while queued(stack, False) < cfg.backlog and time.monotonic() - t < 600:
         time.sleep(0.5)
-    say(f"relay published the backlog: {queued(stack, False)} routine queued "
-        f"{time.monotonic() - t:.0f}s after seeding")  # fmt: skip
+    say(
+        f"relay published the backlog: {queued(stack, False)} routine queued "
+        f"{time.monotonic() - t:.0f}s after seeding"
+    )
     stack.start_workers()
     inbox = Inbox(
         stack.root / "agency", [c for s in seeded for c in (s.canary_name, s.canary_fact)]
@@ -97,8 +101,10 @@ def _run(cfg: LoadConfig, stack: Stack) -> int:
     faults.join()
     for note in faults.notes:
         say(note)
-    say(f"window closed after {window_end - window_start:.0f}s: {len(results.calls)} requests; "
-        f"{queued(stack, False)} routine still queued")  # fmt: skip
+    say(
+        f"window closed after {window_end - window_start:.0f}s: {len(results.calls)} requests; "
+        f"{queued(stack, False)} routine still queued"
+    )
     expected = {r for s in seeded for r in s.backlog}
     expected |= {r for d in results.decided for r in d.referral_ids}
     t = time.monotonic()
@@ -107,6 +113,8 @@ def _run(cfg: LoadConfig, stack: Stack) -> int:
         if expected <= set(inbox.first_arrival()):
             break
         time.sleep(2)
-    say(f"recovery: {len(set(inbox.first_arrival()) & expected)}/{len(expected)} referrals "
-        f"delivered {time.monotonic() - t:.0f}s after the window")  # fmt: skip
+    say(
+        f"recovery: {len(set(inbox.first_arrival()) & expected)}/{len(expected)} referrals "
+        f"delivered {time.monotonic() - t:.0f}s after the window"
+    )
     return evaluate(cfg, stack, seeded, results, inbox, faults, counts_before, before)

@@ -46,9 +46,12 @@ class Service:
     def start(self) -> Service:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                self.args, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                self.args,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         return self
 
     def alive(self) -> bool:
@@ -136,10 +139,21 @@ class Stack:
     def add_school(self, school: str) -> None:
         """`safeshare school add` (a unique id: database roles are the cluster's)."""
         subprocess.run(
-            [SAFESHARE, "school", "add", school, "--name", f"{school.split('_')[0].title()} Academy",
-             "--host", self.host(school)],
-            env=self.env(), check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
+            [
+                SAFESHARE,
+                "school",
+                "add",
+                school,
+                "--name",
+                f"{school.split('_')[0].title()} Academy",
+                "--host",
+                self.host(school),
+            ],
+            env=self.env(),
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         self.schools.append(school)
 
     def _service(self, name: str, *args: str, env: dict[str, str] | None = None) -> Service:
@@ -152,9 +166,17 @@ class Stack:
 
     def start_web(self) -> None:
         self._service(
-            "web", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-            "--workers", str(self.web_workers), "--open-at-once", "8",
-        )  # fmt: skip
+            "web",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.web_workers),
+            "--open-at-once",
+            "8",
+        )
 
     def wait_web(self) -> None:
         deadline = time.monotonic() + 90
@@ -181,12 +203,15 @@ class Stack:
         assert self.base is not None
         for name, urgent, nice in (("urgent", True, 0), ("routine", False, 10)):
             self.workers[name] = WorkerProcess(
-                self.base, [self.queue(urgent)], self.log(f"worker-{name}"), name=name,
-                nice=nice, env={**WIRING, **self.pools()},
-            )  # fmt: skip
+                self.base,
+                [self.queue(urgent)],
+                self.log(f"worker-{name}"),
+                name=name,
+                nice=nice,
+                env={**WIRING, **self.pools()},
+            )
         starting = [
-            threading.Thread(target=w.start, kwargs={"timeout": 120})
-            for w in self.workers.values()
+            threading.Thread(target=w.start, kwargs={"timeout": 120}) for w in self.workers.values()
         ]
         for t in starting:
             t.start()
