@@ -1,10 +1,10 @@
 """`make load` at a tiny size: the same script (load/) against the real stack — three schools
-added with `safeshare school add` on their own database and queue prefix, the web with two
-uvicorn workers, the relay, an urgent and a routine worker, the projection runner, a loopback
-agency — five API clients for 20 s over a 100-referral routine backlog, the routine worker
-SIGKILLed and restarted in the window (the RabbitMQ restart is left to `make load`). Nothing
-accepted is lost, every referral arrives as one packet, nothing of one school is in another's
-stores, packets, logs or metrics."""
+added with `safeshare school add` on their own database and queue prefix, the web (one uvicorn
+worker here, two in `make load`), the relay, an urgent and a routine worker, the projection
+runner, a loopback agency — five API clients for 20 s over a 100-referral routine backlog, the
+routine worker SIGKILLed and restarted in the window (the RabbitMQ restart is left to `make
+load`). Nothing accepted is lost, every referral arrives as one packet, nothing of one school
+is in another's stores, packets, logs or metrics."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ TINY = LoadConfig(
     drain_seconds=120.0,
     kill_worker=True,
     restart_rabbitmq=False,
-    web_workers=2,
+    web_workers=1,  # PostgreSQL's 100 connections are shared with the rest of the suite
 )
 
 
