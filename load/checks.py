@@ -50,6 +50,21 @@ def store_counts(base: Settings, schools: list[str]) -> dict[str, Counter[str]]:
         apps.close()
 
 
+def store_referrals(base: Settings, schools: list[str]) -> dict[str, str]:
+    """Every referral each school's own store holds (also those of a decision whose answer the
+    client never got), by id: its school."""
+    apps = SchoolApps(base, registry_for(base), capacity=1)
+    try:
+        out: dict[str, str] = {}
+        for school in schools:
+            with apps.lease(school) as s:
+                rows = s.app.recorder.referral_rows()  # type: ignore[attr-defined]
+                out |= {str(r.referral_id): school for r in rows}
+        return out
+    finally:
+        apps.close()
+
+
 def projection_lag(base: Settings, schools: list[str]) -> dict[str, int]:
     """Each school's largest projection lag (events its runners have not applied)."""
     apps = SchoolApps(base, registry_for(base), capacity=1)

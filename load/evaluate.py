@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from load.agency import Inbox
-from load.checks import leaks, own_ids, projection_lag, store_counts
+from load.checks import leaks, own_ids, projection_lag, store_counts, store_referrals
 from load.clients import Results
 from load.config import LoadConfig
 from load.faults import Faults
@@ -59,6 +59,13 @@ def evaluate(
     # Delivered once each: the agency's packets against every referral decided.
     referral_school = {r: s.school for s in seeded for r in s.backlog}
     referral_school |= {r: d.school for d in results.decided for r in d.referral_ids}
+    # The stores also hold the referrals of decisions whose answers timed out; each must be
+    # in its own school's store (and not in another's).
+    in_stores = store_referrals(stack.base, schools)
+    crossed = [r for r, school in referral_school.items() if in_stores.get(r, school) != school]
+    if crossed:
+        failures.append(f"{len(crossed)} referrals in another school's store")
+    referral_school = in_stores | referral_school
     arrivals = inbox.refresh()
     first = inbox.first_arrival()
     missing = set(referral_school) - set(first)
