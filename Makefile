@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= var
 
-.PHONY: run demo test lint typecheck pytest bench services clean assets chromium serve fuzz soak
+.PHONY: run demo test lint typecheck pytest bench services clean assets chromium serve fuzz soak load
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -63,6 +63,13 @@ test: $(STAMP) services lint typecheck pytest
 # The benchmarks (bench/): each ends with a `BENCH <name> ratio=... target=...` line.
 bench: $(STAMP) services
 	$(BIN)/python -m bench
+
+# The load test (load/, issue 15 part 5): three schools on the real stack, 50 API clients for
+# 5 minutes over a 10,000-referral routine backlog, a worker SIGKILLed and RabbitMQ restarted;
+# ends with `LOAD <name> value=... target=...` lines, non-zero if anything was lost or crossed.
+# SAFESHARE_LOAD_SECONDS, _CLIENTS, _BACKLOG, _MAX_FLOWS, _DRAIN_SECONDS shrink it.
+load: $(STAMP) services
+	PYTHONPATH=. $(BIN)/python -m load
 
 # Random testing, longer and with fresh seeds: the service layer and the CLI (tests/fuzz), and
 # schemathesis over the JSON API's OpenAPI.

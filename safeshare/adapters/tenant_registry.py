@@ -148,7 +148,11 @@ class PostgresSchoolRegistry:
         self.conninfo = conninfo
         self._lock = threading.Lock()
         self._reader: psycopg.Connection[dict[str, object]] | None = None
-        with self._conn() as conn:
+        # Every process of the deployment runs this set-up when it opens the registry, and
+        # several start at once: one set-up at a time (PostgreSQL otherwise answers "tuple
+        # concurrently updated" to two grants on the same schema).
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (REGISTRY_SCHEMA,))
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {REGISTRY_SCHEMA}")
             conn.execute(f"REVOKE ALL ON SCHEMA {REGISTRY_SCHEMA} FROM PUBLIC")
             conn.execute(

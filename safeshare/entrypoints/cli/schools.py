@@ -81,15 +81,35 @@ def serve(
     open_at_once: int = typer.Option(
         8, "--open-at-once", min=1, help="Schools' applications kept open (least used closed)."
     ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="uvicorn worker processes (each builds its own)."
+    ),
 ) -> None:
     """Serve every registered school's web pages, each at its own host name (uvicorn). No relay
-    or worker runs in this process."""
+    or worker runs in this process. With several workers, sign-in sessions need sticky routing
+    (they live in each worker's memory); the API's tokens do not."""
+    import os
+
     import uvicorn
 
-    from safeshare.entrypoints.web.tenants import create_schools_app
+    from safeshare.entrypoints.web.tenants import OPEN_AT_ONCE_ENV, create_schools_app
 
-    web = create_schools_app(state.settings(), capacity=open_at_once)
-    uvicorn.run(web, host=host, port=port, proxy_headers=False)
+    if workers == 1:
+        web = create_schools_app(state.settings(), capacity=open_at_once)
+        uvicorn.run(web, host=host, port=port, proxy_headers=False)
+        return
+    # Each worker process builds the deployment's web from the environment (as `safeshare
+    # serve --workers` does for one school).
+    os.environ["SAFESHARE_DATA"] = str(state.settings().data)
+    os.environ[OPEN_AT_ONCE_ENV] = str(open_at_once)
+    uvicorn.run(
+        "safeshare.entrypoints.web.tenants:make_schools_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        proxy_headers=False,
+    )
 
 
 @app.command("relay")

@@ -12,6 +12,7 @@ deployment's `SchoolApps` for the length of the request.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from anyio import to_thread
@@ -24,6 +25,9 @@ from safeshare.entrypoints.web.app import create_app
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 from safeshare.tenants import SchoolApps, UnknownSchool, registry_for
+
+OPEN_AT_ONCE_ENV = "SAFESHARE_WEB_OPEN_AT_ONCE"
+"""How many schools' applications each web worker keeps open (`school serve --workers N`)."""
 
 
 class SchoolsByHost:
@@ -82,3 +86,9 @@ def create_schools_app(base: Settings | None = None, capacity: int = 8) -> Schoo
     safeshare.entrypoints.web.tenants:create_schools_app`)."""
     settings = base or Settings()
     return SchoolsByHost(SchoolApps(settings, registry_for(settings), capacity=capacity))
+
+
+def make_schools_app() -> SchoolsByHost:
+    """`uvicorn --factory safeshare.entrypoints.web.tenants:make_schools_app`: built in each
+    uvicorn worker process (`safeshare school serve --workers N`), from the environment."""
+    return create_schools_app(capacity=int(os.environ.get(OPEN_AT_ONCE_ENV, "8")))
