@@ -211,7 +211,7 @@ def print_replay(data: dict[str, Any]) -> None:
     if not data["existed"]:
         console.print(data["message"], highlight=False, markup=False)
         return
-    from safeshare.entrypoints.cli.concerns import print_case
+    from safeshare.entrypoints.cli.case_display import print_case
 
     proof_keys = ("position", "leaf_index", "leaf_hash", "proof", "included")
     events = [{k: v for k, v in e.items() if k not in proof_keys} for e in data["events"]]

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import typer
-from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from domain.codes import Category, ConsentStatus, NotSoughtReason, label
 from domain.errors import InvalidValue
 from domain.visible_text import visible
 from safeshare.entrypoints.cli import state
+from safeshare.entrypoints.cli.case_display import print_case
 from safeshare.entrypoints.cli.identity import CASEWORK, RAISERS, READERS, by_option
 from safeshare.entrypoints.cli.output import console, emit, for_console, guarded
-from safeshare.services.read_models import CaseView
 from safeshare.services.referrals import portal_uploads
 
 app = typer.Typer(help="Concerns: raise one, then seek advice, consent, basis, decide, inform.")
@@ -371,48 +369,3 @@ def show(
     with guarded(as_json):
         data = state.safeshare().views.show_concern(concern_id, by, as_of, break_glass_reason)
     emit(data, as_json, lambda: print_case(data))
-
-
-def print_case(data: CaseView | Mapping[str, Any]) -> None:
-    """A case for a person on a terminal: a concern as shown, or as an auditor's replay."""
-    c = data["concern"]
-    child = c["child"]
-    head = (
-        f"[bold]{for_console(c['category_label'])}[/]  concern {for_console(c['concern_id'])}\n"
-        f"child: {for_console(child.get('name', '?'))} "
-        f"(born {for_console(child.get('dob', '?'))})\n"
-        f"observed {for_console(c['observed_at'])}, raised by {for_console(c['raised_by'])}"
-        + ("  [bold red]URGENT[/]" if c["urgent"] else "")
-        + (f"\n[dim]as of {for_console(data['as_of'])}[/]" if data.get("as_of") else "")
-    )
-    console.print(Panel(head, title="Concern", expand=False))
-    console.print(f"[bold]FACT[/]: {for_console(c['facts'])}")
-    for a in c.get("fact_amendments", []):
-        if a["kind"] == "correction":
-            console.print(
-                f"[dim]superseded ({for_console(a['reason'])}, {for_console(a['by'])}): "
-                f"{for_console(a['superseded'])}[/]"
-            )
-        else:
-            console.print(f"[bold]ADDENDUM[/] ({for_console(a['by'])}): {for_console(a['text'])}")
-    if c["opinion"]:
-        console.print(f"[bold]OPINION[/] (not established fact): {for_console(c['opinion'])}")
-    table = Table(title="History", show_lines=False)
-    for col in ("#", "recorded at (UTC)", "what happened", "by"):
-        table.add_column(col)
-    for e in data["events"]:
-        what = for_console(e["summary"])
-        if e.get("reasons"):
-            what += f"\n[dim]reasons: {for_console(e['reasons'])}[/]"
-        table.add_row(
-            for_console(e["version"]),
-            for_console(e["recorded_at"][:16].replace("T", " ")),
-            what,
-            for_console(e.get("by", "")),
-        )
-    console.print(table)
-    for r in data["referrals"]:
-        console.print(
-            f"referral {for_console(r['referral_id'])} → {for_console(r['agency_id'])}: "
-            f"{for_console(r['status'])}"
-        )

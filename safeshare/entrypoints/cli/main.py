@@ -32,6 +32,7 @@ from safeshare.entrypoints.cli import (
     users,
     witness,
 )
+from safeshare.entrypoints.cli.case_display import print_case
 from safeshare.entrypoints.cli.identity import check_role_if_signed_in
 from safeshare.entrypoints.cli.output import add_row, console, emit, for_console, guarded
 from safeshare.services.school import Safeshare
@@ -117,9 +118,9 @@ def demo(as_json: bool = JSON) -> None:
     if not as_json:
         _print_worklist(s.views.worklist())
         console.rule("One case's history")
-        concerns.print_case(s.views.show_concern(str(featured), "demo DSL"))
+        print_case(s.views.show_concern(str(featured), "demo DSL"))
         console.rule("A correction of the facts, then a share on consent")
-        concerns.print_case(s.views.show_concern(str(policy.corrected_concern), "demo DSL"))
+        print_case(s.views.show_concern(str(policy.corrected_concern), "demo DSL"))
         console.rule("What MASH received: the household and the professionals")
         packet = s.views.show_referral(str(policy.household_referral), "demo DSL")["packet"]
         console.print(Text(str(packet["text"])))
