@@ -5,13 +5,17 @@ them off the school) while a school is restored, and restart them after a rotati
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.text import Text
 
+from safeshare.adapters.tenant_registry import SchoolRegistry
 from safeshare.entrypoints.cli import state
 from safeshare.entrypoints.cli.output import console, emit, guarded
+from safeshare.settings import Settings
 from safeshare.tenant_ops import backup_schools, chosen_schools, restore_schools, rotate_school_keys
 from safeshare.tenants import registry_for
 
@@ -19,6 +23,16 @@ JSON = typer.Option(False, "--json", help="Machine-readable output.")
 BY = typer.Option("operator", "--by", help="Who is doing it (recorded on each school's log).")
 SCHOOL = typer.Option(None, "--school", help="One registered school's id.")
 EVERY = typer.Option(False, "--all", help="Every school (registered; in the backup, to restore).")
+
+
+def _through_registry(work: Callable[[Settings, SchoolRegistry], dict[str, Any]]) -> dict[str, Any]:
+    """`work` on this deployment's settings and its school registry, closed afterwards."""
+    base = state.settings()
+    registry = registry_for(base)
+    try:
+        return work(base, registry)
+    finally:
+        registry.close()
 
 
 def backup(
@@ -32,12 +46,11 @@ def backup(
     store (encrypted to its own backup key) and attachments, each separately; each backup is
     recorded on its school's log."""
     with guarded(as_json):
-        base = state.settings()
-        registry = registry_for(base)
-        try:
-            done = backup_schools(base, chosen_schools(registry, school, every), directory, by)
-        finally:
-            registry.close()
+        done = _through_registry(
+            lambda base, reg: backup_schools(
+                base, chosen_schools(reg, school, every), directory, by
+            )
+        )
 
     def show() -> None:
         for sid, m in done["schools"].items():
@@ -65,12 +78,11 @@ def restore(
     """Put each school's stores back from its backup with every erasure known now re-applied
     (its event store's, its tombstones' and its witnesses'); each restore is recorded."""
     with guarded(as_json):
-        base = state.settings()
-        registry = registry_for(base)
-        try:
-            done = restore_schools(base, registry, directory, school, every, by, only=store or None)
-        finally:
-            registry.close()
+        done = _through_registry(
+            lambda base, reg: restore_schools(
+                base, reg, directory, school, every, by, only=store or None
+            )
+        )
 
     def show() -> None:
         for sid, r in done["schools"].items():
@@ -96,12 +108,9 @@ def rotate_keys(
     """Rotate one of each named school's keys without rewriting any event; recorded on its
     log. No other school's keys are touched. Restart the deployment's processes afterwards."""
     with guarded(as_json):
-        base = state.settings()
-        registry = registry_for(base)
-        try:
-            done = rotate_school_keys(base, chosen_schools(registry, school, every), key, by)
-        finally:
-            registry.close()
+        done = _through_registry(
+            lambda base, reg: rotate_school_keys(base, chosen_schools(reg, school, every), key, by)
+        )
 
     def show() -> None:
         for sid, r in done["schools"].items():
