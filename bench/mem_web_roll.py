@@ -17,7 +17,12 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-FORENAMES = (
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+FORENAMES = _words(
     "Oliver George Noah Arthur Muhammad Leo Harry Oscar Archie Henry Theodore Freddie Jack "
     "Charlie Theo Alfie Jacob Thomas Finley Arlo William Lucas Roman Tommy Isaac Teddy Alexander "
     "Luca Edward James Joshua Albie Elijah Max Mohammed Reuben Mason Sebastian Rory Jude Louie "
@@ -27,8 +32,8 @@ FORENAMES = (
     "Isabelle Ruby Sara Aisha Zara Amira Fatima Maryam Hannah Chloé Zoë Siân Aoife Niamh Saoirse "
     "Oluwaseun Chidi Kwame Ama Priya Arjun Ananya Rohan Wiktoria Jakub Zuzanna Oskar Mateusz "
     "Ioana Andrei Yusuf Ibrahim Hamza Layla Noor Mei Wei Hiro Kenji Dylan Rhys Cerys Eilidh Callum"
-).split()
-SURNAMES = (
+)
+SURNAMES = _words(
     "Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson "
     "Thompson Wright Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson "
     "Wood Turner Martin Cooper Hill Ward Morris Moore Clark Lee King Baker Harrison Morgan Allen "
@@ -40,7 +45,7 @@ SURNAMES = (
     "Kowalski Wiśniewska Popescu Okafor Adeyemi Mensah Osei Nguyen Chen Wang Li Zhang Kaur Gill "
     "Sharma Ahmed Rahman Chowdhury Yilmaz Demir Rossi Silva Santos Fernández Müller Dubois "
     "Smith-Jones Hart-Davies Ashworth-Clarke"
-).split()
+)
 YEAR_GROUPS = (7, 8, 9, 10, 11, 12, 13)
 FORMS = "ABCDEFGH"
 COLUMNS = (
