@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
@@ -24,6 +24,10 @@ class KeyStore(Protocol):
     def put(self, child_id: UUID, wrapped: bytes) -> None: ...
 
     def get(self, child_id: UUID) -> bytes | None: ...
+
+    def get_many(self, child_ids: Sequence[UUID]) -> dict[UUID, bytes]:
+        """The wrapped keys of these children in one query (those with none left out)."""
+        ...
 
     def destroy(self, child_id: UUID) -> bool: ...
 
@@ -66,6 +70,17 @@ class SQLiteKeyStore:
                 "SELECT wrapped FROM child_keys WHERE child_id = ?", (child_id.hex,)
             ).fetchone()
         return bytes(row[0]) if row else None
+
+    def get_many(self, child_ids: Sequence[UUID]) -> dict[UUID, bytes]:
+        if not child_ids:
+            return {}
+        marks = ", ".join("?" * len(child_ids))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT child_id, wrapped FROM child_keys WHERE child_id IN ({marks})",
+                [c.hex for c in child_ids],
+            ).fetchall()
+        return {UUID(r[0]): bytes(r[1]) for r in rows}
 
     def destroy(self, child_id: UUID) -> bool:
         """`secure_delete` overwrites the row with zeros in the file as it is deleted: no
@@ -156,6 +171,18 @@ class PostgresKeyStore:
                 (child_id,),
             ).fetchone()
         return bytes(row[0]) if row else None
+
+    def get_many(self, child_ids: Sequence[UUID]) -> dict[UUID, bytes]:
+        if not child_ids:
+            return {}
+        with self._lock:
+            rows = self._conn.execute(
+                sql.SQL("SELECT child_id, wrapped FROM {} WHERE child_id = ANY(%s)").format(
+                    self._table
+                ),
+                (list(child_ids),),
+            ).fetchall()
+        return {UUID(str(r[0])): bytes(r[1]) for r in rows}
 
     def destroy(self, child_id: UUID) -> bool:
         with self._lock:

@@ -10,11 +10,11 @@ recorders: `sqlite_store.py`, `postgres_store.py`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
-from eventsourcing.persistence import Transcoding
+from eventsourcing.persistence import StoredEvent, Transcoding
 
 from domain.sealed import Sealed
 from safeshare.adapters.case_index import CaseIndexRows, ReferralRow
@@ -63,6 +63,12 @@ class AsOfRecorder:
 
     def records_keyed(self, kind: str, key: str = "") -> list[UUID]:
         """The records of a kind under a key (`case_index.KEYS`), in the order they joined."""
+        raise NotImplementedError
+
+    def events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every event of these records in one query, each record's in version order: for
+        building something from many records at once (the roll search's index) without a
+        query per record."""
         raise NotImplementedError
 
     def case_index_version(self) -> int | None:

@@ -98,6 +98,10 @@ class SafesharePostgresRecorder(PostgresApplicationRecorder, AsOfRecorder):
         self.select_keyed_statement = SQL(
             "SELECT record_id FROM {}.record_keys WHERE kind = %s AND key = %s ORDER BY seq"
         ).format(schema)
+        self.select_events_of_statement = SQL(
+            "SELECT * FROM {}.{} WHERE originator_id = ANY(%s) "
+            "ORDER BY originator_id, originator_version"
+        ).format(schema, Identifier(self.events_table_name))
         self.select_index_version_statement = SQL(
             "SELECT version FROM {}.case_index_state WHERE name = 'case_index'"
         ).format(schema)
@@ -197,6 +201,21 @@ class SafesharePostgresRecorder(PostgresApplicationRecorder, AsOfRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_keyed_statement, (kind, key))
             return [row["record_id"] for row in curs.fetchall()]
+
+    def events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        if not originator_ids:
+            return []
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_events_of_statement, (list(originator_ids),))
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
 
     def case_index_version(self) -> int | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

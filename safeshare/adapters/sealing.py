@@ -11,7 +11,7 @@ import base64
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
@@ -139,7 +139,32 @@ class Sealer:
         """The plain text, or "[erased]" once the child's key is gone."""
         if sealed is None:
             return None
-        aead = self._aead(child_id)
+        return self._open(child_id, self._aead(child_id), sealed)
+
+    def unseal_many(
+        self, values: Mapping[UUID, Sequence[Sealed | None]]
+    ) -> dict[UUID, list[str | None]]:
+        """Many children's values at once, each as `unseal` answers it: the keys not held
+        already are read in one query and each unwrapped once for all its child's values (the
+        roll search's index). They are not remembered: a whole roll would push the children
+        in use out of the cache."""
+        keys: dict[UUID, AESGCM] = {}
+        with self._lock:
+            for child_id in values:
+                aead = self._cache.get(child_id)
+                if aead is not None:
+                    keys[child_id] = aead
+        missing = [c for c in values if c not in keys]
+        for child_id, wrapped in self._keystore.get_many(missing).items():
+            keys[child_id] = AESGCM(aes_key_unwrap(self._kek.secret, wrapped))
+        return {
+            child_id: [
+                None if s is None else self._open(child_id, keys.get(child_id), s) for s in sealed
+            ]
+            for child_id, sealed in values.items()
+        }
+
+    def _open(self, child_id: UUID, aead: AESGCM | None, sealed: Sealed) -> str:
         if aead is None:
             return ERASED
         raw = base64.urlsafe_b64decode(sealed.token)

@@ -160,6 +160,26 @@ class SafeshareSQLiteRecorder(SQLiteApplicationRecorder, AsOfRecorder):
             )
             return [UUID(row[0]) for row in c.fetchall()]
 
+    def events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        if not originator_ids:
+            return []
+        marks = ", ".join("?" * len(originator_ids))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT * FROM {self.events_table_name} WHERE originator_id IN ({marks}) "
+                "ORDER BY originator_id, originator_version",
+                [i.hex for i in originator_ids],
+            )
+            return [
+                StoredEvent(
+                    originator_id=self.convert_originator_id(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
+                for row in c.fetchall()
+            ]
+
     def case_index_version(self) -> int | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT version FROM case_index_state WHERE name = 'case_index'")
