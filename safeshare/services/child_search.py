@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import structlog
+
 from domain.child import Child
 from domain.errors import InvalidValue
 from safeshare.adapters.case_index import CHILDREN
 from safeshare.services.context import Context
 
+log = structlog.get_logger("safeshare.child_search")
 MAX_RESULTS = 20
 BATCH = 500
 """Children read per query when the index is built."""
@@ -38,6 +41,23 @@ class ChildSearch:
         self._position = 0
         self._lock = threading.Lock()
 
+    def warm_up(self) -> threading.Thread:
+        """Build the index in a background thread, so that the first search finds it ready
+        (the web starts this when it opens the school). A search meanwhile waits for it (the
+        lock), then catches up as usual. If it fails (the school closed under it), the next
+        search builds the index afresh."""
+        thread = threading.Thread(target=self._warm, name="roll-search-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm(self) -> None:
+        try:
+            self.catch_up()
+        except Exception as e:
+            log.warning(
+                "roll search warm-up failed; the first search builds it", error=type(e).__name__
+            )
+
     def catch_up(self) -> None:
         with self._lock:
             if self._position == 0:
@@ -56,14 +76,17 @@ class ChildSearch:
         """The children on the roll from the case index, not from a read of the whole log:
         the head is taken first, so a child registered or erased meanwhile is applied again
         by the catch-up that follows (applying is idempotent). The roll is read in batches:
-        one query for a batch's events and one for its keys, each key unwrapped once."""
+        one query for a batch's events and one for its keys, each key unwrapped once. The
+        index is replaced only once whole (a build that failed part way leaves nothing)."""
         head = self.ctx.app.recorder.max_notification_id() or 0
         roll = self.ctx.app.index.records_keyed(CHILDREN)
+        entries: dict[UUID, ChildMatch] = {}
         for i in range(0, len(roll), BATCH):
-            self._add_many(roll[i : i + BATCH])
+            entries.update(self._read(roll[i : i + BATCH]))
+        self._entries = entries
         self._position = head
 
-    def _add_many(self, child_ids: list[UUID]) -> None:
+    def _read(self, child_ids: list[UUID]) -> dict[UUID, ChildMatch]:
         app = self.ctx.app
         events: dict[UUID, list[Any]] = {}
         for stored in app.index.events_of(child_ids):
@@ -74,9 +97,11 @@ class ChildSearch:
         opened = self.ctx.sealer.unseal_many(
             {c: (child.name, child.date_of_birth, child.upn) for c, child in live.items()}
         )
-        for child_id, (name, dob, upn) in opened.items():
-            if name is not None and dob is not None:
-                self._entries[child_id] = ChildMatch(child_id, name, dob, upn)
+        return {
+            child_id: ChildMatch(child_id, name, dob, upn)
+            for child_id, (name, dob, upn) in opened.items()
+            if name is not None and dob is not None
+        }
 
     def _apply(self, child_id: UUID, topic: str) -> None:
         if topic == Child.Erased.TOPIC:

@@ -2,7 +2,9 @@
 JavaScript. Routes parse a form, call one service and render one read model.
 
 `create_app(school)` builds it over one school's `Safeshare` (the composition root's); it runs
-no background loops of its own, so several web workers never run two relays.
+no background loops of its own, so several web workers never run two relays. The one thread it
+starts builds the roll search's index once, as the school is opened, so that the first search
+of the roll does not wait for it.
 """
 
 from __future__ import annotations
@@ -47,10 +49,12 @@ def create_app(school: Safeshare) -> FastAPI:
     actions = ActionService(school.ctx)
     attachments = AttachmentService(school.ctx)
     cases = CasePages(school.ctx, school.views, actions, attachments)
+    children = ChildSearch(school.ctx)
+    children.warm_up()
     web = Web(
         school=school,
         accounts=school.accounts,
-        children=ChildSearch(school.ctx),
+        children=children,
         cases=cases,
         referrals=ReferralPages(school.ctx, cases),
         actions=actions,
