@@ -64,9 +64,7 @@ def test_the_index_is_ready_before_the_first_search_and_keeps_up_with_the_roll(
 def test_a_child_erased_while_the_index_is_built_is_not_found(school: Safeshare) -> None:
     ida = register(school, "Ida Moss", 10)
     register(school, "Ian Mossley", 11)
-    on_reading_the_roll(
-        school, lambda: school.children.erase(str(ida), "retention-ended", "DSL")
-    )
+    on_reading_the_roll(school, lambda: school.children.erase(str(ida), "retention-ended", "DSL"))
     search = ChildSearch(school.ctx)
     search.warm_up()
     assert found(search, "moss") == ["Ian Mossley"]  # waits for the build, then catches up
