@@ -33,7 +33,7 @@ def found(search: ChildSearch, query: str) -> list[str]:
     return [m.name for m in search.search(query)]
 
 
-def on_reading_the_roll(s: Safeshare, first: Callable[[], None]) -> None:
+def on_reading_the_roll(s: Safeshare, first: Callable[[], object]) -> None:
     """`first` runs once, as the index's build reads its first batch of the roll (after it
     has taken the log's head)."""
     index: Any = s.app.index
