@@ -174,8 +174,8 @@ def measure(s: Safeshare, backend: str, events: int, phases: Phases) -> dict[str
     figures = ", ".join(f"{op} {t * 1000:.1f} ms" for op, t in found.items())
     print(f"[{backend}] {events:,} events: {figures}", flush=True)
     print(
-        f"[{backend}] the case page: a concern of {page.events} events from the worklist "
-        f"(median of {page.weighed}), {page.size / 1000:.0f} KB",
+        f"[{backend}] the case page: a concern of {page.events} events "
+        f"(the median of {page.weighed} across the roll), {page.size / 1000:.0f} KB",
         flush=True,
     )
     return found

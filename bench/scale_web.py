@@ -1,7 +1,7 @@
 """The web case page for `bench_scale`: served in process from the school's ASGI app.
 
 A DSL signed in through the pages (password, then TOTP, as `bench_web_page` does) opens the
-page of a typical case on the worklist: of the concerns the worklist names, the one with the
+page of a typical case: of the concerns of children spread over the roll, the one with the
 median number of events (not the biggest). The app is driven by starlette's `TestClient` in
 this process, so the figure is the page's own work in milliseconds, comparable with the other
 operations, without a server or a network between.
@@ -14,25 +14,25 @@ from uuid import uuid4
 from starlette.testclient import TestClient
 
 from bench.bench_web_page import COOKIE, dsl_account, sign_in_with
+from safeshare.adapters.case_index import CHILDREN
 from safeshare.entrypoints.web.app import create_app
 from safeshare.services.school import Safeshare
 
-SAMPLE = 200
-"""How many of the worklist's concerns are weighed to find a typical one."""
+SAMPLE = 100
+"""How many children, spread over the roll, lend their concerns to find a typical one."""
 
 
 def typical_concern(s: Safeshare) -> tuple[str, int, int]:
-    """A concern the DSL would open from the worklist, of median size; its id and events."""
-    ids: list[str] = []
-    for item in s.views.worklist():
-        cid = str(item.get("concern_id") or "")
-        if cid and cid not in ids:
-            ids.append(cid)
-        if len(ids) == SAMPLE:
-            break
-    if not ids:
-        raise RuntimeError("the worklist names no concern")
-    sized = sorted((s.ctx.concern(cid).version, cid) for cid in ids)
+    """A concern of median size (its own events) among those of children spread evenly over
+    the roll, from the first registered to the last (not the biggest case, nor only what is
+    open now); its id, its events, and how many concerns were weighed."""
+    index = s.ctx.app.index
+    roll = index.records_keyed(CHILDREN)
+    children = roll[:: max(1, len(roll) // SAMPLE)]
+    concerns = [c for child in children for c in index.concerns_of_child(child)]
+    if not concerns:
+        raise RuntimeError("no child on the roll has a concern")
+    sized = sorted((s.ctx.concern(c).version, str(c)) for c in concerns)
     events, cid = sized[len(sized) // 2]
     return cid, events, len(sized)
 
