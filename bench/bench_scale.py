@@ -6,6 +6,8 @@ costs. Each operation is timed (median of `REPEAT`) on a store of N events and o
 `SAFESHARE_BENCH_SCALE_SIZES=20000,200000` names them), on SQLite and on PostgreSQL
 (`SAFESHARE_BENCH_SCALE_BACKENDS=sqlite` for one). The bigger store is a longer history at the
 same pace (the smaller one is one year), generated in bulk once and cached (`scale_store.py`).
+The web case page is served in process by the ASGI app (`scale_web.py`). Each store's run ends
+with where its time went, phase by phase.
 
     BENCH scale-<operation>-<backend> ratio=<time at N / time at 10·N> target=0.80
 
