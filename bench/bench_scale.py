@@ -6,6 +6,8 @@ costs. Each operation is timed (median of `REPEAT`) on a store of N events and o
 `SAFESHARE_BENCH_SCALE_SIZES=20000,200000` names them), on SQLite and on PostgreSQL
 (`SAFESHARE_BENCH_SCALE_BACKENDS=sqlite` for one). The bigger store is a longer history at the
 same pace (the smaller one is one year), generated in bulk once and cached (`scale_store.py`).
+The web case page is served in process by the ASGI app (`scale_web.py`). Each store's run ends
+with where its time went, phase by phase.
 
     BENCH scale-<operation>-<backend> ratio=<time at N / time at 10·N> target=0.80
 
@@ -31,6 +33,7 @@ from pathlib import Path
 
 from bench.common import scale
 from bench.scale_store import history_school
+from bench.scale_web import CasePage
 from safeshare.services import projections as ps
 from safeshare.services.audit import audit_service
 from safeshare.services.chronology import child_chronology
@@ -53,6 +56,7 @@ OPERATIONS = (
     "reconciler-tick",
     "relay-tick-idle",
     "audit-replay-as-of",
+    "web-case-page",
 )
 
 
@@ -79,6 +83,24 @@ def _median(work: Callable[[], object], setup: Callable[[], None] | None = None)
     return statistics.median(times[1:])
 
 
+class Phases:
+    """Where a run's time goes: the seconds since the previous mark, by name."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.seconds: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self.last
+        self.last = now
+
+    def report(self) -> None:
+        spent = ", ".join(f"{name} {s:.0f} s" for name, s in self.seconds.items())
+        print(f"{self.title}: {sum(self.seconds.values()):.0f} s: {spent}", flush=True)
+
+
 def _no_publish(job: Job) -> None:
     pass
 
@@ -102,24 +124,25 @@ class Case:
         )
 
 
-def warm(s: Safeshare, relay: Relay, reconciler: Reconciler) -> None:
+def warm(s: Safeshare, relay: Relay, reconciler: Reconciler, phases: Phases) -> None:
     """What the running workers would already have done: projections and the integrity log
     caught up, the relay past the history, overdue referrals escalated."""
-    started = time.perf_counter()
     ps.catch_up(s)
+    phases.done("catch up the projections")
     audit_service(s).checkpoint()
+    phases.done("catch up the integrity log")
     relay.catch_up()
     reconciler.run_once()
-    print(f"  caught up the read models and workers in {time.perf_counter() - started:.0f} s")
+    phases.done("catch up the relay and reconciler")
 
 
-def measure(s: Safeshare, backend: str, events: int) -> dict[str, float]:
+def measure(s: Safeshare, backend: str, events: int, phases: Phases) -> dict[str, float]:
     store = SafeshareDispatchStore(s)
     config = DispatchConfig(broker_url=None, broker_db=Path(tempfile.mkdtemp()) / "broker.db")
     relay = Relay(store, _no_publish)
     reconciler = Reconciler(store, _no_publish, config)
     try:
-        warm(s, relay, reconciler)
+        warm(s, relay, reconciler, phases)
         case = Case(s)
         audit = audit_service(s)
         erasing: list[Case] = []
@@ -142,14 +165,25 @@ def measure(s: Safeshare, backend: str, events: int) -> dict[str, float]:
                 lambda: audit.replay(case.concerns[0], s.ctx.clock().isoformat(), DSL)
             ),
         }
+        page = CasePage(s)
+        try:
+            found["web-case-page"] = _median(page.get)
+        finally:
+            page.close()
+        phases.done("time the operations")
     finally:
         store.close()
     figures = ", ".join(f"{op} {t * 1000:.1f} ms" for op, t in found.items())
     print(f"[{backend}] {events:,} events: {figures}", flush=True)
+    print(
+        f"[{backend}] the case page: a concern of {page.events} events "
+        f"(the median of {page.weighed} across the roll), {page.size / 1000:.0f} KB",
+        flush=True,
+    )
     return found
 
 
-def memory(job: str, backend: str, events: int) -> dict[str, float]:
+def memory(job: str, backend: str, events: int, phases: Phases) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, "-m", "bench.scale_memory", job, backend, str(events)],
         check=True,
@@ -157,6 +191,7 @@ def memory(job: str, backend: str, events: int) -> dict[str, float]:
         text=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
+    phases.done(f"{job} (its own process)")
     found: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     print(
         f"[{backend}] {job} over {events:,} events: {found['s']:.0f} s, peak {found['mb']:.0f} MB "
@@ -173,10 +208,15 @@ def main() -> None:
     for backend in backends():
         times: dict[int, dict[str, float]] = {}
         for events in (small, large):
+            phases = Phases(f"[{backend}] {events:,} events")
             with history_school(backend, events, per_day) as s:
-                times[events] = measure(s, backend, events)  # catches the integrity log up
-                rebuilt = memory("rebuild", backend, events)
-                verified = memory("verify", backend, events)  # so every record is checked
+                phases.done("open or generate the store")
+                # The rebuild first: a store just generated then has its projections built
+                # once (catching them up would fold the whole history a second time).
+                rebuilt = memory("rebuild", backend, events, phases)
+                times[events] = measure(s, backend, events, phases)  # catches the log up
+                verified = memory("verify", backend, events, phases)  # every record checked
+            phases.report()
         for op in OPERATIONS:
             ratio = times[small][op] / times[large][op]
             lines.append(f"BENCH scale-{op}-{backend} ratio={ratio:.2f} target={TARGET:.2f}")

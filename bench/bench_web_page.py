@@ -48,9 +48,9 @@ def case_of_100_events(school: Safeshare) -> str:
     return cid
 
 
-def dsl_account(school: Safeshare) -> str:
+def dsl_account(school: Safeshare, email: str = DSL_EMAIL) -> str:
     """A DSL enrolled in TOTP; answers the secret."""
-    user_id = school.accounts.add("Mrs Dee", DSL_EMAIL, "dsl", PASSWORD, "bench")
+    user_id = school.accounts.add("Mrs Dee", email, "dsl", PASSWORD, "bench")
     account = school.accounts.get(user_id)
     assert account is not None
     offer = school.accounts.offer_enrolment(account)
@@ -68,6 +68,12 @@ def _csrf(html: str) -> str:
 def sign_in(base: str, secret: str) -> str:
     """Sign in as the DSL through the pages (password, then TOTP); answers the session id.
     The session cookie is Secure, so over plain loopback it is carried by hand."""
+    with httpx.Client(base_url=base, timeout=60) as client:
+        return sign_in_with(client, secret)
+
+
+def sign_in_with(client: httpx.Client, secret: str, email: str = DSL_EMAIL) -> str:
+    """`sign_in` through a client of our own (e.g. starlette's `TestClient`, in process)."""
     sid = ""
 
     def kept(r: httpx.Response) -> httpx.Response:
@@ -78,31 +84,29 @@ def sign_in(base: str, secret: str) -> str:
                 sid = rest.split(";", 1)[0]
         return r
 
-    with httpx.Client(base_url=base, timeout=60) as client:
+    def cookie() -> dict[str, str]:
+        return {"Cookie": f"{COOKIE}={sid}"} if sid else {}
 
-        def cookie() -> dict[str, str]:
-            return {"Cookie": f"{COOKIE}={sid}"} if sid else {}
-
-        page = kept(client.get("/login", headers=cookie()))
+    page = kept(client.get("/login", headers=cookie()))
+    r = kept(
+        client.post(
+            "/login",
+            data={"email": email, "password": PASSWORD, "csrf_token": _csrf(page.text)},
+            headers=cookie(),
+        )
+    )
+    if r.headers.get("location") == "/login/second-factor":
+        page = kept(client.get("/login/second-factor", headers=cookie()))
+        code = pyotp.TOTP(secret).now()
         r = kept(
             client.post(
-                "/login",
-                data={"email": DSL_EMAIL, "password": PASSWORD, "csrf_token": _csrf(page.text)},
+                "/login/second-factor",
+                data={"code": code, "csrf_token": _csrf(page.text)},
                 headers=cookie(),
             )
         )
-        if r.headers.get("location") == "/login/second-factor":
-            page = kept(client.get("/login/second-factor", headers=cookie()))
-            code = pyotp.TOTP(secret).now()
-            r = kept(
-                client.post(
-                    "/login/second-factor",
-                    data={"code": code, "csrf_token": _csrf(page.text)},
-                    headers=cookie(),
-                )
-            )
-        if r.status_code != 303:
-            raise RuntimeError(f"sign-in refused: {r.status_code}")
+    if r.status_code != 303:
+        raise RuntimeError(f"sign-in refused: {r.status_code}")
     return sid
 
 

@@ -13,7 +13,8 @@ it covers. Why these tables:
     integrity_timestamps   the RFC 3161 timestamp response for a checkpoint, when a TSA is used
 
 The frontier row is written every `FRONTIER_EVERY` leaves, not every leaf: on reload the leaves
-logged after it are appended again, which keeps the append path at one INSERT per record.
+logged after it are appended again, which keeps the append path at one INSERT per record
+(one `executemany` per batch when the runner catches up).
 
 `drop` (rebuild) keeps the checkpoints and their timestamps: they are signed evidence of what
 the log was, and a rebuild from a tampered store must still be compared with them.
@@ -21,7 +22,7 @@ the log was, and a rebuild from a tampered store must still be compared with the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -35,8 +36,9 @@ from projections.canonical import LeafHasher
 from projections.checkpoint import Checkpoint, sign_checkpoint
 from projections.db import Tx
 from projections.integrity_diagnosis import PositionedLeaf
-from projections.integrity_nodes import create_nodes, drop_nodes, store_completed
+from projections.integrity_nodes import BLOCK, create_nodes, drop_nodes, store_completed
 from projections.merkle import CompactRange
+from projections.runner import Item
 
 FRONTIER_EVERY = 256
 _STATE_KEY = "integrity"
@@ -121,25 +123,33 @@ class IntegrityLog:
     def apply(
         self, tx: Tx, notification: Notification, event: DomainEventProtocol[Any] | None
     ) -> None:
+        self.apply_batch(tx, [(notification, event)])
+
+    def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
+        """Each record's leaf appended in order, as `apply` would one at a time; the leaf rows
+        are written together (one `executemany`) before anything reads them back: the
+        subtree a leaf completes (`store_completed` hashes the block's leaves from the table)
+        and the end of the batch."""
         c = self._load(tx)
-        n = notification
-        leaf = self._hash(n.originator_id, n.originator_version, n.topic, n.state)
-        tx.execute(
-            "INSERT INTO integrity_leaves (position, leaf_index, leaf_hash) VALUES (?, ?, ?)",
-            (notification.id, c.frontier.size, leaf),
-        )
-        c.frontier.append(leaf)
-        store_completed(tx, c.frontier.size)
-        c.position, c.last_leaf = notification.id, leaf
-        if c.frontier.size - c.saved_size >= FRONTIER_EVERY:
-            self._save_frontier(tx, c)
-        if self.key is not None and c.frontier.size > c.last_cp_size:
-            now = self.clock()
-            if (
-                c.frontier.size - c.last_cp_size >= self.every_events
-                or now - c.last_cp_at >= self.every
-            ):
-                self._record_checkpoint(tx, c, now)
+        rows: list[tuple[int, int, bytes]] = []
+        for n, _ in items:
+            leaf = self._hash(n.originator_id, n.originator_version, n.topic, n.state)
+            rows.append((n.id, c.frontier.size, leaf))
+            c.frontier.append(leaf)
+            if c.frontier.size % BLOCK == 0:
+                _insert_leaves(tx, rows)
+                store_completed(tx, c.frontier.size)
+            c.position, c.last_leaf = n.id, leaf
+            if c.frontier.size - c.saved_size >= FRONTIER_EVERY:
+                self._save_frontier(tx, c)
+            if self.key is not None and c.frontier.size > c.last_cp_size:
+                now = self.clock()
+                if (
+                    c.frontier.size - c.last_cp_size >= self.every_events
+                    or now - c.last_cp_at >= self.every
+                ):
+                    self._record_checkpoint(tx, c, now)
+        _insert_leaves(tx, rows)
 
     # -- on demand -----------------------------------------------------------------------------
 
@@ -237,6 +247,15 @@ class IntegrityLog:
         )
         c.last_cp_size, c.last_cp_at = cp.size, now
         return cp
+
+
+def _insert_leaves(tx: Tx, rows: list[tuple[int, int, bytes]]) -> None:
+    """Write the leaf rows gathered so far and forget them."""
+    if rows:
+        tx.executemany(
+            "INSERT INTO integrity_leaves (position, leaf_index, leaf_hash) VALUES (?, ?, ?)", rows
+        )
+        rows.clear()
 
 
 # -- reading the log (for `audit verify`, replay and export) -------------------------------------

@@ -18,7 +18,7 @@ from projections.checkpoint import verify_checkpoint
 from projections.db import SQLiteProjectionDb, Tx
 from projections.integrity_log import IntegrityLog, checkpoints, logged_leaves
 from projections.merkle import leaf_hash, root_hash
-from projections.runner import Runner
+from projections.runner import Item, Runner
 from tests.support import SESSION_START
 
 ORIGIN = "test/audit"
@@ -65,11 +65,14 @@ class Flaky(IntegrityLog):
 
     fail_at: int | None = None
 
-    def apply(self, tx: Tx, notification: Notification, event: Any) -> None:
-        super().apply(tx, notification, event)
-        if notification.id == self.fail_at:
-            self.fail_at = None
-            raise RuntimeError("the batch fails after this record was applied")
+    def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
+        failing = [i for i, (n, _) in enumerate(items) if n.id == self.fail_at]
+        if not failing:
+            super().apply_batch(tx, items)
+            return
+        super().apply_batch(tx, items[: failing[0] + 1])
+        self.fail_at = None
+        raise RuntimeError("the batch fails after this record was applied")
 
 
 def _log(key: Ed25519PrivateKey, every: int = 100, cls: type[IntegrityLog] = IntegrityLog) -> Any:
