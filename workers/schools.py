@@ -60,6 +60,23 @@ class SchoolStores:
                 old.close()
             return store
 
+    def warm(self, schools: Sequence[str]) -> list[str]:
+        """Open the stores of (the first `capacity` of) `schools` now, before any task needs
+        them: opening one takes seconds (its application, keys, tables), which an urgent
+        referral must not wait for. A school that cannot be opened is skipped (its first
+        task opens it, or fails, as without this). Returns the schools opened."""
+        opened = []
+        for school in list(schools)[: self._capacity]:
+            try:
+                self.get(school)
+            except Exception as exc:  # its first task tries again and reports
+                log.warning(
+                    "could not open a school's store", school=school, error=type(exc).__name__
+                )
+                continue
+            opened.append(school)
+        return opened
+
     def discard(self, school: str) -> None:
         """After a failure outside the channel: the next task reopens the school's store."""
         with self._lock:

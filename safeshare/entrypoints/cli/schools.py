@@ -106,6 +106,7 @@ def serve(
         "safeshare.entrypoints.web.tenants:make_schools_app",
         factory=True,
         workers=workers,
+        timeout_worker_healthcheck=state.WORKER_HEALTHCHECK_SECONDS,
         host=host,
         port=port,
         proxy_headers=False,

@@ -14,6 +14,12 @@ from safeshare.bootstrap import build
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 
+WORKER_HEALTHCHECK_SECONDS = 30
+"""`serve --workers`: how long uvicorn's supervisor waits for a worker to answer its health
+check before killing it (uvicorn's default, 5 s, is too short on a busy machine: under `make
+load` workers still importing, or busy with requests, were killed and restarted, their
+requests cut off). A worker that is really hung is still replaced."""
+
 
 @dataclass
 class CliSession:

@@ -157,6 +157,7 @@ def register(root: typer.Typer) -> None:
             "safeshare.entrypoints.web.asgi:make_app",
             factory=True,
             workers=workers,
+            timeout_worker_healthcheck=state.WORKER_HEALTHCHECK_SECONDS,
             host=host,
             port=port,
             proxy_headers=True,
