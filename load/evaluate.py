@@ -99,6 +99,16 @@ def evaluate(
     bad = [c for c in results.calls if c.status >= 500 or c.status == 0]
     inside = [c for c in bad if faults.inside(c.start) or faults.inside(c.end)]
     outside = len(bad) - len(inside)
+    no_answer = [c for c in bad if c.status == 0]
+    if no_answer:
+        say(
+            f"no answer: {len(no_answer)} by error "
+            f"{dict(Counter(c.error for c in no_answer))}, by kind "
+            f"{dict(Counter(c.kind for c in no_answer))}; sent at (s into the window) "
+            + ", ".join(
+                f"{c.start - window_start:.0f}" for c in sorted(no_answer, key=lambda c: c.start)
+            )
+        )
     for name, start, end in faults.windows:
         say(
             f"restart window: {name} {start - window_start:.0f}s..{end - window_start:.0f}s "
