@@ -28,6 +28,8 @@ class Call:
     """0: no answer (connection refused or reset, timeout)."""
     start: float
     end: float
+    error: str = ""
+    """For no answer: the exception's class (`ReadTimeout`: not answered within 60 s)."""
 
     @property
     def seconds(self) -> float:
@@ -60,6 +62,7 @@ class Client:
 
     async def call(self, kind: str, token: str, path: str, body: dict[str, Any]) -> Any:
         start = time.time()
+        error = ""
         try:
             r = await self.http.post(
                 API + path,
@@ -67,9 +70,9 @@ class Client:
                 headers={"Host": self.school.host, "Authorization": f"Bearer {token}"},
             )
             status = r.status_code
-        except httpx.HTTPError:
-            status = 0
-        self.results.calls.append(Call(self.school.school, kind, status, start, time.time()))
+        except httpx.HTTPError as exc:
+            status, error = 0, type(exc).__name__
+        self.results.calls.append(Call(self.school.school, kind, status, start, time.time(), error))
         return r.json() if 200 <= status < 300 else None
 
     async def flow(self, n: int, urgent: bool) -> None:

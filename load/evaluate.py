@@ -16,6 +16,8 @@ from load.faults import Faults
 from load.report import line, median, pct
 from load.seed import Seeded
 from load.stack import Stack
+from load.urgent import report as report_urgent
+from load.urgent import urgent_deliveries
 
 KINDS = ("raise", "consent", "lawful-basis", "decide")
 
@@ -97,6 +99,16 @@ def evaluate(
     bad = [c for c in results.calls if c.status >= 500 or c.status == 0]
     inside = [c for c in bad if faults.inside(c.start) or faults.inside(c.end)]
     outside = len(bad) - len(inside)
+    no_answer = [c for c in bad if c.status == 0]
+    if no_answer:
+        say(
+            f"no answer: {len(no_answer)} by error "
+            f"{dict(Counter(c.error for c in no_answer))}, by kind "
+            f"{dict(Counter(c.kind for c in no_answer))}; sent at (s into the window) "
+            + ", ".join(
+                f"{c.start - window_start:.0f}" for c in sorted(no_answer, key=lambda c: c.start)
+            )
+        )
     for name, start, end in faults.windows:
         say(
             f"restart window: {name} {start - window_start:.0f}s..{end - window_start:.0f}s "
@@ -109,12 +121,16 @@ def evaluate(
         for k in ("raise", "decide")
     }
     urgent = [(r, d.at) for d in results.decided if d.urgent for r in d.referral_ids]
-    urgent_lat = [first[r].at - at for r, at in urgent if r in first]
+    broker_down = [(start, end) for name, start, end in faults.windows if "RabbitMQ" in name]
+    urgent_p99, urgent_clear_p99, urgent_in_restart = report_urgent(
+        urgent_deliveries(stack.base, results.decided, first), broker_down, say
+    )
     last_urgent = max((first[r].at for r, _ in urgent if r in first), default=0.0)
     backlog = {r for s in seeded for r in s.backlog}
     remaining = sum(1 for r in backlog if r not in first or first[r].at > last_urgent)
+    arrived = sum(r in first for r, _ in urgent)
     say(
-        f"urgent referrals delivered: {len(urgent_lat)}/{len(urgent)}; routine backlog still "
+        f"urgent referrals delivered: {arrived}/{len(urgent)}; routine backlog still "
         f"queued when the last urgent one arrived: {remaining} of {len(backlog)}"
     )
 
@@ -162,7 +178,9 @@ def evaluate(
     for k in ("raise", "decide"):
         print(line(f"{k}-p50", median(lat[k]), "reported", "seconds"))
         print(line(f"{k}-p99", pct(lat[k], 0.99), "reported", "seconds"))
-    print(line("urgent-delivery-p99", pct(urgent_lat, 0.99), "1.00", "seconds"))
+    print(line("urgent-delivery-p99", urgent_p99, "1.00", "seconds"))
+    print(line("urgent-delivery-p99-broker-up", urgent_clear_p99, "1.00", "seconds"))
+    print(line("urgent-during-broker-restart", urgent_in_restart, "reported"))
     print(line("routine-queued-at-last-urgent", remaining, "reported"))
     print(line("projection-lag-end", max(lag.values(), default=0), 0, "events"))
     print(line("cross-school-leaks", len(found), 0))

@@ -124,8 +124,8 @@ class Stack:
             "SAFESHARE_COOKIE_SECURE": "false",
             "SAFESHARE_WEB_BASE_URL": self.base.web_base_url,
             "SAFESHARE_WEB_METRICS": "true",
-            # PostgreSQL here allows 100 connections, shared with the test suite: every
-            # process keeps its schools' pools small (docs/schools.md, "Connections").
+            # PostgreSQL here allows 300 connections (scripts/ensure-services.sh), shared with
+            # the test suite: every process keeps its schools' pools small (docs/schools.md).
             "SAFESHARE_PG_POOL_SIZE": str(POOL_SIZE),
             "SAFESHARE_PG_MAX_OVERFLOW": str(MAX_OVERFLOW),
         }

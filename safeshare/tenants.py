@@ -215,8 +215,14 @@ def schools_wiring_for(base: Settings) -> Wiring:
     def no_school() -> DispatchStore:
         raise NoSuchSchool("a task that names no school")
 
+    def active_schools() -> list[str]:
+        return [t.id for t in registry.all() if t.active]
+
     return Wiring(
-        config=dispatch_config(base), open_store=no_school, open_school_store=open_school_store
+        config=dispatch_config(base),
+        open_store=no_school,
+        open_school_store=open_school_store,
+        active_schools=active_schools,
     )
 
 

@@ -122,6 +122,9 @@ def make_celery(wiring: Wiring) -> Celery:
         task_reject_on_worker_lost=True,
         task_acks_on_failure_or_timeout=False,
         worker_prefetch_multiplier=1,
+        # A pool process opens its schools' stores before it says it is up (`workers.app`):
+        # seconds on a busy machine, past Celery's default 4 s, after which it is killed.
+        worker_proc_alive_timeout=60.0,
         worker_cancel_long_running_tasks_on_connection_loss=True,
         worker_enable_remote_control=False,
         worker_send_task_events=False,

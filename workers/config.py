@@ -7,7 +7,7 @@ without the application, and so tests can build one directly.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,3 +78,6 @@ class Wiring:
     open_school_store: Callable[[str], DispatchStore] | None = None
     """Many schools on one set of workers: the store of the school a task message names
     (`workers.schools`); None for a deployment of one school."""
+    active_schools: Callable[[], Sequence[str]] | None = None
+    """Many schools: the ids of the active ones, whose stores a worker process opens as it
+    starts (`workers.app`), so that no task waits for its school's store to open."""

@@ -27,6 +27,10 @@ class NoSuchSchool(LookupError):
     """A task for a school this deployment does not (or no longer) serve."""
 
 
+class PublishFailed(Exception):
+    """The broker refused or could not be reached (the school's store is not at fault)."""
+
+
 class SchoolStores:
     """Per process: the stores of the schools whose tasks came last, at most `capacity`."""
 
@@ -59,6 +63,23 @@ class SchoolStores:
                 _, old = self._stores.popitem(last=False)
                 old.close()
             return store
+
+    def warm(self, schools: Sequence[str]) -> list[str]:
+        """Open the stores of (the first `capacity` of) `schools` now, before any task needs
+        them: opening one takes seconds (its application, keys, tables), which an urgent
+        referral must not wait for. A school that cannot be opened is skipped (its first
+        task opens it, or fails, as without this). Returns the schools opened."""
+        opened = []
+        for school in list(schools)[: self._capacity]:
+            try:
+                self.get(school)
+            except Exception as exc:  # its first task tries again and reports
+                log.warning(
+                    "could not open a school's store", school=school, error=type(exc).__name__
+                )
+                continue
+            opened.append(school)
+        return opened
 
     def discard(self, school: str) -> None:
         """After a failure outside the channel: the next task reopens the school's store."""
@@ -104,6 +125,16 @@ class SchoolsRelay:
                 published += Relay(store, self._publisher(school), self.batch).run_once()
             except NoSuchSchool:
                 continue
+            except PublishFailed as exc:
+                # The broker is every school's: the round ends, and each school's store stays
+                # open (reopening them all, seconds each, would only delay what is published
+                # once the broker is back; urgent referrals wait behind it).
+                log.warning(
+                    "relay could not publish; retrying",
+                    school=school,
+                    error=type(exc.__cause__).__name__,
+                )
+                break
             except Exception as exc:  # this school's database or the broker: try again later
                 log.warning("relay failed for a school", school=school, error=type(exc).__name__)
                 self.stores.discard(school)
@@ -119,6 +150,11 @@ class SchoolsRelay:
                 acted += Reconciler(store, self._publisher(school), config, school_alert).run_once()
             except NoSuchSchool:
                 continue
+            except PublishFailed as exc:
+                log.warning(
+                    "reconcile could not publish", school=school, error=type(exc.__cause__).__name__
+                )
+                break
             except Exception as exc:
                 log.warning(
                     "reconcile failed for a school", school=school, error=type(exc).__name__
@@ -135,6 +171,9 @@ class SchoolsRelay:
 
     def _publisher(self, school: str) -> Callable[[Job], None]:
         def publish(job: Job) -> None:
-            self.publish(school, job)
+            try:
+                self.publish(school, job)
+            except Exception as exc:
+                raise PublishFailed(school) from exc
 
         return publish

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
+from psycopg.errors import DuplicateObject
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
@@ -116,6 +118,29 @@ class SafesharePostgresRecorder(PostgresApplicationRecorder, AsOfRecorder):
             "SELECT max(originator_version) AS v FROM {}.event_timestamps "
             "WHERE originator_id = %s AND timestamp <= %s"
         ).format(schema)
+
+    def create_table(self) -> None:
+        """The library's statements, in one transaction under an advisory lock on the schema.
+
+        Every process that opens a school's store runs them (the web's workers, the relay, the
+        Celery workers, the projections runner): the library's `CREATE OR REPLACE FUNCTION`
+        rewrites its catalogue row each time, and two processes doing so at the same instant
+        fail with "tuple concurrently updated" (a request answered 500, a task retried; found
+        by `make load`). Under the lock they take turns. `CREATE TYPE` has no `IF NOT EXISTS`:
+        it runs in a savepoint, and an existing type is kept."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(
+                    "safeshare event store " + self.datastore.schema
+                )
+            )
+            for statement in self.sql_create_statements:
+                if "CREATE TYPE" in statement.as_string():
+                    with contextlib.suppress(DuplicateObject), curs.connection.transaction():
+                        curs.execute(statement, prepare=False)
+                else:
+                    curs.execute(statement, prepare=False)
+        self.datastore.register_type_adapters()
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -96,7 +96,13 @@ def serve(
 
     if workers == 1:
         web = create_schools_app(state.settings(), capacity=open_at_once)
-        uvicorn.run(web, host=host, port=port, proxy_headers=False)
+        uvicorn.run(
+            web,
+            host=host,
+            port=port,
+            proxy_headers=False,
+            timeout_keep_alive=state.KEEP_ALIVE_SECONDS,
+        )
         return
     # Each worker process builds the deployment's web from the environment (as `safeshare
     # serve --workers` does for one school).
@@ -106,6 +112,8 @@ def serve(
         "safeshare.entrypoints.web.tenants:make_schools_app",
         factory=True,
         workers=workers,
+        timeout_keep_alive=state.KEEP_ALIVE_SECONDS,
+        timeout_worker_healthcheck=state.WORKER_HEALTHCHECK_SECONDS,
         host=host,
         port=port,
         proxy_headers=False,

@@ -14,6 +14,19 @@ from safeshare.bootstrap import build
 from safeshare.services.school import Safeshare
 from safeshare.settings import Settings
 
+WORKER_HEALTHCHECK_SECONDS = 30
+"""`serve --workers`: how long uvicorn's supervisor waits for a worker to answer its health
+check before killing it (uvicorn's default, 5 s, is too short on a busy machine: under `make
+load` workers still importing, or busy with requests, were killed and restarted, their
+requests cut off). A worker that is really hung is still replaced."""
+
+KEEP_ALIVE_SECONDS = 75
+"""How long the web keeps an idle HTTP connection open. Uvicorn's default, 5 s, is as long as
+common clients keep one in their pools (httpx's included), and a request sent on a connection
+just as the server closes it is lost (`make load` saw tens: `ReadError`, never processed). 75 s
+outlasts clients' and proxies' idle timeouts (nginx's upstream default is 60 s): the client
+closes first."""
+
 
 @dataclass
 class CliSession:

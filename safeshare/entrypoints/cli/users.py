@@ -150,13 +150,21 @@ def register(root: typer.Typer) -> None:
         from safeshare.entrypoints.web.app import create_app
 
         if workers == 1:
-            uvicorn.run(create_app(state.safeshare()), host=host, port=port, proxy_headers=True)
+            uvicorn.run(
+                create_app(state.safeshare()),
+                host=host,
+                port=port,
+                proxy_headers=True,
+                timeout_keep_alive=state.KEEP_ALIVE_SECONDS,
+            )
             return
         os.environ["SAFESHARE_DATA"] = str(state.settings().data)
         uvicorn.run(
             "safeshare.entrypoints.web.asgi:make_app",
             factory=True,
             workers=workers,
+            timeout_keep_alive=state.KEEP_ALIVE_SECONDS,
+            timeout_worker_healthcheck=state.WORKER_HEALTHCHECK_SECONDS,
             host=host,
             port=port,
             proxy_headers=True,
