@@ -132,7 +132,7 @@ class Runner:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop the projection's tables and build them again from the start of the log."""
-        with self.db.transaction() as tx:
+        with self.db.transaction(dropping=True) as tx:
             self.projection.drop(tx)
             self.projection.create(tx)
             tx.execute("DELETE FROM projection_tracking WHERE name = ?", (self.projection.name,))
@@ -220,7 +220,7 @@ def rebuild_together(
     source, db = runners[0].source, runners[0].db
     if any(r.source is not source or r.db is not db for r in runners):
         return sum(r.rebuild(progress) for r in runners)
-    with db.transaction() as tx:
+    with db.transaction(dropping=True) as tx:
         for r in runners:
             r.projection.drop(tx)
             r.projection.create(tx)
