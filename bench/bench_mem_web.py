@@ -36,7 +36,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import scale
+from bench.common import scale, stop_process
 from bench.mem_web_deployment import (
     CACHE,
     SEED,
@@ -106,12 +106,7 @@ def school_serve(dep: Deployment, log: Path) -> Iterator[tuple[str, int]]:
                 time.sleep(0.2)
             yield f"http://127.0.0.1:{port}", process.pid
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, 30)
 
 
 class StaffBrowser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -60,3 +61,13 @@ def rate(count: int, work: Callable[[], None]) -> float:
 
 def bench_line(name: str, ratio: float, target: float) -> str:
     return f"BENCH {name} ratio={ratio:.2f} target={target:.2f}"
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """A server the benchmark started: asked to stop, killed if it has not within `timeout`."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -27,6 +27,7 @@ from eventsourcing.utils import get_topic
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from bench.common import stop_process
 from domain.sealed import Sealed
 from safeshare.adapters.persistence import SealedAsDict
 from safeshare.bootstrap import build, event_store_env
@@ -159,12 +160,7 @@ def serving(factory: str, settings: Settings, workers: int, **env: str) -> Itera
         _wait_for(port, process)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 20)
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
