@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= var
 
-.PHONY: run demo test lint typecheck pytest bench services clean assets chromium serve fuzz soak load
+.PHONY: run demo test lint typecheck pytest bench services clean assets chromium promtool serve fuzz soak load
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -55,7 +55,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) services assets chromium
+# The alert rules in deploy/prometheus are checked by Prometheus's own promtool (Debian's
+# prometheus package; its server is not started here).
+promtool:
+	@command -v promtool >/dev/null || (apt-get update -q && apt-get install -y -q --no-install-recommends prometheus)
+
+pytest: $(STAMP) services assets chromium promtool
 	$(BIN)/pytest -n 2 --dist worksteal --durations=15
 
 test: $(STAMP) services lint typecheck pytest
