@@ -8,6 +8,7 @@ is in another's stores, packets, logs or metrics."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,18 @@ from harness.dispatch import rabbit_lock
 from load.config import LoadConfig
 from load.run import run
 
-pytestmark = pytest.mark.postgres
+pytestmark = [
+    pytest.mark.postgres,
+    # Under libfaketime with the monotonic clock faked (README, "Tests on another day") a timed
+    # wait never times out, so the stack's relay and projection loops make one pass and then
+    # wait for their stop: nothing after the first pass would be delivered. The stack's
+    # processes cannot run without the library either: the driver's dates would be 400 days
+    # ahead of theirs. The normal suite runs this test; the faked-day runs test the dates.
+    pytest.mark.skipif(
+        "libfaketime" in os.environ.get("LD_PRELOAD", ""),
+        reason="libfaketime: the stack's loops never wake from a timed wait",
+    ),
+]
 
 TINY = LoadConfig(
     seconds=20.0,
