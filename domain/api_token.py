@@ -9,7 +9,8 @@ index.
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
+from typing import Any, cast
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -40,6 +41,9 @@ class ApiToken(CheapCopy, Aggregate):
         issued_by: str
 
     class Used(Aggregate.Event):
+        """A use recorded on the token itself, as stores made before `TokenUses` hold them
+        (replayed, never appended now: each load of the token read every use)."""
+
         TOPIC = "safeshare:api-token:used"
         what: str
 
@@ -70,9 +74,6 @@ class ApiToken(CheapCopy, Aggregate):
     def usable(self, now: datetime) -> bool:
         return token_usable(self.revoked, datetime.fromisoformat(self.expires_at), now)
 
-    def record_use(self, what: str) -> None:
-        self._used(what=what)
-
     @event(Used)
     def _used(self, what: str) -> None:
         self.uses += 1
@@ -87,3 +88,52 @@ class ApiToken(CheapCopy, Aggregate):
 
 
 stable_topics(ApiToken, "safeshare:api-token")
+
+_USES_NAMESPACE = uuid5(NAMESPACE_URL, "https://safeshare.invalid/api-token-uses")
+
+
+class TokenUses(CheapCopy, Aggregate):
+    """Issue 14: each use of a token is recorded: here, apart from the token, so the token a
+    request checks stays small however often it is used, and a use is appended without
+    reading the uses before it."""
+
+    class Opened(Aggregate.Created):
+        TOPIC = "safeshare:api-token-uses:opened"
+        token_id: UUID
+        what: str
+
+    class Used(Aggregate.Event):
+        TOPIC = "safeshare:api-token-uses:used"
+        what: str
+
+    @staticmethod
+    def create_id(token_id: UUID) -> UUID:
+        return uuid5(_USES_NAMESPACE, token_id.hex)
+
+    @event(Opened)
+    def __init__(self, token_id: UUID, what: str) -> None:
+        """Opened by the token's first use (recorded in the same event)."""
+        self.token_id = token_id
+        self.uses = 1
+
+    @event(Used)
+    def _used(self, what: str) -> None:
+        self.uses += 1
+
+    @staticmethod
+    def use_at(log_id: UUID, version: int, at: datetime, what: str) -> TokenUses.Used:
+        """The next use, appended at `version` without loading the uses before it."""
+        # (the library's events are dataclasses; mypy sees only the declared annotations)
+        event_class: Any = TokenUses.Used
+        return cast(
+            TokenUses.Used,
+            event_class(originator_id=log_id, originator_version=version, timestamp=at, what=what),
+        )
+
+    @staticmethod
+    def count(version: int | None) -> int:
+        """How many uses a log holds at `version`: its opening records the first."""
+        return version or 0
+
+
+stable_topics(TokenUses, "safeshare:api-token-uses")

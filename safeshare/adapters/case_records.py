@@ -189,6 +189,19 @@ class CaseRecords(Application[UUID]):
         except AggregateNotFoundError:
             return None
 
+    def find_read(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """`read` (the cached aggregate itself: never mutate it), or None when there is none."""
+        try:
+            return self.read(aggregate_id, kind)
+        except AggregateNotFoundError:
+            return None
+
     def version_at(self, aggregate_id: UUID, at: datetime) -> int | None:
         """The version of an aggregate as it stood at `at` (from the timestamp side table)."""
         return self.index.version_at(aggregate_id, at)
+
+    def last_version(self, aggregate_id: UUID) -> int | None:
+        """The version of an aggregate's newest event, or None when it has none: one indexed
+        read of the newest record, nothing decoded (to append to a log without loading it)."""
+        newest = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return newest[0].originator_version if newest else None

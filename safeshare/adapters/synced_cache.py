@@ -169,13 +169,23 @@ class SyncedRepository(Repository[UUID]):
         with self._lock:
             cache = self.cache
             assert cache is not None
+            saved = set()
             for aggregate in aggregates:
+                saved.add(aggregate.id)
                 self._absent.discard(aggregate.id)
                 if keep:
                     self._put_newer(deepcopy(aggregate))
                 else:
                     with contextlib.suppress(KeyError):
                         cache.get(aggregate.id, evict=True)
+            for r in recordings:
+                # An event saved without its aggregate (appended to a log by version,
+                # `appending.append_to_log`): a cached copy of that log is now behind.
+                oid = r.domain_event.originator_id
+                if oid not in saved:
+                    self._absent.discard(oid)
+                    with contextlib.suppress(KeyError):
+                        cache.get(oid, evict=True)
             if ids and ids[0] == self._synced + 1 and ids == list(range(ids[0], ids[-1] + 1)):
                 self._synced = ids[-1]
 

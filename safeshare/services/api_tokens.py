@@ -1,5 +1,5 @@
 """API tokens: made for an account (shown once, only the SHA-256 kept), checked on each use
-(the use recorded on the token), listed and revoked by an administrator.
+(the use appended to the token's uses log, `TokenUses`), listed and revoked by an administrator.
 
 A token reads `sst_<token id hex>_<secret>`: the id finds the aggregate without an index, the
 secret is compared with the stored digest in constant time.
@@ -16,11 +16,11 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.api_token import ApiToken, TokenRefused
+from domain.api_token import ApiToken, TokenRefused, TokenUses
 from domain.errors import InvalidValue
 from safeshare.adapters.case_index import TOKENS_OF_ACCOUNT
 from safeshare.services.accounts import Account, AccountService
-from safeshare.services.appending import append_retrying
+from safeshare.services.appending import append_to_log
 from safeshare.services.context import Context
 from safeshare.validation import optional_text
 
@@ -75,21 +75,26 @@ class ApiTokenService:
     def authenticate(self, presented: str, what: str) -> Account:
         """The account a token acts as; the use is recorded. Unknown, expired, revoked or a
         role changed since: refused alike."""
-        used: list[Account] = []
+        token = self._find(presented)
+        if token is None:
+            raise TokenRefused("api token", "the token is not valid")
+        account = self.accounts.get(UUID(token.user_id))
+        if account is None or account.role.value != token.role:
+            raise TokenRefused("api token", "the token is not valid")
+        log_id = TokenUses.create_id(token.id)
+        append_to_log(
+            self.ctx.app,
+            log_id,
+            lambda: TokenUses(token_id=token.id, what=what),
+            lambda version: TokenUses.use_at(log_id, version, self.ctx.clock(), what),
+            "recording the token's use",
+        )
+        return account
 
-        def appended() -> ApiToken:
-            token = self._find(presented)
-            if token is None:
-                raise TokenRefused("api token", "the token is not valid")
-            account = self.accounts.get(UUID(token.user_id))
-            if account is None or account.role.value != token.role:
-                raise TokenRefused("api token", "the token is not valid")
-            token.record_use(what)
-            used[:] = [account]
-            return token
-
-        append_retrying(self.ctx.app, appended, "recording the token's use")
-        return used[0]
+    def uses_of(self, token: ApiToken) -> int:
+        """Every use: those recorded on the token by earlier versions, then its uses log."""
+        log = self.ctx.app.last_version(TokenUses.create_id(token.id))
+        return token.uses + TokenUses.count(log)
 
     def _find(self, presented: str) -> ApiToken | None:
         if not presented.startswith(PREFIX):
@@ -99,7 +104,7 @@ class ApiTokenService:
             token_id = UUID(hex=token_hex)
         except ValueError:
             return None
-        token = self.ctx.app.find(token_id, ApiToken)
+        token = self.ctx.app.find_read(token_id, ApiToken)
         if token is None:
             return None
         if not hmac.compare_digest(token.digest, digest(secret)):
@@ -114,7 +119,11 @@ class ApiTokenService:
             if token.user_id == str(user_id):
                 rows.append(
                     TokenRow(
-                        str(token.id), token.label, token.expires_at, token.revoked, token.uses
+                        str(token.id),
+                        token.label,
+                        token.expires_at,
+                        token.revoked,
+                        self.uses_of(token),
                     )
                 )
         return rows
