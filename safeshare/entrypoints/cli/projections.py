@@ -247,7 +247,7 @@ def timeliness(
 ) -> None:
     """The governors' timeliness report: each step against its standard, month by month,
     with the breaches; HTML has charts."""
-    from safeshare.reports import timeliness as rep
+    from safeshare.reports import timeliness_formats as rep
 
     s = state.safeshare()
     with guarded(as_json):
@@ -288,7 +288,8 @@ def _write(guard: OutputGuard, text: str, out: Path | None, force: bool) -> None
 
 
 def _print_text(report: Any, rows: list[list[str]]) -> None:
-    from safeshare.reports.timeliness import _h, _pct
+    from safeshare.reports.timeliness_formats import hours as _h
+    from safeshare.reports.timeliness_formats import percent as _pct
 
     console.rule(f"Timeliness, {for_console(report.school)}, {report.start} to {report.end}")
     steps = Table(title="Each step against its standard")

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from domain.errors import InvalidValue
 from domain.user import Role
 from safeshare.entrypoints.web.pages import FormErrors, render_page, require, web_of
-from safeshare.reports.timeliness import charts
+from safeshare.reports.timeliness_formats import charts
 from safeshare.services import projections as ps
 from safeshare.services.audit_pages import AuditPages
 from safeshare.services.chronology import timeliness_report
