@@ -12,15 +12,13 @@ from domain.codes import (
     Category,
     ConsentFrom,
     ConsentStatus,
-    ErasureReason,
     NotSoughtReason,
-    RetentionOutcome,
 )
 from domain.concern import Concern
 from domain.errors import InvalidValue
 from domain.referral import Referral
-from domain.sealed import Sealed
 from safeshare.services.agencies import AgencyService
+from safeshare.services.concern_closing import TellingAndClosing
 from safeshare.services.context import Context
 from safeshare.services.decisions import Along, DecidingToShare, DecisionResult, RecipientPath
 from safeshare.services.packets import PacketService
@@ -28,7 +26,6 @@ from safeshare.services.raising import RaisingDetails
 from safeshare.validation import (
     MAX_NAME,
     code,
-    day,
     moment,
     optional_code,
     optional_text,
@@ -36,8 +33,9 @@ from safeshare.validation import (
 )
 
 
-class ConcernService(DecidingToShare):
-    """Commands on a concern; deciding to share is in `DecidingToShare`."""
+class ConcernService(DecidingToShare, TellingAndClosing):
+    """Commands on a concern; deciding to share is in `DecidingToShare`; telling the family,
+    retention and closing are in `TellingAndClosing`."""
 
     def __init__(self, ctx: Context, agencies: AgencyService, packets: PacketService) -> None:
         self.ctx = ctx
@@ -285,84 +283,6 @@ class ConcernService(DecidingToShare):
             about_headteacher,
             required_text("case-manager", case_manager, MAX_NAME),
             [n.strip() for n in named if n.strip()],
-            required_text("by", by, MAX_NAME),
-        )
-        self.ctx.app.save(concern)
-
-    def tell_family_at_outset(
-        self,
-        concern_id: str,
-        told: bool,
-        by: str,
-        account: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        """Golden rule 2: the family told from the outset what, why and with whom information
-        will or could be shared, or the reason that was unsafe; at any point of the case."""
-        concern = self.ctx.concern(concern_id)
-        self.ctx.check_live(concern)
-        by = required_text("by", by, MAX_NAME)
-        seal = self.ctx.sealer
-        if told:
-            concern.record_family_told_at_outset(
-                seal.seal_optional(
-                    concern.child_id, "outset.account", optional_text("account", account)
-                ),
-                by,
-            )
-        else:
-            concern.record_family_not_told_at_outset(
-                seal.seal_optional(
-                    concern.child_id, "outset.reason", optional_text("reason", reason)
-                ),
-                by,
-            )
-        self.ctx.app.save(concern)
-
-    def inform(self, concern_id: str, informed: bool, by: str, reason: str | None = None) -> None:
-        concern = self.ctx.concern(concern_id)
-        self.ctx.check_live(concern)
-        by = required_text("by", by, MAX_NAME)
-        if informed:
-            concern.record_family_informed(by)
-        else:
-            concern.record_family_not_informed(
-                self.ctx.sealer.seal_optional(
-                    concern.child_id, "transparency.reason", optional_text("reason", reason)
-                ),
-                by,
-            )
-        self.ctx.app.save(concern)
-
-    def review_retention(
-        self, concern_id: str, outcome: str, reason: str, by: str, next_review: str | None = None
-    ) -> None:
-        concern = self.ctx.concern(concern_id)
-        out = code("outcome", outcome, RetentionOutcome)
-        today = self.ctx.clock().date()
-        nxt = day("next-review", next_review, today, allow_future=True) if next_review else None
-        if nxt is not None and nxt <= today:
-            raise InvalidValue("next-review", "must be a date after today")
-        concern.review_retention(
-            out, self._retention_reason(concern, reason), nxt, required_text("by", by, MAX_NAME)
-        )
-        self.ctx.app.save(concern)
-
-    def _retention_reason(self, concern: Concern, reason: str) -> Sealed | str:
-        """Free text sealed with the child's key; once the child is erased nothing can be
-        sealed and plain text would outlive the erasure, so the reason is then a code."""
-        text = required_text("reason", reason, 500)
-        if self.ctx.sealer.has_key(concern.child_id):
-            return self.ctx.sealer.seal(concern.child_id, "retention.reason", text)
-        return code("reason", text, ErasureReason).value
-
-    def close(self, concern_id: str, reason: str, by: str) -> None:
-        concern = self.ctx.concern(concern_id)
-        concern.check_open_for_casework()  # before sealing: an erased child has no key
-        concern.close(
-            self.ctx.sealer.seal(
-                concern.child_id, "closed.reason", required_text("reason", reason, 500)
-            ),
             required_text("by", by, MAX_NAME),
         )
         self.ctx.app.save(concern)
