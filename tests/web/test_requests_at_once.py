@@ -5,6 +5,7 @@ school are all recorded. Served by uvicorn on loopback, as in production."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -95,6 +96,43 @@ def test_while_a_concern_raised_through_the_api_is_being_saved_other_calls_are_a
 
         release.set()
         assert raising.result().status_code == 201
+
+
+def test_a_retry_sent_while_the_first_call_is_still_being_answered_records_once(
+    app: FastAPI,
+    web_school: Safeshare,
+    people: People,
+    child_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The MIS gave up waiting and sent the call again, with the same Idempotency-Key."""
+    headers = {
+        "Authorization": f"Bearer {token_for(web_school, people.staff)}",
+        "Idempotency-Key": "mis-run-7",
+    }
+    body = raise_body(web_school, child_id, "Bruise on the left forearm.")
+    url = API + "/concerns"
+    with (
+        serving(app) as base,
+        ThreadPoolExecutor(2) as pool,
+        held(monkeypatch, web_school.concerns, "raise_with_details") as (entered, release),
+    ):
+        first = pool.submit(httpx.post, base + url, headers=headers, json=body, timeout=60)
+        assert entered.wait(timeout=10), "the first call never reached the service"
+        retry = pool.submit(httpx.post, base + url, headers=headers, json=body, timeout=60)
+        time.sleep(1)  # the retry arrives while the first call is held
+
+        release.set()
+        answers = [first.result(), retry.result()]
+
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json() == answers[1].json()
+    assert answers[1].headers.get("idempotent-replayed") == "true"
+    account = web_school.accounts.get(User.create_id(people.staff.email))
+    assert account is not None
+    web = app.state.web
+    assert isinstance(web, Web)
+    assert len(web.cases.raised_by(account)) == 1
 
 
 def test_while_one_persons_page_is_being_read_another_person_signs_in(
