@@ -34,7 +34,15 @@ class Settings(BaseSettings):
         default=5, ge=1, description="the event store's PostgreSQL connections kept open"
     )
     pg_max_overflow: int = Field(
-        default=10, ge=0, description="and how many more it may open under load"
+        default=35,
+        ge=0,
+        description=(
+            "and how many more it may open under load. The web answers up to 40 requests at"
+            " once a process (anyio's threadpool): 5 + 35 lets them all reach the store at once;"
+            " with less, a request waits for a free connection (up to 30 s, the library's"
+            " POSTGRES_CONNECT_TIMEOUT) rather than fail. Connections above the pool size are"
+            " closed again once idle"
+        ),
     )
     school: str = Field(default="oaklands", description="the tenant: a short slug for the school")
     school_name: str = Field(default="Oaklands School")

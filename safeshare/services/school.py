@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -54,6 +55,7 @@ class Safeshare:
     staff_names: StaffNames | None = None
     """How the projection store seals staff names (set on first use)."""
     _projection_db: ProjectionDb | None = None
+    _opening: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _event_source: AppEventSource | None = None
 
     def event_source(self) -> AppEventSource:
@@ -63,10 +65,13 @@ class Safeshare:
         return self._event_source
 
     def projection_db(self) -> ProjectionDb:
-        """One shared connection to the projections' database, opened on first use."""
-        if self._projection_db is None:
-            self._projection_db = self.open_projection_db()
-        return self._projection_db
+        """One shared connection to the projections' database, opened on first use (once,
+        whichever of the web's threads asks first; the connection serialises its
+        transactions with a lock of its own)."""
+        with self._opening:
+            if self._projection_db is None:
+                self._projection_db = self.open_projection_db()
+            return self._projection_db
 
     def close(self) -> None:
         if self._projection_db is not None:

@@ -42,7 +42,7 @@ class Replay(BaseModel):
 
 
 @router.get("/audit/trail", tags=["audit"])
-async def trail(
+def trail(
     request: Request,
     record: str | None = Query(default=None, max_length=64),
     actor: str | None = Query(default=None, max_length=200),
@@ -65,7 +65,7 @@ async def trail(
 
 
 @router.get("/audit/replay/{concern_id}", tags=["audit"])
-async def replay(
+def replay(
     concern_id: str,
     request: Request,
     as_of: str = Query(max_length=40, description="ISO 8601 moment"),
@@ -80,7 +80,7 @@ async def replay(
 
 
 @router.get("/reports/timeliness", tags=["reports"])
-async def timeliness(
+def timeliness(
     request: Request,
     since: date = Query(alias="from"),
     until: date = Query(alias="to"),

@@ -52,7 +52,7 @@ READ_CONCERN = {
     status_code=201,
     responses={201: {"description": "Raised", "links": READ_CONCERN}},
 )
-async def raise_concern(
+def raise_concern(
     body: RaiseConcern, request: Request, account: Account = Depends(role(Role.STAFF, Role.DSL))
 ) -> Created:
     """Raise a concern about a child on the roll (staff and DSLs)."""
@@ -84,15 +84,13 @@ async def raise_concern(
 
 
 @router.get("/concerns/{concern_id}", operation_id="read_concern")
-async def read_concern(
-    concern_id: str, request: Request, account: Account = Depends(caller)
-) -> CasePage:
+def read_concern(concern_id: str, request: Request, account: Account = Depends(caller)) -> CasePage:
     """The case as the case page shows it; the read is recorded."""
     return api_of(request).web.cases.open_case(concern_id, account, via=VIA)
 
 
 @router.post("/concerns/{concern_id}/consent", operation_id="consent")
-async def consent(
+def consent(
     concern_id: str, body: Consent, request: Request, account: Account = Depends(DSL)
 ) -> Done:
     web = api_of(request).web
@@ -110,7 +108,7 @@ async def consent(
 
 
 @router.post("/concerns/{concern_id}/advice")
-async def advice(
+def advice(
     concern_id: str, body: Advice, request: Request, account: Account = Depends(DSL)
 ) -> Done:
     """Advice sought (golden rule 3), anonymised unless the DSL says why the adviser was told
@@ -130,7 +128,7 @@ async def advice(
 
 
 @router.post("/concerns/{concern_id}/restriction")
-async def restrict(
+def restrict(
     concern_id: str, body: Restriction, request: Request, account: Account = Depends(DSL)
 ) -> Done:
     """Restrict the case to the named DSLs (an allegation against a member of staff); the
@@ -141,7 +139,7 @@ async def restrict(
 
 
 @router.post("/concerns/{concern_id}/lawful-basis")
-async def lawful_basis(
+def lawful_basis(
     concern_id: str, body: LawfulBasis, request: Request, account: Account = Depends(DSL)
 ) -> Done:
     web = api_of(request).web
@@ -157,7 +155,7 @@ async def lawful_basis(
 
 
 @router.post("/concerns/{concern_id}/decision")
-async def decide(
+def decide(
     concern_id: str, body: Decision, request: Request, account: Account = Depends(DSL)
 ) -> DecisionOut:
     """The sharing decision (the flowchart's questions answered at once): share or not, the
@@ -181,7 +179,7 @@ async def decide(
 
 
 @router.post("/concerns/{concern_id}/family-informed")
-async def family_informed(
+def family_informed(
     concern_id: str, body: FamilyInformed, request: Request, account: Account = Depends(DSL)
 ) -> Done:
     web = api_of(request).web
@@ -191,7 +189,7 @@ async def family_informed(
 
 
 @router.post("/concerns/{concern_id}/actions", status_code=201)
-async def assign_action(
+def assign_action(
     concern_id: str, body: AssignAction, request: Request, account: Account = Depends(DSL)
 ) -> Created:
     web = api_of(request).web

@@ -4,10 +4,15 @@ answer again without doing anything; the same key with another body is refused (
 
 Kept in the web process's memory (the newest `LIMIT` keys, for `TTL`), as the sessions are:
 several web workers need sticky routing by token for a retry to find its key.
+
+Only the event loop touches what is kept (this middleware is async; the routes run in threads),
+so it needs no lock. A retry that arrives while the first call with its key is still being
+answered (the client gave up waiting and sent it again) waits for that answer and is given it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -39,6 +44,7 @@ class IdempotencyKeys:
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self.clock = clock
         self.kept: OrderedDict[str, Kept] = OrderedDict()
+        self.answering: dict[str, asyncio.Event] = {}
 
     async def __call__(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -58,6 +64,8 @@ class IdempotencyKeys:
         who = hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()
         slot = f"{who}:{request.method}:{request.url.path}:{key}"
         digest = hashlib.sha256(body).hexdigest()
+        while (first := self.answering.get(slot)) is not None:
+            await first.wait()
         now = self.clock()
         kept = self.kept.get(slot)
         if kept is not None and now - kept.at < TTL:
@@ -75,6 +83,21 @@ class IdempotencyKeys:
                 media_type=kept.media_type,
                 headers={**kept.headers, "Idempotent-Replayed": "true"},
             )
+        self.answering[slot] = answered = asyncio.Event()
+        try:
+            return await self._answer(request, call_next, slot, digest, now)
+        finally:
+            del self.answering[slot]
+            answered.set()
+
+    async def _answer(
+        self,
+        request: Request,
+        call_next: Callable[[Request], Awaitable[Response]],
+        slot: str,
+        digest: str,
+        now: datetime,
+    ) -> Response:
         response = await call_next(request)
         content = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
         headers = {

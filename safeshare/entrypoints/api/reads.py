@@ -78,9 +78,7 @@ def _child_uuid(child_id: str) -> UUID:
 
 
 @router.get("/children/{child_id}", tags=["children"])
-async def read_child(
-    child_id: str, request: Request, account: Account = Depends(READERS)
-) -> ChildOut:
+def read_child(child_id: str, request: Request, account: Account = Depends(READERS)) -> ChildOut:
     """The child and their concerns (DSLs and auditors); the read is recorded."""
     school = api_of(request).web.school
     try:
@@ -100,9 +98,7 @@ async def read_child(
 
 
 @router.get("/children/{child_id}/chronology", tags=["children"])
-async def chronology(
-    child_id: str, request: Request, account: Account = Depends(READERS)
-) -> Chronology:
+def chronology(child_id: str, request: Request, account: Account = Depends(READERS)) -> Chronology:
     school = api_of(request).web.school
     try:
         return child_chronology(school, str(_child_uuid(child_id)), viewer(account))
@@ -111,7 +107,7 @@ async def chronology(
 
 
 @router.put("/roll", tags=["children"])
-async def put_roll(
+def put_roll(
     request: Request,
     csv: str = Body(media_type="text/csv", description="the MIS pupil export, as for roll import"),
     account: Account = Depends(role(Role.ADMIN)),
@@ -135,7 +131,7 @@ async def put_roll(
 
 
 @router.get("/referrals", tags=["referrals"])
-async def referrals(
+def referrals(
     request: Request,
     status: str | None = Query(default=None, max_length=40),
     cursor: str | None = CURSOR,
@@ -148,7 +144,7 @@ async def referrals(
 
 
 @router.get("/referrals/{referral_id}", tags=["referrals"])
-async def referral(
+def referral(
     referral_id: str, request: Request, account: Account = Depends(READERS)
 ) -> ReferralOut:
     """A referral and exactly what its agency received (frozen content and its hash)."""
@@ -165,7 +161,7 @@ async def referral(
 
 
 @router.get("/actions", tags=["actions"])
-async def my_actions(
+def my_actions(
     request: Request,
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
@@ -177,7 +173,7 @@ async def my_actions(
 
 
 @router.post("/actions/{action_id}/done", tags=["actions"])
-async def action_done(
+def action_done(
     action_id: str,
     body: ActionDone,
     request: Request,
@@ -188,7 +184,7 @@ async def action_done(
 
 
 @router.get("/worklist", tags=["worklist"])
-async def worklist(
+def worklist(
     request: Request,
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
@@ -201,5 +197,5 @@ async def worklist(
 
 
 @router.get("/me", tags=["account"])
-async def me(account: Account = Depends(caller)) -> dict[str, str]:
+def me(account: Account = Depends(caller)) -> dict[str, str]:
     return {"name": account.name, "email": account.email, "role": account.role.value}

@@ -5,6 +5,16 @@ JavaScript. Routes parse a form, call one service and render one read model.
 no background loops of its own, so several web workers never run two relays. The one thread it
 starts builds the roll search's index once, as the school is opened, so that the first search
 of the roll does not wait for it.
+
+The event loop only reads requests and writes responses. Everything that blocks (the event
+store, the projections' database, argon2, sealing, rendering) runs in anyio's threadpool: the
+routes and exception handlers are plain `def`s (FastAPI and Starlette run those there), and the
+session middleware hands its reads and writes to it. So one slow request does not hold up the
+rest, and several requests of a worker run at once, in threads of one process: what they share
+(the application and its repository cache, the recorders' connection pools, the projections'
+connection, the key store, the sealer's and roll search's caches, the throttle) is locked or
+pooled where it is kept. The pool is anyio's default of 40 threads a process; the PostgreSQL
+event store's connections (`pg_pool_size` + `pg_max_overflow`) match it.
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -98,11 +109,11 @@ def create_app(school: Safeshare) -> FastAPI:
             add_security_headers(request, response)
             return response
         sent = request.cookies.get(COOKIE)
-        session = web.sessions.get(sent) or web.sessions.new()
+        session = await run_in_threadpool(web.sessions.get, sent) or web.sessions.new()
         request.state.session = session
         response = await call_next(request)
         current = request.state.session
-        web.sessions.save(current)
+        await run_in_threadpool(web.sessions.save, current)
         if current.sid != sent and not current.ended:
             response.set_cookie(
                 COOKIE,
@@ -115,28 +126,30 @@ def create_app(school: Safeshare) -> FastAPI:
         add_security_headers(request, response)
         return response
 
+    # Plain `def`s: a page rendered for an error reads the account (Starlette runs these in its
+    # threadpool too).
     @app.exception_handler(CaseNotFound)
-    async def not_found(request: Request, exc: CaseNotFound) -> Response:
+    def not_found(request: Request, exc: CaseNotFound) -> Response:
         return _not_found(request)
 
     @app.exception_handler(404)
-    async def missing(request: Request, exc: Exception) -> Response:
+    def missing(request: Request, exc: Exception) -> Response:
         return _not_found(request)
 
     @app.exception_handler(CsrfRejected)
-    async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
+    def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
         return render_page(request, "errors/forbidden.html", status=403, reason="csrf")
 
     @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> Response:
+    def forbidden(request: Request, exc: Forbidden) -> Response:
         return render_page(request, "errors/forbidden.html", status=403, reason="role")
 
     @app.exception_handler(SignInRequired)
-    async def sign_in(request: Request, exc: SignInRequired) -> Response:
+    def sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(AccountLocked)
-    async def locked(request: Request, exc: AccountLocked) -> Response:
+    def locked(request: Request, exc: AccountLocked) -> Response:
         return render_page(request, "auth/locked.html", status=403)
 
     return app

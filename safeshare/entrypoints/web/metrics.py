@@ -22,7 +22,7 @@ def add_metrics_route(app: FastAPI, school: Safeshare) -> None:
     token = school.settings.metrics_token
 
     @app.get(METRICS_PATH, include_in_schema=False)
-    async def metrics(request: Request) -> Response:
+    def metrics(request: Request) -> Response:
         if token is not None:
             sent = request.headers.get("authorization", "")
             if not hmac.compare_digest(

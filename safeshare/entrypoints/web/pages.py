@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends
 from jinja2 import Environment
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -90,6 +91,25 @@ def session_of(request: Request) -> Session:
     s = request.state.session
     assert isinstance(s, Session)
     return s
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop (the routes are plain `def`s, which FastAPI
+    runs in its threadpool, so that a route's blocking work never holds up other requests).
+    Starlette keeps it on the request: `csrf_guard` and the route read it once."""
+    return await request.form()
+
+
+async def posted_json(request: Request) -> Any:
+    """The posted JSON document, or None when the body is not JSON."""
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+PostedJson = Annotated[Any, Depends(posted_json)]
 
 
 async def csrf_guard(request: Request) -> None:

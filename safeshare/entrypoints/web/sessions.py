@@ -267,7 +267,7 @@ class SessionStore:
             )
         fresh = s.stored is None
         s.stored = (payload, s.last_seen)
-        if fresh:
+        if fresh:  # (requests save in threads: a count lost to a race only delays a sweep)
             self._made += 1
             if self._made % SWEEP_EVERY == 0:
                 self.sweep()

@@ -51,13 +51,15 @@ class SchoolsByHost:
         lease = self.apps.lease(tenant.id)
         school = await to_thread.run_sync(lease.__enter__)
         try:
-            await self._pages_of(school)(scope, receive, send)
+            pages = await to_thread.run_sync(self._pages_of, school)
+            await pages(scope, receive, send)
         finally:
             await to_thread.run_sync(lease.__exit__, None, None, None)
 
     def _pages_of(self, school: Safeshare) -> FastAPI:
         """The school's pages over this very application (rebuilt when the application was
-        closed and built again); those of schools no longer open are let go."""
+        closed and built again); those of schools no longer open are let go. In a thread:
+        building them opens the school's session table."""
         sid = school.settings.school
         with self._lock:
             known = self._pages.get(sid)

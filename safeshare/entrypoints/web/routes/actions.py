@@ -10,6 +10,7 @@ from starlette.responses import Response
 from domain.errors import InvalidValue
 from domain.user import Role
 from safeshare.entrypoints.web.pages import (
+    PostedForm,
     redirect,
     redirect_with_problem,
     render_page,
@@ -25,7 +26,7 @@ ASSIGNEES = (Role.STAFF, Role.DSL)
 
 
 @router.post("/concerns/{concern_id}/acknowledge")
-async def acknowledge(request: Request, concern_id: str) -> Response:
+def acknowledge(request: Request, concern_id: str) -> Response:
     """A DSL acknowledges the urgent alert for this concern."""
     account = require(request)
     web = web_of(request)
@@ -38,19 +39,18 @@ async def acknowledge(request: Request, concern_id: str) -> Response:
 
 
 @router.post("/concerns/{concern_id}/attachments")
-async def attach(request: Request, concern_id: str) -> Response:
+def attach(request: Request, concern_id: str, form: PostedForm) -> Response:
     """The raiser or a DSL attaches a PDF, JPEG or PNG to the concern."""
     account = require(request, *ASSIGNEES)
     web = web_of(request)
     concern = web.cases.readable(concern_id, account, "attach a file")
-    form = await request.form()
     upload = form.get("file")
     limit = web.school.settings.attachment_max_bytes
     problem = None
     if not isinstance(upload, UploadFile) or not upload.filename:
         problem = "Choose a PDF, JPEG or PNG file to attach"
     else:
-        content = await upload.read(limit + 1)
+        content = upload.file.read(limit + 1)
         try:
             web.attachments.add(concern, upload.filename, content, account.actor)
         except InvalidValue as e:
@@ -61,7 +61,7 @@ async def attach(request: Request, concern_id: str) -> Response:
 
 
 @router.get("/attachments/{attachment_id}")
-async def download(request: Request, attachment_id: str) -> Response:
+def download(request: Request, attachment_id: str) -> Response:
     """The file, to whoever may read its concern; the view is recorded."""
     account = require(request)
     web = web_of(request)
@@ -83,16 +83,15 @@ async def download(request: Request, attachment_id: str) -> Response:
 
 
 @router.get("/actions")
-async def my_actions(request: Request) -> Response:
+def my_actions(request: Request) -> Response:
     account = require(request, *ASSIGNEES)
     rows = web_of(request).actions.rows(assignee_id=account.user_id)
     return render_page(request, "actions/mine.html", rows=rows)
 
 
 @router.post("/actions/{action_id}/done")
-async def done(request: Request, action_id: str) -> Response:
+def done(request: Request, action_id: str, form: PostedForm) -> Response:
     account = require(request, *ASSIGNEES)
-    form = await request.form()
     try:
         web_of(request).actions.complete(
             action_id, account.user_id, account.actor, text(form, "note")

@@ -13,6 +13,7 @@ from domain.errors import InvalidValue, PolicyRefusal
 from domain.user import ROLE_LABELS, Role
 from safeshare.entrypoints.web.pages import (
     FormErrors,
+    PostedForm,
     redirect,
     render_page,
     require,
@@ -39,15 +40,14 @@ def _page(request: Request, errors: FormErrors, values: dict[str, str], status: 
 
 
 @router.get("/admin/users")
-async def users(request: Request) -> Response:
+def users(request: Request) -> Response:
     require(request, Role.ADMIN)
     return _page(request, FormErrors(), {}, 200)
 
 
 @router.post("/admin/users")
-async def add_user(request: Request) -> Response:
+def add_user(request: Request, form: PostedForm) -> Response:
     admin = require(request, Role.ADMIN)
-    form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "password"}
     errors = FormErrors()
     try:
@@ -69,7 +69,7 @@ async def add_user(request: Request) -> Response:
 
 
 @router.post("/admin/users/{user_id}/unlock")
-async def unlock(request: Request, user_id: str) -> Response:
+def unlock(request: Request, user_id: str) -> Response:
     admin = require(request, Role.ADMIN)
     web = web_of(request)
     try:
@@ -90,7 +90,7 @@ def _target(request: Request, user_id: str) -> Account | None:
 
 
 @router.get("/admin/users/{user_id}/disable")
-async def disable_page(request: Request, user_id: str) -> Response:
+def disable_page(request: Request, user_id: str) -> Response:
     admin = require(request, Role.ADMIN)
     account = _target(request, user_id)
     if account is None or account.user_id == admin.user_id:
@@ -99,7 +99,7 @@ async def disable_page(request: Request, user_id: str) -> Response:
 
 
 @router.post("/admin/users/{user_id}/disable")
-async def disable(request: Request, user_id: str) -> Response:
+def disable(request: Request, user_id: str) -> Response:
     """A member of staff who leaves loses their account: it cannot sign in, its sessions end
     and its API tokens stop working. Kept, so the record still names who did what."""
     admin = require(request, Role.ADMIN)
@@ -118,7 +118,7 @@ def _disabled_target(request: Request, user_id: str) -> Account | None:
 
 
 @router.get("/admin/users/{user_id}/enable")
-async def enable_page(request: Request, user_id: str) -> Response:
+def enable_page(request: Request, user_id: str) -> Response:
     require(request, Role.ADMIN)
     account = _disabled_target(request, user_id)
     if account is None:
@@ -129,7 +129,7 @@ async def enable_page(request: Request, user_id: str) -> Response:
 
 
 @router.post("/admin/users/{user_id}/enable")
-async def enable(request: Request, user_id: str) -> Response:
+def enable(request: Request, user_id: str) -> Response:
     """Someone who left comes back (or was disabled by mistake): the account signs in again.
     Its old sessions stay ended and its old API tokens are revoked."""
     admin = require(request, Role.ADMIN)
@@ -143,9 +143,8 @@ async def enable(request: Request, user_id: str) -> Response:
 
 
 @router.post("/admin/users/{user_id}/deputy")
-async def deputy(request: Request, user_id: str) -> Response:
+def deputy(request: Request, user_id: str, form: PostedForm) -> Response:
     admin = require(request, Role.ADMIN)
-    form = await request.form()
     account = _target(request, user_id)
     if account is None:
         return _page(request, FormErrors(), {}, 404)

@@ -16,6 +16,7 @@ from domain.errors import InvalidValue
 from domain.user import Role
 from safeshare.entrypoints.web.pages import (
     FormErrors,
+    PostedForm,
     redirect,
     render_page,
     require,
@@ -62,13 +63,13 @@ def _filter(request: Request, errors: FormErrors) -> TrailFilter:
 
 
 @router.get("/audit")
-async def start(request: Request) -> Response:
+def start(request: Request) -> Response:
     _auditor(request, "start")
     return render_page(request, "audit/start.html")
 
 
 @router.get("/audit/trail")
-async def trail(request: Request) -> Response:
+def trail(request: Request) -> Response:
     account, pages = _auditor(request, "audit trail")
     errors = FormErrors()
     wanted = _filter(request, errors)
@@ -94,7 +95,7 @@ async def trail(request: Request) -> Response:
 
 
 @router.get("/audit/trail.csv")
-async def trail_export(request: Request) -> Response:
+def trail_export(request: Request) -> Response:
     account, pages = _auditor(request, "audit trail export")
     errors = FormErrors()
     wanted = _filter(request, errors)
@@ -109,16 +110,15 @@ async def trail_export(request: Request) -> Response:
 
 
 @router.get("/audit/replay")
-async def replay_form(request: Request) -> Response:
+def replay_form(request: Request) -> Response:
     _auditor(request, "replay")
     return render_page(request, "audit/replay_form.html", errors=FormErrors(), values={})
 
 
 @router.post("/audit/replay")
-async def replay_choose(request: Request) -> Response:
+def replay_choose(request: Request, form: PostedForm) -> Response:
     """The case and the moment, from the form, to the replay page's address (ids only)."""
     require(request, Role.AUDITOR)
-    form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     errors = FormErrors()
     concern_id = text(form, "concern").strip()
@@ -139,7 +139,7 @@ async def replay_choose(request: Request) -> Response:
 
 
 @router.get("/audit/replay/{concern_id}")
-async def replay(request: Request, concern_id: str) -> Response:
+def replay(request: Request, concern_id: str) -> Response:
     account, pages = _auditor(request, "replay")
     web_of(request).cases.readable(concern_id, account, "replay")
     as_of = request.query_params.get("as_of", "")
@@ -159,14 +159,14 @@ async def replay(request: Request, concern_id: str) -> Response:
 
 
 @router.get("/audit/verify")
-async def verify_page(request: Request) -> Response:
+def verify_page(request: Request) -> Response:
     _auditor(request, "verify")
     result = session_of(request).drafts.pop("audit:verify", None)
     return render_page(request, "audit/verify.html", result=result)
 
 
 @router.post("/audit/verify")
-async def verify(request: Request) -> Response:
+def verify(request: Request) -> Response:
     """Runs `audit verify` (a read: the run itself is recorded) and shows each problem."""
     account, pages = _auditor(request, "verify run")
     outcome = pages.verify(f"{account.actor} (web)")
@@ -180,17 +180,16 @@ async def verify(request: Request) -> Response:
 
 
 @router.get("/audit/export")
-async def export_page(request: Request) -> Response:
+def export_page(request: Request) -> Response:
     _auditor(request, "export")
     return render_page(request, "audit/export.html", errors=FormErrors(), values={})
 
 
 @router.post("/audit/export")
-async def export(request: Request) -> Response:
+def export(request: Request, form: PostedForm) -> Response:
     """The offline bundle (as `audit export` writes it), zipped, for a case or the whole log;
     it verifies with `python3 verify_bundle.py` and `openssl` alone."""
     account, pages = _auditor(request, "export download")
-    form = await request.form()
     concern_id = text(form, "concern").strip() or None
     if concern_id is not None:
         try:
@@ -211,7 +210,7 @@ async def export(request: Request) -> Response:
 
 
 @router.get("/audit/shared/{concern_id}")
-async def shared(request: Request, concern_id: str) -> Response:
+def shared(request: Request, concern_id: str) -> Response:
     """What was shared: each referral's frozen content, as its agency received it, and its
     hash (the view is recorded on the case)."""
     account, _ = _auditor(request, "what was shared")

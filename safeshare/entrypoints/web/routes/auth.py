@@ -12,6 +12,8 @@ from domain.errors import InvalidValue
 from safeshare.entrypoints.web.pages import (
     START_PAGE,
     FormErrors,
+    PostedForm,
+    PostedJson,
     SignInRequired,
     redirect,
     render_page,
@@ -28,16 +30,15 @@ VIA = "web"
 
 
 @router.get("/login")
-async def login_page(request: Request) -> Response:
+def login_page(request: Request) -> Response:
     if signed_in(request):
         return redirect("/")
     return render_page(request, "auth/login.html", errors=FormErrors(), email="")
 
 
 @router.post("/login")
-async def login(request: Request) -> Response:
+def login(request: Request, form: PostedForm) -> Response:
     web = web_of(request)
-    form = await request.form()
     email, password = text(form, "email").strip(), text(form, "password")
     errors = FormErrors()
     if not email:
@@ -80,7 +81,7 @@ def _note_address_failure(request: Request) -> None:
 
 
 @router.get("/login/second-factor")
-async def second_factor_page(request: Request) -> Response:
+def second_factor_page(request: Request) -> Response:
     user_id = session_of(request).pending_user_id
     if user_id is None:
         raise SignInRequired
@@ -93,13 +94,12 @@ async def second_factor_page(request: Request) -> Response:
 
 
 @router.post("/login/second-factor")
-async def second_factor(request: Request) -> Response:
+def second_factor(request: Request, form: PostedForm) -> Response:
     web = web_of(request)
     session = session_of(request)
     user_id = session.pending_user_id
     if user_id is None:
         raise SignInRequired
-    form = await request.form()
     errors = FormErrors()
     otp = text(form, "code")
     if not otp.strip():
@@ -114,7 +114,7 @@ async def second_factor(request: Request) -> Response:
 
 
 @router.get("/account/second-factor")
-async def enrol_page(request: Request) -> Response:
+def enrol_page(request: Request) -> Response:
     web = web_of(request)
     session = session_of(request)
     if session.pending_user_id is None:
@@ -128,14 +128,13 @@ async def enrol_page(request: Request) -> Response:
 
 
 @router.post("/account/second-factor")
-async def enrol(request: Request) -> Response:
+def enrol(request: Request, form: PostedForm) -> Response:
     web = web_of(request)
     session = session_of(request)
     user_id, secret = session.pending_user_id, session.pending_secret
     account = web.accounts.get(user_id) if user_id else None
     if account is None or secret is None or account.enrolled:
         raise SignInRequired
-    form = await request.form()
     try:
         codes = web.accounts.confirm_enrolment(account.user_id, secret, text(form, "code"))
     except InvalidValue as e:
@@ -154,7 +153,7 @@ async def enrol(request: Request) -> Response:
 
 
 @router.get("/account/recovery-codes")
-async def recovery_codes(request: Request) -> Response:
+def recovery_codes(request: Request) -> Response:
     session = session_of(request)
     if not session.signed_in:
         raise SignInRequired
@@ -163,7 +162,7 @@ async def recovery_codes(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     web = web_of(request)
     web.sessions.end(session_of(request))
     request.state.session = web.sessions.new()
@@ -174,7 +173,7 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/account/passkey/options")
-async def passkey_registration_options(request: Request) -> Response:
+def passkey_registration_options(request: Request) -> Response:
     session = session_of(request)
     web = web_of(request)
     account = web.accounts.get(session.pending_user_id) if session.pending_user_id else None
@@ -186,7 +185,7 @@ async def passkey_registration_options(request: Request) -> Response:
 
 
 @router.post("/account/passkey")
-async def passkey_register(request: Request) -> Response:
+def passkey_register(request: Request, body: PostedJson) -> Response:
     session = session_of(request)
     web = web_of(request)
     account = web.accounts.get(session.pending_user_id) if session.pending_user_id else None
@@ -194,7 +193,6 @@ async def passkey_register(request: Request) -> Response:
     if account is None or account.enrolled or challenge is None:
         return JSONResponse({"error": "sign in first"}, status_code=403)
     try:
-        body = await request.json()
         codes = PasskeyService(web.school.ctx).finish_registration(
             account.user_id, json.dumps(body["credential"]), challenge
         )
@@ -208,7 +206,7 @@ async def passkey_register(request: Request) -> Response:
 
 
 @router.get("/login/passkey/options")
-async def passkey_sign_in_options(request: Request) -> Response:
+def passkey_sign_in_options(request: Request) -> Response:
     session = session_of(request)
     web = web_of(request)
     if session.pending_user_id is None:
@@ -222,7 +220,7 @@ async def passkey_sign_in_options(request: Request) -> Response:
 
 
 @router.post("/login/passkey")
-async def passkey_sign_in(request: Request) -> Response:
+def passkey_sign_in(request: Request, body: PostedJson) -> Response:
     session = session_of(request)
     web = web_of(request)
     user_id = session.pending_user_id
@@ -230,7 +228,6 @@ async def passkey_sign_in(request: Request) -> Response:
     if user_id is None or challenge is None:
         return JSONResponse({"error": "sign in first"}, status_code=403)
     try:
-        body = await request.json()
         PasskeyService(web.school.ctx).finish_authentication(
             user_id, json.dumps(body["credential"]), challenge
         )

@@ -25,6 +25,7 @@ from domain.user import ROLE_LABELS, Role
 from safeshare.adapters.sealing import ERASED
 from safeshare.entrypoints.web.pages import (
     FormErrors,
+    PostedForm,
     redirect,
     render_page,
     require,
@@ -52,14 +53,14 @@ ERASURE_REASONS = [(r.value, label(r.value), None) for r in ErasureReason]
 
 
 @router.get("/worklist")
-async def worklist(request: Request) -> Response:
+def worklist(request: Request) -> Response:
     account = require(request, Role.DSL)
     rows = web_of(request).cases.worklist(account)
     return render_page(request, "cases/worklist.html", rows=rows)
 
 
 @router.get("/concerns/{concern_id}")
-async def case_page(request: Request, concern_id: str) -> Response:
+def case_page(request: Request, concern_id: str) -> Response:
     with web_of(request).school.ctx.app.checked_once():  # one "anything new?" for the page
         account = require(request)
         case = web_of(request).cases.open_case(concern_id, account)
@@ -97,7 +98,7 @@ def _step_context(request: Request, step: str) -> dict[str, Any]:
 
 
 @router.get("/concerns/{concern_id}/{step}")
-async def step_page(request: Request, concern_id: str, step: str) -> Response:
+def step_page(request: Request, concern_id: str, step: str) -> Response:
     account = require(request)
     if step not in STEPS:
         raise CaseNotFound
@@ -113,13 +114,12 @@ async def step_page(request: Request, concern_id: str, step: str) -> Response:
 
 
 @router.post("/concerns/{concern_id}/{step}")
-async def record_step(request: Request, concern_id: str, step: str) -> Response:
+def record_step(request: Request, concern_id: str, step: str, form: PostedForm) -> Response:
     account = require(request)
     if step not in STEPS:
         raise CaseNotFound
     web = web_of(request)
     concern = web.cases.for_casework(concern_id, account)
-    form = await request.form()
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     values["dsls"] = [v for v in form.getlist("dsls") if isinstance(v, str)]
     errors = FormErrors()
@@ -232,7 +232,7 @@ def _assign(request: Request, concern_id: str, v: dict[str, Any], by: str) -> st
 
 
 @router.get("/children/{child_id}/erase")
-async def erase_page(request: Request, child_id: str) -> Response:
+def erase_page(request: Request, child_id: str) -> Response:
     account = require(request, Role.DSL)
     preview = web_of(request).cases.erasure_preview(child_id, account)
     return render_page(
@@ -245,11 +245,10 @@ async def erase_page(request: Request, child_id: str) -> Response:
 
 
 @router.post("/children/{child_id}/erase")
-async def erase(request: Request, child_id: str) -> Response:
+def erase(request: Request, child_id: str, form: PostedForm) -> Response:
     account = require(request, Role.DSL)
     web = web_of(request)
     preview = web.cases.erasure_preview(child_id, account)
-    form = await request.form()
     errors = FormErrors()
     if form.get("confirm") != "yes":
         errors.add("confirm", "Confirm that you understand this cannot be undone")
@@ -274,7 +273,7 @@ async def erase(request: Request, child_id: str) -> Response:
 
 
 @router.get("/children/{child_id}/chronology")
-async def chronology(request: Request, child_id: str) -> Response:
+def chronology(request: Request, child_id: str) -> Response:
     """The child's chronology across concerns, printable; the view is recorded."""
     account = require(request, Role.DSL, Role.AUDITOR)
     web = web_of(request)

@@ -17,6 +17,7 @@ from domain.errors import InvalidValue, PolicyRefusal
 from domain.user import Role
 from safeshare.entrypoints.web.pages import (
     FormErrors,
+    PostedForm,
     redirect,
     render_page,
     require,
@@ -45,15 +46,15 @@ FIELD_IDS = {
 
 
 @router.get("/concerns/new")
-async def find_child_page(request: Request) -> Response:
+def find_child_page(request: Request) -> Response:
     require(request, *RAISERS)
     return render_page(request, "concerns/find_child.html", errors=FormErrors(), query="")
 
 
 @router.post("/concerns/new/search")
-async def find_child(request: Request) -> Response:
+def find_child(request: Request, form: PostedForm) -> Response:
     require(request, *RAISERS)
-    query = text(await request.form(), "name-or-upn")
+    query = text(form, "name-or-upn")
     errors = FormErrors()
     matches = []
     try:
@@ -82,17 +83,16 @@ def _child(request: Request, child_id: str) -> object:
 
 
 @router.get("/concerns/new/{child_id}")
-async def raise_page(request: Request, child_id: str) -> Response:
+def raise_page(request: Request, child_id: str) -> Response:
     require(request, *RAISERS)
     child = _child(request, child_id)
     return render_page(request, "concerns/raise.html", **_form_context(child, {}, FormErrors()))
 
 
 @router.post("/concerns/new/{child_id}")
-async def raise_concern(request: Request, child_id: str) -> Response:
+def raise_concern(request: Request, child_id: str, form: PostedForm) -> Response:
     account = require(request, *RAISERS)
     child = _child(request, child_id)
-    form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     errors = FormErrors()
     observed_at = _observed_at(form, errors)
@@ -175,7 +175,7 @@ def _form_context(child: object, values: dict[str, str], errors: FormErrors) -> 
 
 
 @router.get("/concerns/mine")
-async def my_concerns(request: Request) -> Response:
+def my_concerns(request: Request) -> Response:
     account = require(request, *RAISERS)
     rows = web_of(request).cases.raised_by(account)
     return render_page(request, "concerns/mine.html", rows=rows)

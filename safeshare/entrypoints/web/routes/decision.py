@@ -13,6 +13,7 @@ from starlette.responses import Response
 from domain.errors import InvalidValue, PolicyRefusal
 from safeshare.entrypoints.web.pages import (
     FormErrors,
+    PostedForm,
     redirect,
     render_page,
     require,
@@ -60,7 +61,7 @@ def _page(request: Request, concern_id: str, question: str, errors: FormErrors) 
 
 
 @router.get("/concerns/{concern_id}/decide/{question}")
-async def question_page(request: Request, concern_id: str, question: str) -> Response:
+def question_page(request: Request, concern_id: str, question: str) -> Response:
     account = require(request)
     concern = web_of(request).cases.for_casework(concern_id, account)
     if question not in (*QUESTIONS, "check", "done"):
@@ -74,12 +75,11 @@ async def question_page(request: Request, concern_id: str, question: str) -> Res
 
 
 @router.post("/concerns/{concern_id}/decide/{question}")
-async def answer(request: Request, concern_id: str, question: str) -> Response:
+def answer(request: Request, concern_id: str, question: str, form: PostedForm) -> Response:
     account = require(request)
     web = web_of(request)
     concern = web.cases.for_casework(concern_id, account)
     cid = str(concern.id)
-    form = await request.form()
     draft = _draft(request, cid)
     errors = FormErrors()
     base = f"/concerns/{cid}/decide"

@@ -15,6 +15,7 @@ from domain.errors import InvalidValue, PolicyRefusal
 from domain.user import Role
 from safeshare.entrypoints.web.pages import (
     FormErrors,
+    PostedForm,
     redirect,
     render_page,
     require,
@@ -27,7 +28,7 @@ router = APIRouter()
 
 
 @router.get("/referrals/{referral_id}")
-async def referral_page(request: Request, referral_id: str) -> Response:
+def referral_page(request: Request, referral_id: str) -> Response:
     account = require(request, Role.DSL, Role.AUDITOR)
     page = web_of(request).referrals.page(referral_id, account)
     return _render(request, page, {}, FormErrors())
@@ -47,10 +48,9 @@ def _render(
 
 
 @router.post("/referrals/{referral_id}/phoned")
-async def record_phone_call(request: Request, referral_id: str) -> Response:
+def record_phone_call(request: Request, referral_id: str, form: PostedForm) -> Response:
     account = require(request, Role.DSL)
     web = web_of(request)
-    form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     errors = FormErrors()
     called_at = called_moment(form, errors)

@@ -32,7 +32,7 @@ def _day(value: str | None, field: str, fallback: date, errors: FormErrors) -> d
 
 
 @router.get("/reports/timeliness")
-async def timeliness(request: Request) -> Response:
+def timeliness(request: Request) -> Response:
     account = require(request, Role.DSL, Role.AUDITOR)
     school = web_of(request).school
     if account.role is Role.AUDITOR:

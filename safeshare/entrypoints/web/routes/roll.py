@@ -20,6 +20,7 @@ from domain.errors import InvalidValue
 from domain.user import Role
 from safeshare.entrypoints.web.pages import (
     FormErrors,
+    PostedForm,
     redirect,
     render_page,
     require,
@@ -41,16 +42,15 @@ def _importer(request: Request) -> RollImport:
 
 
 @router.get("/admin/roll")
-async def roll_page(request: Request) -> Response:
+def roll_page(request: Request) -> Response:
     require(request, Role.ADMIN)
     session_of(request).drafts.pop(PENDING, None)
     return render_page(request, "admin/roll.html", errors=FormErrors(), result=None)
 
 
 @router.post("/admin/roll")
-async def roll_upload(request: Request) -> Response:
+def roll_upload(request: Request, form: PostedForm) -> Response:
     admin = require(request, Role.ADMIN)
-    form = await request.form()
     upload = form.get("roll")
     whole_roll = text(form, "whole-roll") == "yes"
     errors = FormErrors()
@@ -59,7 +59,7 @@ async def roll_upload(request: Request) -> Response:
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors.add("roll", "Choose the pupil export (a CSV file) from your MIS")
     else:
-        data = await upload.read(MAX_ROLL_BYTES + 1)
+        data = upload.file.read(MAX_ROLL_BYTES + 1)
         try:
             if len(data) > MAX_ROLL_BYTES:
                 raise InvalidValue("roll", "the file is larger than 5 MB")
@@ -83,7 +83,7 @@ async def roll_upload(request: Request) -> Response:
 
 
 @router.post("/admin/roll/leavers")
-async def record_leavers(request: Request) -> Response:
+def record_leavers(request: Request) -> Response:
     """The administrator confirms: the pupils the whole-roll file left out have left."""
     admin = require(request, Role.ADMIN)
     pending = session_of(request).drafts.pop(PENDING, None)

@@ -12,6 +12,7 @@ from domain.errors import InvalidValue
 from domain.setup_link import SetupLinkRefused
 from safeshare.entrypoints.web.pages import (
     FormErrors,
+    PostedForm,
     redirect,
     render_page,
     session_of,
@@ -33,18 +34,17 @@ def _not_found(request: Request) -> Response:
 
 
 @router.get("/setup/{token}")
-async def setup_page(request: Request, token: str) -> Response:
+def setup_page(request: Request, token: str) -> Response:
     if _links(request).find(token) is None:
         return _not_found(request)
     return render_page(request, "auth/setup.html", token=token, values={}, errors=FormErrors())
 
 
 @router.post("/setup/{token}")
-async def setup(request: Request, token: str) -> Response:
+def setup(request: Request, token: str, form: PostedForm) -> Response:
     links = _links(request)
     if links.find(token) is None:
         return _not_found(request)
-    form = await request.form()
     values = {k: text(form, k) for k in ("name", "email")}
     try:
         user_id = links.redeem(token, values["name"], values["email"], text(form, "password"))

@@ -13,12 +13,12 @@ router = APIRouter()
 
 
 @router.get("/")
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     account = signed_in(request)
     return redirect(START_PAGE[account.role] if account else "/login")
 
 
 @router.get("/admin")
-async def admin(request: Request) -> Response:
+def admin(request: Request) -> Response:
     require(request, Role.ADMIN)
     return redirect("/admin/users")

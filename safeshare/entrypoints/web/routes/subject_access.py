@@ -12,6 +12,7 @@ from domain.errors import InvalidValue
 from domain.user import Role
 from safeshare.entrypoints.web.pages import (
     FormErrors,
+    PostedForm,
     environment,
     render_page,
     require,
@@ -44,14 +45,13 @@ def _form(
 
 
 @router.get("/children/{child_id}/subject-access")
-async def form(request: Request, child_id: str) -> Response:
+def form(request: Request, child_id: str) -> Response:
     return _form(request, child_id, FormErrors(), {}, 200)
 
 
 @router.post("/children/{child_id}/subject-access")
-async def export(request: Request, child_id: str) -> Response:
+def export(request: Request, child_id: str, data: PostedForm) -> Response:
     account = require(request, Role.DSL)
-    data = await request.form()
     values = {k: v for k, v in data.items() if isinstance(v, str)}
     decisions = {
         k.removeprefix("decision-"): v for k, v in values.items() if k.startswith("decision-")

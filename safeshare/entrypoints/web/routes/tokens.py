@@ -12,7 +12,15 @@ from starlette.responses import Response
 
 from domain.errors import InvalidValue
 from domain.user import Role
-from safeshare.entrypoints.web.pages import FormErrors, redirect, render_page, require, text, web_of
+from safeshare.entrypoints.web.pages import (
+    FormErrors,
+    PostedForm,
+    redirect,
+    render_page,
+    require,
+    text,
+    web_of,
+)
 from safeshare.services.api_tokens import ApiTokenService, IssuedToken
 
 router = APIRouter()
@@ -49,15 +57,14 @@ def _page(
 
 
 @router.get("/admin/tokens")
-async def tokens_page(request: Request) -> Response:
+def tokens_page(request: Request) -> Response:
     require(request, Role.ADMIN)
     return _page(request, FormErrors())
 
 
 @router.post("/admin/tokens")
-async def create_token(request: Request) -> Response:
+def create_token(request: Request, form: PostedForm) -> Response:
     admin = require(request, Role.ADMIN)
-    form = await request.form()
     errors = FormErrors()
     account = None
     with contextlib.suppress(ValueError):
@@ -76,7 +83,7 @@ async def create_token(request: Request) -> Response:
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
-async def revoke_token(request: Request, token_id: str) -> Response:
+def revoke_token(request: Request, token_id: str) -> Response:
     admin = require(request, Role.ADMIN)
     try:
         _tokens(request).revoke(token_id, f"{admin.actor} (web)")
