@@ -49,6 +49,10 @@ class CaseRecords(Application[UUID]):
         if self.index.case_index_version() != INDEX_VERSION:
             self.rebuild_case_index()
 
+    def close(self) -> None:
+        self.index.release()
+        super().close()
+
     @contextmanager
     def generating_history(self) -> Iterator[None]:
         """Save events with the times they were given: only for generating a synthetic history

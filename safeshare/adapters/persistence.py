@@ -78,6 +78,9 @@ class AsOfRecorder:
         """Write rows in their own transaction (a rebuild), marking the index `version`."""
         raise NotImplementedError
 
+    def release(self) -> None:
+        """Close what the recorder holds beside the library's connection pool."""
+
 
 REFERRAL_COLUMNS = (
     "referral_id, concern_id, agency_id, status, urgent, attempts, last_error, "

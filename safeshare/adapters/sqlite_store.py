@@ -26,6 +26,7 @@ from safeshare.adapters.persistence import (
     AsOfRecorder,
     EventTimestamps,
 )
+from safeshare.adapters.sqlite_head import SQLiteHead
 
 
 class SafeshareSQLiteRecorder(SQLiteApplicationRecorder, AsOfRecorder):
@@ -36,6 +37,27 @@ class SafeshareSQLiteRecorder(SQLiteApplicationRecorder, AsOfRecorder):
             "SELECT max(originator_version) FROM event_timestamps "
             "WHERE originator_id = ? AND timestamp <= ?"
         )
+        pool = datastore.pool
+        self._head = (
+            None
+            if pool.is_sqlite_memory_mode
+            else SQLiteHead(
+                pool.db_name,
+                self.select_max_notification_id_statement,
+                timeout=pool.lock_timeout or 5,
+            )
+        )
+
+    def max_notification_id(self) -> int:
+        """Read on a connection of its own, which answers without a query when nothing was
+        committed since it last looked (`sqlite_head.py`)."""
+        if self._head is None:
+            return super().max_notification_id()
+        return self._head.max_notification_id(super().max_notification_id)
+
+    def release(self) -> None:
+        if self._head is not None:
+            self._head.close()
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()

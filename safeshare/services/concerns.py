@@ -19,7 +19,7 @@ from domain.errors import InvalidValue
 from domain.referral import Referral
 from safeshare.services.agencies import AgencyService
 from safeshare.services.concern_closing import TellingAndClosing
-from safeshare.services.context import Context
+from safeshare.services.context import Context, one_look_at_the_store
 from safeshare.services.decisions import Along, DecidingToShare, DecisionResult, RecipientPath
 from safeshare.services.packets import PacketService
 from safeshare.services.raising import RaisingDetails
@@ -171,6 +171,7 @@ class ConcernService(DecidingToShare, TellingAndClosing):
         )
         self.ctx.app.save(concern)
 
+    @one_look_at_the_store
     def record_consent(
         self,
         concern_id: str,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -18,6 +20,8 @@ from safeshare.settings import Settings
 from safeshare.validation import identifier
 
 Clock = Callable[[], datetime]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass
@@ -55,3 +59,27 @@ class Context:
     def check_live(self, concern: Concern) -> None:
         if concern.child_data_erased:
             raise ChildErased("erasure", "this child's personal data has been erased")
+
+
+class HasContext(Protocol):
+    ctx: Context
+
+
+S = TypeVar("S", bound=HasContext)
+
+
+def one_look_at_the_store(
+    command: Callable[Concatenate[S, P], R],
+) -> Callable[Concatenate[S, P], R]:
+    """A command that reads several records (the concern, the child, the agency directory,
+    its open referrals) asks the store whether anything else wrote once, at its first read,
+    not at each (`CaseRecords.checked_once`): it then reads the store as it stood at that
+    instant, plus its own saves. Its save is still refused if a record it changes was changed
+    meanwhile (the version check), and a refused save makes the next read look again."""
+
+    @functools.wraps(command)
+    def looking_once(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.ctx.app.checked_once():
+            return command(self, *args, **kwargs)
+
+    return looking_once

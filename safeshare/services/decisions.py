@@ -27,7 +27,7 @@ from domain.recipient import Recipient
 from domain.referral import Referral
 from safeshare.adapters.case_records import CaseRecords
 from safeshare.services.agencies import AgencyService
-from safeshare.services.context import Context
+from safeshare.services.context import Context, one_look_at_the_store
 from safeshare.services.packets import PacketService
 from safeshare.validation import MAX_NAME, optional_text, required_text
 from sharing.pki import certificate_fingerprint
@@ -74,6 +74,7 @@ class DecidingToShare:
     agencies: AgencyService
     packets: PacketService
 
+    @one_look_at_the_store
     def decide(
         self,
         concern_id: str,

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain.access import AccessLog
 from domain.concern import Concern
@@ -152,3 +153,63 @@ def test_what_was_missing_is_looked_for_again_after_a_restore(
     repository._synced += 1000  # type: ignore[attr-defined]  # as after a restore
     school.app.read(concern_id, Concern)
     assert log_id not in repository._absent  # type: ignore[attr-defined]
+
+
+def _highest_id_reads(app: CaseRecords, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Each time the application asks its store for the highest notification id."""
+    asked: list[int] = []
+    recorder = app.recorder
+    read = recorder.max_notification_id
+
+    def counting() -> int | None:
+        asked.append(1)
+        return read()
+
+    monkeypatch.setattr(recorder, "max_notification_id", counting)
+    return asked
+
+
+def test_a_decision_asks_the_store_once_and_builds_on_what_was_written_elsewhere(
+    school: Safeshare,
+    other_terminal: Safeshare,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    concern_id = _concern(school, clock)
+    school.concerns.record_consent(concern_id, "refused", "DSL Ms Patel", from_whom="parent")
+    other_terminal.concerns.record_lawful_basis(
+        concern_id, "public-task", "Risk of significant harm", "Deputy DSL", article9="safeguarding"
+    )
+    asked = _highest_id_reads(school.app, monkeypatch)
+    # the decision reads the concern, the directory, the child, the directory again
+    result = school.concerns.decide(
+        concern_id, True, "Pattern of neglect", "DSL Ms Patel", purpose="Early help", to=["mash"]
+    )
+    assert len(asked) == 1
+    assert result.decided_at_step == "lawful-basis"  # the basis recorded elsewhere was seen
+    assert _fresh(other_terminal.app, concern_id).version == 4
+
+
+def test_the_sqlite_store_head_follows_every_writer(
+    school: Safeshare, other_terminal: Safeshare, clock: FakeClock, backend: str
+) -> None:
+    """The head is read on a connection that never writes (`sqlite_head.py`): this process's
+    saves and another process's are both commits by another connection to it."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL reads the head through the library's pool")
+    recorder = school.app.recorder
+    assert isinstance(recorder, SQLiteApplicationRecorder)
+
+    def agree() -> int:
+        head = recorder.max_notification_id()
+        assert head == SQLiteApplicationRecorder.max_notification_id(recorder)  # the library's
+        return head
+
+    before = agree()
+    assert agree() == before  # nothing committed: the same answer
+    concern_id = _concern(school, clock)  # this process writes
+    after_own = agree()
+    assert after_own > before
+    other_terminal.concerns.record_consent(concern_id, "sought", "Deputy DSL", "parent")
+    assert agree() > after_own  # another process writes
+    assert school.app.read(UUID(concern_id), Concern).version == 2
