@@ -18,6 +18,10 @@ figure counts only if at least half the backlog is still queued after the last u
 The routine worker runs at `nice 10`, as docs/dispatch.md recommends: on a small machine
 routine sealing would otherwise take the CPU urgent work needs.
 
+Memory (`mem-worker`): the routine worker's resident size (main process + pool children) once
+warmed up (`WARM_AT`: each child's aggregate cache full) against the same after all
+`N + BACKLOG` deliveries; the target is the warmed-up size + 5%.
+
 Runs on this machine's RabbitMQ and PostgreSQL; reuses the loopback test agencies (dev
 dependencies: aiosmtpd, trustme).
 """
