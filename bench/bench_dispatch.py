@@ -186,6 +186,7 @@ def run(
         e2e = N / (time.perf_counter() - start)
         packet_size = max(len(m.attachment or b"") for m in sink.messages)
         first_mb = worker_mb(routine)
+        first_detail = per_process(routine)
 
         t1 = time.perf_counter()
         backlog = set(share_many(school, BACKLOG, agencies))
@@ -256,6 +257,7 @@ def run(
         f"{N} deliveries, {warm_mb:.0f} MB after {warmed} (warmed up: each child's aggregate "
         f"cache of {AGGREGATE_CACHE_SIZE} full), {later_mb:.0f} MB after {N + BACKLOG}"
     )
+    print(f"  after {N}: {first_detail}")
     print(f"  warmed up: {warm_detail}")
     print(f"  at the end: {later_detail}")
     print("  on the way (deliveries: MB): " + ", ".join(f"{d}: {m:.0f}" for d, m in trajectory))
