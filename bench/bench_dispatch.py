@@ -255,7 +255,8 @@ def run(
     print(
         f"routine worker (main + {ROUTINE_POOL} pool children) resident: {first_mb:.0f} MB after "
         f"{N} deliveries, {warm_mb:.0f} MB after {warmed} (warmed up: each child's aggregate "
-        f"cache of {AGGREGATE_CACHE_SIZE} full), {later_mb:.0f} MB after {N + BACKLOG}"
+        f"cache of {AGGREGATE_CACHE_SIZE} full, unless noted below), {later_mb:.0f} MB after "
+        f"{N + BACKLOG}"
     )
     print(f"  after {N}: {first_detail}")
     print(f"  warmed up: {warm_detail}")
