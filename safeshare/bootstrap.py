@@ -44,6 +44,12 @@ from safeshare.services.views import ViewService
 from safeshare.settings import Settings
 from workers.config import DispatchConfig, Wiring
 
+AGGREGATE_CACHE_SIZE = 2000
+"""Recently used aggregates each process keeps in memory (deep-copied on each read,
+fast-forwarded from the store), so a DSL's run of commands on one case does not replay it each
+time. About 10 KB a referral (its frozen packet): a worker's pool process holds about 20 MB once
+it is full."""
+
 
 def utc_now() -> datetime:
     """The real time: the one clock of a running school, read nowhere else."""
@@ -61,9 +67,7 @@ def load_cipher_key(path: Path) -> str:
 def event_store_env(settings: Settings) -> dict[str, str]:
     """The `eventsourcing` environment for this school's event store."""
     env = {
-        # Recently used aggregates stay in memory (deep-copied on each read, fast-forwarded
-        # from the store), so a DSL's run of commands on one case does not replay it each time.
-        "AGGREGATE_CACHE_MAXSIZE": "2000",
+        "AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_SIZE),
         "CIPHER_TOPIC": get_topic(KeyRingCipher),
         "CIPHER_KEY": load_cipher_key(settings.cipher_key_path),
         RETIRED_KEYS: " ".join(read_lines(settings.retired_cipher_keys_path)),
