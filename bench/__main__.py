@@ -1,6 +1,8 @@
 """`make bench`: every benchmark in this folder, each printing its `BENCH` line(s).
 
-`python -m bench NAME ...` runs only those (e.g. `python -m bench append sealing`).
+`python -m bench NAME ...` runs only those (e.g. `python -m bench append sealing`). First the
+stores the chosen benchmarks cache and do not have yet are generated, several at once
+(`prepare.py`), before any of them is timed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 import time
 
 import bench
+from bench.prepare import prepare
 
 
 def main(argv: list[str]) -> int:
@@ -19,10 +22,18 @@ def main(argv: list[str]) -> int:
     )
     wanted = [f"bench_{a}" for a in argv] or names
     failed = 0
+    unknown = [n for n in wanted if n not in names]
+    if unknown:
+        print(f"no benchmark {unknown[0]}; have: {', '.join(n[6:] for n in names)}")
+        return 2
+    print("== prepare (generate the stores not cached yet; not timed)", flush=True)
+    start = time.perf_counter()
+    try:
+        prepare([n[6:] for n in wanted])
+    except Exception as e:  # each benchmark then generates what it still lacks itself
+        print(f"preparing failed: {e.__class__.__name__}: {e}")
+    print(f"({time.perf_counter() - start:.1f} s)", flush=True)
     for name in wanted:
-        if name not in names:
-            print(f"no benchmark {name}; have: {', '.join(n[6:] for n in names)}")
-            return 2
         print(f"== {name[6:]}", flush=True)
         start = time.perf_counter()
         try:

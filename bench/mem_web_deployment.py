@@ -8,30 +8,41 @@ role and schemas, `school_memweb_NN*`). A deployment whose note is missing or sa
 else is removed and generated again; delete the folder to force it.
 
 Each school is added as `safeshare school add` adds one (`tenant_ops.add_school`: its role and
-schemas, its own keys and signing identity, then its registry row) and its roll imported as
-`safeshare roll import` does (`RollImport.import_csv` over the MIS export's CSV: each pupil
-registered as a child, every identifying field sealed with that child's own key).
+schemas, its own keys and signing identity, then its registry row) and its roll imported by
+`RollImport.import_csv` over the MIS export's CSV, as `safeshare roll import` does (each pupil
+registered as a child, every identifying field sealed with that child's own key), except that
+the children are saved `BATCH` to a transaction instead of one at a time (the same events).
+
+`SAFESHARE_BENCH_PG_TAG=<tag>` keeps a deployment apart from another checkout's on the same
+PostgreSQL: the database `safeshare_bench_memweb_<tag>` and the schools `memweb_<tag>_NN`
+(their roles are the cluster's).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from uuid import UUID
 
 import psycopg
 from psycopg import sql
 
 from bench.mem_web_roll import pupils, roll_csv
+from domain.child import Child
 from harness.schools import PG_ADMIN
 from safeshare.adapters import pg_roles
 from safeshare.adapters.tenant_registry import SchoolRegistry
 from safeshare.bootstrap import build
 from safeshare.services.child_search import ChildSearch
+from safeshare.services.children import ChildService
+from safeshare.services.context import Context
 from safeshare.services.roll import RollImport
 from safeshare.settings import Settings
 from safeshare.tenant_ops import add_school
@@ -39,11 +50,13 @@ from safeshare.tenants import registry_for, school_settings
 
 CACHE = Path(__file__).resolve().parent.parent / "var" / "bench-mem-web"
 NOTE = CACHE / "generated.json"
-DATABASE = "safeshare_bench_memweb"
+TAG = os.environ.get("SAFESHARE_BENCH_PG_TAG", "")
+DATABASE = f"safeshare_bench_memweb_{TAG}" if TAG else "safeshare_bench_memweb"
 DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
 GENERATOR_VERSION = 1
 SEED = 16
 STAFF_PASSWORD = "bench memory staple horse"
+BATCH = 500
 POOL_SIZE, MAX_OVERFLOW = 2, 3
 """Each school's event-store pool (the default is 5 + 10): 20 schools open at once keep
 20 x (2 + 2) connections, on a PostgreSQL shared with other runs (max_connections 300)."""
@@ -71,7 +84,10 @@ class Deployment:
 
 
 def schools(count: int) -> list[School]:
-    return [School(n, f"memweb_{n:02d}", f"memweb-{n:02d}.bench.test") for n in range(1, count + 1)]
+    prefix = f"memweb_{TAG}" if TAG else "memweb"
+    return [
+        School(n, f"{prefix}_{n:02d}", f"memweb-{n:02d}.bench.test") for n in range(1, count + 1)
+    ]
 
 
 def base_settings() -> Settings:
@@ -98,18 +114,27 @@ def server_env(base: Settings) -> dict[str, str]:
     }
 
 
+def _wanted(school_count: int, pupils_each: int) -> dict[str, int]:
+    return {"schools": school_count, "pupils": pupils_each, "seed": SEED, "v": GENERATOR_VERSION}
+
+
+def cached(school_count: int, pupils_each: int) -> bool:
+    if not NOTE.exists():
+        return False
+    note = json.loads(NOTE.read_text())
+    wanted = _wanted(school_count, pupils_each)
+    return {k: note.get(k) for k in wanted} == wanted and _registered(schools(school_count))
+
+
 def deployment(school_count: int, pupils_each: int) -> Deployment:
     """The cached deployment, or a new one generated now (printing how long it took)."""
-    wanted = {"schools": school_count, "pupils": pupils_each, "seed": SEED, "v": GENERATOR_VERSION}
+    wanted = _wanted(school_count, pupils_each)
     base = base_settings()
     chosen = schools(school_count)
-    if NOTE.exists():
+    if cached(school_count, pupils_each):
         note = json.loads(NOTE.read_text())
-        if {k: note.get(k) for k in wanted} == wanted and _registered(chosen):
-            print(f"deployment from the cache {CACHE} (generated {note['generated_on']})")
-            return Deployment(
-                base, chosen, pupils_each, date.fromisoformat(note["generated_on"]), None
-            )
+        print(f"deployment from the cache {CACHE} (generated {note['generated_on']})")
+        return Deployment(base, chosen, pupils_each, date.fromisoformat(note["generated_on"]), None)
     remove(chosen)
     started = time.perf_counter()
     today = date.today()
@@ -144,12 +169,59 @@ def _generate(
     try:
         s.accounts.add("Bench Staff", school.staff_email, "staff", STAFF_PASSWORD, "bench set-up")
         text = roll_csv(pupils(school.number, count, today, SEED))
-        result = RollImport(s.children, ChildSearch(s.ctx)).import_csv(text, "bench roll import")
+        batched = BatchedChildren(s.ctx)
+        search = BatchedSearch(s.ctx, batched)
+        result = RollImport(batched, search).import_csv(text, "bench roll import")
+        batched.flush()
     finally:
         s.close()
     if result.added != count or result.problems:
         raise RuntimeError(f"{school.id}: roll import added {result.added}: {result.problems}")
     print(f"  {school.id}: {count:,} pupils in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+class BatchedChildren(ChildService):
+    """The service's registration (validated, a key each, sealed), the saves `BATCH` at once."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.pending: list[Child] = []
+
+    def register(
+        self,
+        name: str,
+        date_of_birth: str,
+        by: str,
+        upn: str | None = None,
+        nhs_number: str | None = None,
+        address: str | None = None,
+    ) -> UUID:
+        child = self.new_child(name, date_of_birth, by, upn, nhs_number, address)
+        self.pending.append(child)
+        if len(self.pending) >= BATCH:
+            self.flush()
+        return child.id
+
+    def flush(self) -> None:
+        if self.pending:
+            self.ctx.app.save(*self.pending)
+            self.pending = []
+
+    def return_to_roll(self, child_id: UUID, by: str) -> bool:
+        self.flush()
+        return super().return_to_roll(child_id, by)
+
+
+class BatchedSearch(ChildSearch):
+    """The roll as the import compares it: every registered child saved first."""
+
+    def __init__(self, ctx: Context, children: BatchedChildren) -> None:
+        super().__init__(ctx)
+        self.children = children
+
+    def catch_up(self) -> None:
+        self.children.flush()
+        super().catch_up()
 
 
 def _registered(chosen: list[School]) -> bool:
@@ -195,3 +267,7 @@ def remove(chosen: list[School]) -> None:
         for school in chosen:  # a role left by a generation whose database was dropped
             role = pg_roles.role_name(school.id)
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+if __name__ == "__main__":  # `python -m bench.mem_web_deployment SCHOOLS PUPILS`: generate it
+    deployment(int(sys.argv[1]), int(sys.argv[2]))

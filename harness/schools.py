@@ -44,16 +44,16 @@ class FakeClock:
         self.now += timedelta(**kwargs)
 
 
-def ensure_pg_database() -> None:
+def ensure_pg_database(database: str = PG_DB) -> None:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DB,)).fetchone()
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
         if not found:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(PG_DB)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
 
 
-def drop_pg_schemas(school: str) -> None:
+def drop_pg_schemas(school: str, database: str = PG_DB) -> None:
     with psycopg.connect(
-        PG_ADMIN.replace("dbname=postgres", f"dbname={PG_DB}"), autocommit=True
+        PG_ADMIN.replace("dbname=postgres", f"dbname={database}"), autocommit=True
     ) as c:
         for suffix in ("", "_keys", "_projections", "_integrity"):
             name = f"school_{school}{suffix}"

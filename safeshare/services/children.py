@@ -50,6 +50,24 @@ class ChildService:
         address: str | None = None,
     ) -> UUID:
         """A new child with a fresh data key; every identifying field is sealed with it."""
+        child = self.new_child(name, date_of_birth, by, upn, nhs_number, address)
+        try:
+            self.ctx.app.save(child)
+        except BaseException:
+            self.ctx.sealer.destroy_child_key(child.id)  # no orphan key for a child never recorded
+            raise
+        return child.id
+
+    def new_child(
+        self,
+        name: str,
+        date_of_birth: str,
+        by: str,
+        upn: str | None = None,
+        nhs_number: str | None = None,
+        address: str | None = None,
+    ) -> Child:
+        """The child `register` records, not yet saved: its key made, its fields sealed."""
         name = required_text("name", name, MAX_NAME)
         dob = day("dob", date_of_birth, self.ctx.clock().date())
         upn = optional_text("upn", upn, 20)
@@ -60,7 +78,7 @@ class ChildService:
         sealer = self.ctx.sealer
         sealer.new_child_key(child_id)
         try:
-            child = Child(
+            return Child(
                 name=sealer.seal(child_id, "child.name", name),
                 date_of_birth=sealer.seal(child_id, "child.dob", dob.isoformat()),
                 upn=sealer.seal_optional(child_id, "child.upn", upn),
@@ -69,11 +87,9 @@ class ChildService:
                 registered_by=by,
                 id=child_id,
             )
-            self.ctx.app.save(child)
         except BaseException:
-            sealer.destroy_child_key(child_id)  # no orphan key for a child never recorded
+            sealer.destroy_child_key(child_id)
             raise
-        return child_id
 
     def record_person(
         self,
