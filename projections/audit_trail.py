@@ -106,15 +106,18 @@ class AuditTrail(BatchProjection):
         self.records = StateTable("audit_records", (), cache=True)
         self.logs = StateTable("audit_access_logs", (), cache=True)
 
-    def create(self, tx: Tx) -> None:
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS audit_trail_record ON audit_trail (record_id)",
+        "CREATE INDEX IF NOT EXISTS audit_trail_child ON audit_trail (child_id)",
+    )
+
+    def create_tables(self, tx: Tx) -> None:
         tx.execute(
             f"CREATE TABLE IF NOT EXISTS audit_trail (position {position_key(tx)}, "
             "recorded_at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, "
             "record_id TEXT NOT NULL, record_kind TEXT NOT NULL, child_id TEXT, "
             "version INTEGER NOT NULL)"
         )
-        tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_record ON audit_trail (record_id)")
-        tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_child ON audit_trail (child_id)")
         for t in (self.records, self.logs):
             for statement in t.ddl(tx.dialect):
                 tx.execute(statement)

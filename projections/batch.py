@@ -35,9 +35,21 @@ class BatchProjection(ABC):
 
     name: str
     decode: bool = True
+    indexes: tuple[str, ...] = ()
+    """`CREATE INDEX IF NOT EXISTS ...` statements for the secondary indexes. A rebuild creates
+    them once its tables are full (`runner.rebuild_together`): one sorted build instead of an
+    index entry inserted at random per row."""
+
+    def create(self, tx: Tx) -> None:
+        self.create_tables(tx)
+        self.create_indexes(tx)
 
     @abstractmethod
-    def create(self, tx: Tx) -> None: ...
+    def create_tables(self, tx: Tx) -> None: ...
+
+    def create_indexes(self, tx: Tx) -> None:
+        for statement in self.indexes:
+            tx.execute(statement)
 
     @abstractmethod
     def drop(self, tx: Tx) -> None: ...
