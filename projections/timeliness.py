@@ -45,9 +45,7 @@ class Timeliness(BatchProjection):
     def __init__(self) -> None:
         self.table = StateTable("timeliness_records", ("kind", "started_at"))
 
-    indexes = (
-        "CREATE INDEX IF NOT EXISTS timeliness_started ON timeliness_records (started_at)",
-    )
+    indexes = ("CREATE INDEX IF NOT EXISTS timeliness_started ON timeliness_records (started_at)",)
 
     def create_tables(self, tx: Tx) -> None:
         for statement in self.table.ddl(tx.dialect):
