@@ -106,15 +106,18 @@ class AuditTrail(BatchProjection):
         self.records = StateTable("audit_records", (), cache=True)
         self.logs = StateTable("audit_access_logs", (), cache=True)
 
-    def create(self, tx: Tx) -> None:
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS audit_trail_record ON audit_trail (record_id)",
+        "CREATE INDEX IF NOT EXISTS audit_trail_child ON audit_trail (child_id)",
+    )
+
+    def create_tables(self, tx: Tx) -> None:
         tx.execute(
             f"CREATE TABLE IF NOT EXISTS audit_trail (position {position_key(tx)}, "
             "recorded_at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, "
             "record_id TEXT NOT NULL, record_kind TEXT NOT NULL, child_id TEXT, "
             "version INTEGER NOT NULL)"
         )
-        tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_record ON audit_trail (record_id)")
-        tx.execute("CREATE INDEX IF NOT EXISTS audit_trail_child ON audit_trail (child_id)")
         for t in (self.records, self.logs):
             for statement in t.ddl(tx.dialect):
                 tx.execute(statement)
@@ -124,19 +127,29 @@ class AuditTrail(BatchProjection):
 
     def apply_batch(self, tx: Tx, items: Sequence[Item]) -> None:
         batch = [(n, e, n.topic, sid(e.originator_id)) for n, e in items if e is not None]
-        # records created in this batch are new: nothing to look up for them
-        opened = {oid for _, _, t, oid in batch if t == OPENED}
-        created = {oid for _, _, t, oid in batch if t in CREATES}
-        logs = self.logs.load(tx, {oid for _, _, t, oid in batch if t == VIEWED} - opened)
+        # one pass for what to look up; records created in this batch are new
+        opened: set[str] = set()
+        viewed: set[str] = set()
+        created: set[str] = set()
+        wanted: set[str] = set()
+        for _, _, topic, oid in batch:
+            if topic == VIEWED:
+                viewed.add(oid)
+            elif topic == OPENED:
+                opened.add(oid)
+            else:
+                wanted.add(oid)
+                if topic in CREATES:
+                    created.add(oid)
+        logs = self.logs.load(tx, viewed - opened)
         new_logs: dict[str, dict[str, Any]] = {}
         for _, e, topic, oid in batch:
             if topic == OPENED:
                 new_logs[oid] = logs[oid] = {"record_id": sid(getattr(e, "record_id"))}  # noqa: B009
-        wanted = {oid for _, _, t, oid in batch if t not in ACCESS}
-        wanted |= {s["record_id"] for s in logs.values()}
+        wanted.update(s["record_id"] for s in logs.values())
         records = self.records.load(tx, wanted - created)
         new_records: dict[str, dict[str, Any]] = {}
-        rows: list[tuple[Any, ...]] = []
+        seal, rows = self.names.seal, []
         for n, e, topic, oid in batch:
             kind = CREATES.get(topic)
             if kind is not None:
@@ -145,13 +158,12 @@ class AuditTrail(BatchProjection):
             log = logs.get(oid)
             record_id = log["record_id"] if log else oid
             record = records.get(record_id)
-            action = f"viewed: {e.action}" if topic == VIEWED else action_of(topic)
             rows.append(
                 (
                     n.id,
                     iso(e.timestamp),
-                    self.names.seal(actor_of(e)),
-                    action,
+                    seal(actor_of(e)),
+                    f"viewed: {e.action}" if topic == VIEWED else action_of(topic),
                     record_id,
                     record["kind"] if record else _kind_of(topic),
                     record["child_id"] if record else None,

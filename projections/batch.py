@@ -35,9 +35,21 @@ class BatchProjection(ABC):
 
     name: str
     decode: bool = True
+    indexes: tuple[str, ...] = ()
+    """`CREATE INDEX IF NOT EXISTS ...` statements for the secondary indexes. A rebuild creates
+    them once its tables are full (`runner.rebuild_together`): one sorted build instead of an
+    index entry inserted at random per row."""
+
+    def create(self, tx: Tx) -> None:
+        self.create_tables(tx)
+        self.create_indexes(tx)
 
     @abstractmethod
-    def create(self, tx: Tx) -> None: ...
+    def create_tables(self, tx: Tx) -> None: ...
+
+    def create_indexes(self, tx: Tx) -> None:
+        for statement in self.indexes:
+            tx.execute(statement)
 
     @abstractmethod
     def drop(self, tx: Tx) -> None: ...
@@ -66,7 +78,9 @@ def topic_of(event: object) -> str:
 
 @lru_cache(maxsize=1 << 14)
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+    # orjson writes a UTC time as RFC 3339, the very text of `isoformat()` (tested), in a third
+    # of the time: a rebuild formats every event's time.
+    return orjson.dumps(moment.astimezone(UTC), default=datetime.isoformat)[1:-1].decode()
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -75,10 +89,22 @@ def iso(moment: datetime | None) -> str | None:
     return _iso(moment) if moment is not None else None
 
 
-@lru_cache(maxsize=1 << 14)
+_SIDS: dict[int, str] = {}
+_SID_LIMIT = 1 << 16
+
+
 def sid(value: UUID) -> str:
-    """An id as text, memoised for the same reason."""
-    return str(value)
+    """An id as text, memoised for the same reason, by the id's number: `UUID.__hash__` and
+    `__eq__` are Python code, and were a tenth of a rebuild's folds."""
+    try:
+        return _SIDS[value.int]
+    except KeyError:
+        if len(_SIDS) >= _SID_LIMIT:
+            _SIDS.clear()
+        text = _SIDS[value.int] = str(value)
+        return text
+    except AttributeError:  # not a UUID
+        return str(value)
 
 
 def sealed_dict(value: Sealed | None) -> dict[str, str] | None:

@@ -63,6 +63,7 @@ REQUEST_TOPICS = frozenset(
 )
 
 CASE_TOPICS = CONCERN_TOPICS | REFERRAL_TOPICS | CHILD_TOPICS | REQUEST_TOPICS
+CREATED = frozenset({RAISED, PREPARED, RECEIVED})
 
 
 def fold_child(s: State, e: Any, topic: str) -> None:
@@ -197,19 +198,22 @@ def fold_batch(
     changed states (to be saved in the same transaction). `keep` names the fields a projection
     stores (fewer bytes to write and read back); the folds read every field with a default.
     Topics come from the notification (the stable topic it was stored under)."""
-    relevant = [(n.topic, e) for n, e in items if n.topic in CASE_TOPICS]
+    relevant = [(n.topic, e, sid(e.originator_id)) for n, e in items if n.topic in CASE_TOPICS]
     if not relevant:
         return {}
-    keys = {sid(e.originator_id) for _, e in relevant}
-    keys.update(sid(e.concern_id) for topic, e in relevant if topic == PREPARED)
-    keys.update(sid(e.child_id) for topic, e in relevant if _transfer(topic, e))
-    created = {
-        sid(e.originator_id) for topic, e in relevant if topic in (RAISED, PREPARED, RECEIVED)
-    }
-    states = load(keys - created)  # records created in this batch are new
+    keys: set[str] = set()
+    created: set[str] = set()  # records created in this batch are new: not looked up
+    for topic, e, oid in relevant:
+        keys.add(oid)
+        if topic in CREATED:
+            created.add(oid)
+            if topic == PREPARED:
+                keys.add(sid(e.concern_id))
+                if _transfer(topic, e):
+                    keys.add(sid(e.child_id))
+    states = load(keys - created)
     changed: dict[str, State] = {}
-    for topic, e in relevant:
-        oid = sid(e.originator_id)
+    for topic, e, oid in relevant:
         s = states.get(oid)
         if topic in CONCERN_TOPICS:
             if s is None:

@@ -119,16 +119,15 @@ class Chronology(BatchProjection):
             "chronology_refs", (), cache=True
         )  # record id -> child id, concern id
 
-    def create(self, tx: Tx) -> None:
+    # a child's entries are few: found by child, sorted when read
+    indexes = ("CREATE INDEX IF NOT EXISTS chronology_child ON chronology (child_id)",)
+
+    def create_tables(self, tx: Tx) -> None:
         tx.execute(
             f"CREATE TABLE IF NOT EXISTS chronology (position {position_key(tx)}, "
             "child_id TEXT NOT NULL, concern_id TEXT, record_id TEXT NOT NULL, "
             "occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, entry TEXT NOT NULL, "
             "actor TEXT NOT NULL, body TEXT NOT NULL)"
-        )
-        tx.execute(
-            # a child's entries are few: found by child, sorted when read
-            "CREATE INDEX IF NOT EXISTS chronology_child ON chronology (child_id)"
         )
         for statement in self.refs.ddl(tx.dialect):
             tx.execute(statement)

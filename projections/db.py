@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -42,6 +42,10 @@ class ProjectionDb(Protocol):
         """`dropping=True` for a transaction that drops whole tables (a rebuild's start)."""
         ...
 
+    def bulk(self) -> AbstractContextManager[None]:
+        """Around the many large transactions of a rebuild (see `SQLiteProjectionDb.bulk`)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -63,6 +67,12 @@ class _SQLiteTx:
     def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         row = self._conn.execute(statement, tuple(params)).fetchone()
         return tuple(row) if row is not None else None
+
+
+CHECKPOINT_PAGES = 1000
+"""SQLite's default `wal_autocheckpoint`."""
+BULK_CHECKPOINT_PAGES = 25_000
+"""During a rebuild: about 100 MB of write-ahead log (4 KiB pages) before it is copied back."""
 
 
 class SQLiteProjectionDb:
@@ -101,6 +111,22 @@ class SQLiteProjectionDb:
             finally:
                 if dropping:
                     self._conn.execute("PRAGMA temp_store=MEMORY")
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """SQLite copies its write-ahead log back into the database at the first commit that
+        takes the log past `wal_autocheckpoint` pages (1,000 by default): during a rebuild
+        every commit did, copying and syncing the same table pages again and again. Here the
+        log may grow to `BULK_CHECKPOINT_PAGES` first, and what is left is copied back once at
+        the end."""
+        with self._lock:
+            self._conn.execute(f"PRAGMA wal_autocheckpoint={BULK_CHECKPOINT_PAGES}")
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
         with self._lock:
@@ -194,6 +220,9 @@ class PostgresProjectionDb:
     def transaction(self, dropping: bool = False) -> Iterator[Tx]:
         with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
             yield _PgTx(cur)
+
+    def bulk(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def close(self) -> None:
         with self._lock:

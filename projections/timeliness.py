@@ -45,12 +45,11 @@ class Timeliness(BatchProjection):
     def __init__(self) -> None:
         self.table = StateTable("timeliness_records", ("kind", "started_at"))
 
-    def create(self, tx: Tx) -> None:
+    indexes = ("CREATE INDEX IF NOT EXISTS timeliness_started ON timeliness_records (started_at)",)
+
+    def create_tables(self, tx: Tx) -> None:
         for statement in self.table.ddl(tx.dialect):
             tx.execute(statement)
-        tx.execute(
-            "CREATE INDEX IF NOT EXISTS timeliness_started ON timeliness_records (started_at)"
-        )
 
     def drop(self, tx: Tx) -> None:
         drop_tables(tx, self.table)

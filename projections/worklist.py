@@ -49,17 +49,16 @@ class Worklist(BatchProjection):
     def __init__(self) -> None:
         self.table = StateTable("worklist_records", ("kind", "pending", "review_due"))
 
-    def create(self, tx: Tx) -> None:
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS worklist_records_pending ON worklist_records (pending)",
+        "CREATE INDEX IF NOT EXISTS worklist_records_review ON worklist_records (review_due)",
+    )
+
+    def create_tables(self, tx: Tx) -> None:
         for statement in self.table.ddl(tx.dialect):
             tx.execute(statement)
         if not _has_column(tx, self.table.table, "pending"):
             _add_pending_columns(tx, self.table.table)
-        tx.execute(
-            "CREATE INDEX IF NOT EXISTS worklist_records_pending ON worklist_records (pending)"
-        )
-        tx.execute(
-            "CREATE INDEX IF NOT EXISTS worklist_records_review ON worklist_records (review_due)"
-        )
 
     def drop(self, tx: Tx) -> None:
         drop_tables(tx, self.table)
