@@ -158,3 +158,13 @@ def seconds(field: str, value: float, least: float, most: float) -> float:
     if not math.isfinite(value) or not least <= value <= most:
         raise InvalidValue(field, f"must be a number of seconds from {least:g} to {most:g}")
     return value
+
+
+def next_review_day(value: str | None, today: date) -> date | None:
+    """A retention review's next date: none, or a day after today."""
+    if not value:
+        return None
+    nxt = day("next-review", value, today, allow_future=True)
+    if nxt <= today:
+        raise InvalidValue("next-review", "must be a date after today")
+    return nxt

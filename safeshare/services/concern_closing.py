@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from domain.codes import ErasureReason, RetentionOutcome
 from domain.concern import Concern
-from domain.errors import InvalidValue
 from domain.sealed import Sealed
 from safeshare.services.context import Context
-from safeshare.validation import MAX_NAME, code, day, optional_text, required_text
+from safeshare.validation import MAX_NAME, code, next_review_day, optional_text, required_text
 
 
 class TellingAndClosing:
@@ -67,9 +66,7 @@ class TellingAndClosing:
         concern = self.ctx.concern(concern_id)
         out = code("outcome", outcome, RetentionOutcome)
         today = self.ctx.clock().date()
-        nxt = day("next-review", next_review, today, allow_future=True) if next_review else None
-        if nxt is not None and nxt <= today:
-            raise InvalidValue("next-review", "must be a date after today")
+        nxt = next_review_day(next_review, today)
         concern.review_retention(
             out, self._retention_reason(concern, reason), nxt, required_text("by", by, MAX_NAME)
         )

@@ -11,11 +11,10 @@ from uuid import UUID
 from domain import retention
 from domain.child import Child
 from domain.codes import ErasureReason, RetentionOutcome
-from domain.errors import InvalidValue
 from safeshare.adapters.case_index import CHILDREN, RETENTION_DUE
 from safeshare.services.children import ChildService
 from safeshare.services.context import Context
-from safeshare.validation import MAX_NAME, code, day, required_text
+from safeshare.validation import MAX_NAME, code, next_review_day, required_text
 
 SWEEPER = "retention sweep"
 
@@ -81,9 +80,7 @@ class RetentionService:
         reason = required_text("reason", reason, 500)
         by = required_text("by", by, MAX_NAME)
         today = self.ctx.clock().date()
-        nxt = day("next-review", next_review, today, allow_future=True) if next_review else None
-        if nxt is not None and nxt <= today:
-            raise InvalidValue("next-review", "must be a date after today")
+        nxt = next_review_day(next_review, today)
         # the reason is free text: sealed with the child's key, so an erasure makes it
         # unreadable; the erasure itself records a code, never the text
         child.review_retention(

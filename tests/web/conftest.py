@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +46,11 @@ class People:
     admin: Person
 
 
-@pytest.fixture
-def web_school(identity_template: Path, tmp_path: Path, clock: FakeClock) -> Iterator[Safeshare]:
-    settings = fast_settings(tmp_path / "var")
+@contextmanager
+def opened_school(
+    identity_template: Path, settings: Settings, clock: FakeClock
+) -> Iterator[Safeshare]:
+    """A school set up on `settings` with the demo agencies, closed afterwards."""
     copy_identity(identity_template, settings.data)
     initialise(settings, clock)
     school = build(settings, clock=clock)
@@ -56,6 +59,12 @@ def web_school(identity_template: Path, tmp_path: Path, clock: FakeClock) -> Ite
         yield school
     finally:
         school.close()
+
+
+@pytest.fixture
+def web_school(identity_template: Path, tmp_path: Path, clock: FakeClock) -> Iterator[Safeshare]:
+    with opened_school(identity_template, fast_settings(tmp_path / "var"), clock) as school:
+        yield school
 
 
 @pytest.fixture

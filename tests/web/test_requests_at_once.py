@@ -17,16 +17,13 @@ import pytest
 from fastapi import FastAPI
 
 from domain.user import User
-from safeshare.bootstrap import build
-from safeshare.demo.directory import install_demo_agencies
-from safeshare.entrypoints.initialise import initialise
 from safeshare.entrypoints.web.app import create_app
 from safeshare.entrypoints.web.pages import Web
 from safeshare.entrypoints.web.sessions import COOKIE
 from safeshare.services.school import Safeshare
-from tests.support import FakeClock, born, copy_identity, drop_pg_schemas, school_settings
+from tests.support import FakeClock, born, drop_pg_schemas, school_settings
 from tests.web.api_support import API, observed, token_for
-from tests.web.conftest import People
+from tests.web.conftest import People, opened_school
 from tests.web.live_server import serving
 from tests.web.support import Browser, add_person
 
@@ -168,14 +165,10 @@ def busy_school(
     settings = school_settings(tmp_path / "var", backend).model_copy(
         update={"argon2_time_cost": 1, "argon2_memory_kib": 64, "argon2_parallelism": 1}
     )
-    copy_identity(identity_template, settings.data)
-    initialise(settings, clock)
-    school = build(settings, clock=clock)
-    install_demo_agencies(school)
     try:
-        yield school
+        with opened_school(identity_template, settings, clock) as school:
+            yield school
     finally:
-        school.close()
         if backend == "postgres":
             drop_pg_schemas(settings.school)
 
