@@ -14,6 +14,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID, uuid4
 
+import pytest
+
 from domain.access import AccessLog
 from domain.api_token import ApiToken
 from domain.user import User
@@ -39,37 +41,24 @@ def test_calls_in_parallel_with_one_token_each_record_their_use(school: Safeshar
     assert tokens.uses_of(token) == 80
 
 
-def test_two_dsls_opening_one_record_at_once_each_have_their_view_recorded(
-    school: Safeshare,
+@pytest.mark.parametrize(
+    ("readers", "reads"), [(8, 10), (24, 25)], ids=["eight-dsls", "twenty-four-readers"]
+)
+def test_people_opening_one_record_at_once_each_have_their_view_recorded(
+    school: Safeshare, readers: int, reads: int
 ) -> None:
+    """A web worker serves many requests at once: people open one case over and over. In one
+    process they take turns at the case's access log, so none meets the others' writes round
+    after round until its retries run out (the `web-case-page` benchmark's 20 clients on one
+    case got "the case changed while you were recording the view")."""
     record = uuid4()
 
     def reader(n: int) -> None:
-        for _ in range(10):
+        for _ in range(reads):
             school.views.record_view(record, f"DSL {n} (web)", "concern show")
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(reader, range(8)))
+    with ThreadPoolExecutor(max_workers=readers) as pool:
+        list(pool.map(reader, range(readers)))
     log = school.app.get(AccessLog.create_id(record), AccessLog)
     assert isinstance(log, AccessLog)
-    assert log.views == 80
-
-
-def test_twenty_four_readers_of_one_case_reading_on_and_on_each_have_every_view_recorded(
-    school: Safeshare,
-) -> None:
-    """A web worker serves many requests at once: twenty-four people open one case over and
-    over. In one process they take turns at the case's access log, so none meets the others'
-    writes round after round until its retries run out (the `web-case-page` benchmark's 20
-    clients on one case got "the case changed while you were recording the view")."""
-    record = uuid4()
-
-    def reader(n: int) -> None:
-        for _ in range(25):
-            school.views.record_view(record, f"DSL {n} (web)", "concern show")
-
-    with ThreadPoolExecutor(max_workers=24) as pool:
-        list(pool.map(reader, range(24)))
-    log = school.app.get(AccessLog.create_id(record), AccessLog)
-    assert isinstance(log, AccessLog)
-    assert log.views == 24 * 25
+    assert log.views == readers * reads
