@@ -22,7 +22,7 @@ from safeshare.adapters.sealing import ERASED
 from safeshare.services.accounts import Account
 from safeshare.services.actions import ActionRow, ActionService
 from safeshare.services.attachments import AttachmentRow, AttachmentService
-from safeshare.services.context import Context
+from safeshare.services.context import Context, one_look_at_the_store
 from safeshare.services.dsl_alerts import Acknowledgements
 from safeshare.services.read_models import (
     AdviceView,
@@ -185,13 +185,10 @@ class CasePages:
             raise CaseNotFound
         return concern
 
+    @one_look_at_the_store
     def open_case(self, concern_id: str, account: Account, via: str = "web") -> CasePage:
         """The case page; the store is asked once whether anything else wrote, not at each
         of the page's reads."""
-        with self.ctx.app.checked_once():
-            return self._open_case(concern_id, account, via)
-
-    def _open_case(self, concern_id: str, account: Account, via: str) -> CasePage:
         concern, restricted_to = self._readable(concern_id, account, "case page")
         shown = self.views.show_concern(str(concern.id), f"{account.actor} ({via})")
         c = shown["concern"]
